@@ -1,0 +1,8 @@
+//! Identity (One-ID): identifier normalisation and identity resolution.
+
+pub mod email;
+pub mod interner;
+pub mod phone;
+pub mod resolve;
+pub mod rules;
+pub mod union_find;

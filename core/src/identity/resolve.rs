@@ -1,0 +1,689 @@
+//! One-ID: identifiers seen in the same record belong to the same person.
+//!
+//! [`IdentityGraphBuilder`] takes `(record_id, id_type, id_value)` rows batch
+//! by batch; [`IdentityGraphBuilder::resolve`] applies the [`Rules`] and
+//! gives each distinct identifier a person (`one_id`) and a status.
+//!
+//! The result depends only on the set of input rows, never on their order:
+//! identifiers are ranked canonically (type priority, type name, value) and
+//! every later step works in rank order.
+
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::datatypes::{DataType, Int32Type, Int64Type, UInt32Type, UInt64Type};
+use twox_hash::{XxHash3_64, XxHash3_128};
+
+use super::interner::IdentifierInterner;
+use super::rules::{BlockMatcher, Rules};
+use super::union_find::UnionFind;
+
+/// Records with at most this many identifiers link them all pairwise; larger
+/// ones link each to the record's strongest identifier.
+const CLIQUE_LIMIT: usize = 16;
+
+/// What became of an identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Alone: no record links it to another identifier.
+    Singleton,
+    /// Part of a person with more than one identifier.
+    Merged,
+    /// A merge through it was refused because the person would have held
+    /// more identifiers of a type than `max_per_person` allows.
+    Refused,
+    /// Linked to more identifiers than `max_identifier_degree`, or to more of
+    /// one type than `max_links_per_type`: kept out of merging (a demo
+    /// tablet, a salesperson's phone).
+    Shared,
+    /// A junk value from the block list: kept out of merging.
+    Blocked,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Singleton => "singleton",
+            Status::Merged => "merged",
+            Status::Refused => "refused",
+            Status::Shared => "shared",
+            Status::Blocked => "blocked",
+        }
+    }
+}
+
+/// The record keys are already 128-bit hashes; hashing them again is waste.
+#[derive(Default)]
+struct PassThroughHasher(u64);
+impl Hasher for PassThroughHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+    fn write_u128(&mut self, v: u128) {
+        self.0 = v as u64;
+    }
+}
+type RecordMap = hashbrown::HashMap<u128, u32, BuildHasherDefault<PassThroughHasher>>;
+
+/// Accumulates identifier links from batches of rows.
+pub struct IdentityGraphBuilder {
+    interner: IdentifierInterner,
+    records: RecordMap,
+    /// `record << 32 | identifier` for every linkable row.
+    memberships: Vec<u64>,
+    block: BlockMatcher,
+    blocked: Vec<bool>,
+    rows: u64,
+    skipped_rows: u64,
+}
+
+/// Counts reported next to the result.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolutionStats {
+    pub rows: u64,
+    /// Rows with a NULL `id_type` or `id_value`: they name no identifier.
+    pub skipped_rows: u64,
+    pub identifiers: u64,
+    pub persons: u64,
+    pub links: u64,
+}
+
+impl IdentityGraphBuilder {
+    pub fn new(rules: &Rules) -> Result<Self, String> {
+        Ok(IdentityGraphBuilder {
+            interner: IdentifierInterner::new(),
+            records: RecordMap::default(),
+            memberships: Vec::new(),
+            block: rules.compile_block_list()?,
+            blocked: Vec::new(),
+            rows: 0,
+            skipped_rows: 0,
+        })
+    }
+
+    /// Adds one batch. `record_ids` may be a string or integer array;
+    /// `id_types` and `id_values` string arrays (Utf8, LargeUtf8, Utf8View).
+    pub fn add_batch(&mut self, record_ids: &ArrayRef, id_types: &ArrayRef, id_values: &ArrayRef) -> Result<(), String> {
+        let records = record_keys(record_ids)?;
+        let types = strings(id_types, "id_type")?;
+        let values = strings(id_values, "id_value")?;
+        let mut last_type: Option<(&str, u16)> = None;
+        for ((record, id_type), id_value) in records.into_iter().zip(types).zip(values) {
+            self.rows += 1;
+            let (Some(id_type), Some(id_value)) = (id_type, id_value) else {
+                self.skipped_rows += 1;
+                continue;
+            };
+            let type_id = match last_type {
+                Some((name, id)) if name == id_type => id,
+                _ => {
+                    let id = self.interner.type_id(id_type)?;
+                    last_type = Some((id_type, id));
+                    id
+                }
+            };
+            let (ident, new) = self.interner.intern(type_id, id_value.as_bytes())?;
+            if new {
+                self.blocked.push(self.block.is_blocked(id_value));
+            }
+            let Some(record) = record else { continue };
+            if self.blocked[ident as usize] {
+                continue;
+            }
+            let next = self.records.len() as u32;
+            let record = *self.records.entry(record).or_insert(next);
+            self.memberships.push((record as u64) << 32 | ident as u64);
+        }
+        Ok(())
+    }
+
+    /// Applies the rules. `previous` gives one_ids of an earlier run as
+    /// `(id_type, id_value, one_id)`; see [`assign_one_ids`] for how they carry over.
+    pub fn resolve<'a>(
+        self,
+        rules: &Rules,
+        previous: impl IntoIterator<Item = (&'a str, &'a str, i64)>,
+    ) -> Result<Resolution, String> {
+        let IdentityGraphBuilder { interner, records, mut memberships, blocked, rows, skipped_rows, .. } = self;
+        drop(records);
+        let n = interner.len();
+
+        // Canonical order: strongest type first, then type name, then value.
+        let mut type_order: Vec<u16> = (0..interner.type_names().len() as u16).collect();
+        type_order.sort_by(|&a, &b| {
+            let (na, nb) = (interner.type_name(a), interner.type_name(b));
+            rules.priority(na).cmp(&rules.priority(nb)).then(na.cmp(nb))
+        });
+        let mut type_rank = vec![0u16; type_order.len()];
+        for (rank, &t) in type_order.iter().enumerate() {
+            type_rank[t as usize] = rank as u16;
+        }
+        let mut by_rank: Vec<u32> = (0..n as u32).collect();
+        by_rank.sort_unstable_by(|&a, &b| {
+            type_rank[interner.type_of(a) as usize]
+                .cmp(&type_rank[interner.type_of(b) as usize])
+                .then_with(|| interner.value(a).cmp(interner.value(b)))
+        });
+        let mut rank_of = vec![0u32; n];
+        for (rank, &ident) in by_rank.iter().enumerate() {
+            rank_of[ident as usize] = rank as u32;
+        }
+        let type_of_rank = |r: u32| interner.type_of(by_rank[r as usize]);
+
+        // Links: identifiers of one record, in rank numbers, deduplicated.
+        for m in memberships.iter_mut() {
+            *m = (*m & !0xFFFF_FFFF) | rank_of[(*m & 0xFFFF_FFFF) as usize] as u64;
+        }
+        memberships.sort_unstable();
+        memberships.dedup();
+        let mut links: Vec<u64> = Vec::new();
+        for group in memberships.chunk_by(|a, b| a >> 32 == b >> 32) {
+            let ranks: Vec<u32> = group.iter().map(|m| (m & 0xFFFF_FFFF) as u32).collect();
+            if ranks.len() <= CLIQUE_LIMIT {
+                for (i, &a) in ranks.iter().enumerate() {
+                    for &b in &ranks[i + 1..] {
+                        links.push((a as u64) << 32 | b as u64);
+                    }
+                }
+            } else {
+                links.extend(ranks[1..].iter().map(|&b| (ranks[0] as u64) << 32 | b as u64));
+            }
+        }
+        drop(memberships);
+        links.sort_unstable();
+        links.dedup();
+
+        // Shared identifiers: linked to too many others, in all or of one type.
+        let shared = shared_by_degree(&links, n, |r| type_rank[type_of_rank(r) as usize], rules);
+        let mut status = vec![Status::Singleton; n];
+        for r in 0..n {
+            if blocked[by_rank[r] as usize] {
+                status[r] = Status::Blocked;
+            } else if shared[r] {
+                status[r] = Status::Shared;
+            }
+        }
+        drop(shared);
+
+        // Merge through the strongest links first; a link is as strong as its
+        // weaker end, which is the higher rank.
+        let mut slot_of_type: Vec<Option<usize>> = vec![None; type_order.len()];
+        let mut limits: Vec<u8> = Vec::new();
+        for (t, slot) in slot_of_type.iter_mut().enumerate() {
+            if let Some(max) = rules.max_per_person(interner.type_name(t as u16)) {
+                if max < u8::MAX as u32 {
+                    *slot = Some(limits.len());
+                    limits.push(max as u8);
+                }
+            }
+        }
+        links.sort_by_key(|&l| type_rank[type_of_rank((l & 0xFFFF_FFFF) as u32) as usize]);
+        let mut uf = UnionFind::new(
+            (0..n as u32).map(|r| slot_of_type[type_of_rank(r) as usize]),
+            limits.len(),
+            n,
+        );
+        let mut applied = 0u64;
+        for &l in &links {
+            let (a, b) = ((l >> 32) as u32, (l & 0xFFFF_FFFF) as u32);
+            if status[a as usize] >= Status::Shared || status[b as usize] >= Status::Shared {
+                continue;
+            }
+            if uf.union_within(a, b, &limits) {
+                applied += 1;
+            } else {
+                status[b as usize] = status[b as usize].max(Status::Refused);
+            }
+        }
+        drop(links);
+
+        // Persons: each identified by its strongest identifier, the anchor.
+        let mut root_of = vec![0u32; n];
+        let mut anchor_of_root = vec![u32::MAX; n];
+        let mut size_of_root = vec![0u32; n];
+        let mut anchors = Vec::new();
+        for r in 0..n as u32 {
+            let root = uf.find(r);
+            root_of[r as usize] = root;
+            if anchor_of_root[root as usize] == u32::MAX {
+                anchor_of_root[root as usize] = r;
+                anchors.push(r);
+            }
+            size_of_root[root as usize] += 1;
+        }
+        drop(uf);
+        let mut cluster_size = vec![0u32; n];
+        for r in 0..n {
+            let size = size_of_root[root_of[r] as usize];
+            cluster_size[r] = size;
+            if size > 1 && status[r] == Status::Singleton {
+                status[r] = Status::Merged;
+            }
+        }
+
+        // The previous run's ids, for the identifiers seen now.
+        let mut previous_of_rank: Vec<i64> = vec![NO_ID; n];
+        let mut retired = HashSet::new();
+        for (id_type, id_value, one_id) in previous {
+            retired.insert(one_id);
+            let Some(type_id) = interner.find_type(id_type) else { continue };
+            let Some(ident) = interner.find(type_id, id_value.as_bytes()) else { continue };
+            let slot = &mut previous_of_rank[rank_of[ident as usize] as usize];
+            if *slot != NO_ID && *slot != one_id {
+                return Err(format!(
+                    "the previous mapping gives {id_type} '{id_value}' two one_ids, {} and {one_id}",
+                    *slot
+                ));
+            }
+            *slot = one_id;
+        }
+        let anchor_name = |r: u32| {
+            let ident = by_rank[r as usize];
+            (interner.type_name(interner.type_of(ident)), interner.value(ident))
+        };
+        let one_id_of_root =
+            assign_one_ids(&anchors, &root_of, &anchor_of_root, &previous_of_rank, retired, anchor_name);
+        let one_id = (0..n).map(|r| one_id_of_root[root_of[r] as usize]).collect();
+
+        Ok(Resolution {
+            stats: ResolutionStats {
+                rows,
+                skipped_rows,
+                identifiers: n as u64,
+                persons: anchors.len() as u64,
+                links: applied,
+            },
+            interner,
+            by_rank,
+            one_id,
+            cluster_size,
+            status,
+        })
+    }
+}
+
+/// Which identifiers have more distinct neighbours than
+/// `max_identifier_degree`, or more of one type than `max_links_per_type`.
+fn shared_by_degree(links: &[u64], n: usize, type_rank_of: impl Fn(u32) -> u16, rules: &Rules) -> Vec<bool> {
+    // (identifier, neighbour type) for both ends of every link, sorted, so
+    // each identifier's neighbours of one type form one run.
+    let mut ends: Vec<u64> = Vec::with_capacity(links.len() * 2);
+    for &l in links {
+        let (a, b) = ((l >> 32) as u32, (l & 0xFFFF_FFFF) as u32);
+        ends.push((a as u64) << 16 | type_rank_of(b) as u64);
+        ends.push((b as u64) << 16 | type_rank_of(a) as u64);
+    }
+    ends.sort_unstable();
+    let mut degree = vec![0u32; n];
+    let mut shared = vec![false; n];
+    for run in ends.chunk_by(|x, y| x == y) {
+        let ident = (run[0] >> 16) as usize;
+        degree[ident] += run.len() as u32;
+        if run.len() as u32 > rules.max_links_per_type {
+            shared[ident] = true;
+        }
+    }
+    for (s, d) in shared.iter_mut().zip(degree) {
+        *s |= d > rules.max_identifier_degree;
+    }
+    shared
+}
+
+const NO_ID: i64 = i64::MIN;
+
+/// Gives each person (a root, known by its anchor) a `one_id`.
+///
+/// - Without a previous run, the id is a hash of the anchor's type and value
+///   (xxh3, 63 bits), so a person keeps the id while its strongest identifier
+///   stays the same. A hash already taken moves to the next free one.
+/// - With a previous run, a person whose identifiers carried previous ids keeps
+///   the id carried by most of its identifiers (ties: the id of its strongest
+///   identifier). When two persons claim the same previous id (a person split),
+///   the one with more identifiers carrying it keeps it (ties: the stronger
+///   anchor); the other gets a new id. Previous ids are never given to
+///   anyone else, even when their person is gone.
+fn assign_one_ids<'a>(
+    anchors: &[u32],
+    root_of: &[u32],
+    anchor_of_root: &[u32],
+    previous_of_rank: &[i64],
+    mut used: HashSet<i64>,
+    anchor_name: impl Fn(u32) -> (&'a str, &'a [u8]),
+) -> Vec<i64> {
+    let n = root_of.len();
+    let mut one_id_of_root = vec![NO_ID; n];
+    if previous_of_rank.iter().any(|&p| p != NO_ID) {
+        // Votes per (root, previous id), in rank order so ties go to the stronger.
+        let mut votes: Vec<(u32, i64, u32, u32)> = Vec::new(); // root, id, count, first rank
+        let mut by_root: hashbrown::HashMap<(u32, i64), usize> = hashbrown::HashMap::new();
+        for r in 0..n {
+            let p = previous_of_rank[r];
+            if p == NO_ID {
+                continue;
+            }
+            let key = (root_of[r], p);
+            match by_root.get(&key) {
+                Some(&i) => votes[i].2 += 1,
+                None => {
+                    by_root.insert(key, votes.len());
+                    votes.push((root_of[r], p, 1, r as u32));
+                }
+            }
+        }
+        // Each root's best claim: most votes, then strongest identifier.
+        let mut best: hashbrown::HashMap<u32, (u32, u32, i64)> = hashbrown::HashMap::new();
+        for &(root, id, count, first) in &votes {
+            let entry = best.entry(root).or_insert((count, first, id));
+            if (count, std::cmp::Reverse(first)) > (entry.0, std::cmp::Reverse(entry.1)) {
+                *entry = (count, first, id);
+            }
+        }
+        // Each previous id to one claimant: most votes, then strongest anchor.
+        let mut winner: hashbrown::HashMap<i64, (u32, u32, u32)> = hashbrown::HashMap::new();
+        for (&root, &(count, _, id)) in &best {
+            let anchor = anchor_of_root[root as usize];
+            let claim = (count, anchor, root);
+            let entry = winner.entry(id).or_insert(claim);
+            if (claim.0, std::cmp::Reverse(claim.1)) > (entry.0, std::cmp::Reverse(entry.1)) {
+                *entry = claim;
+            }
+        }
+        for (&id, &(_, _, root)) in &winner {
+            one_id_of_root[root as usize] = id;
+        }
+    }
+    for &anchor in anchors {
+        let root = root_of[anchor as usize] as usize;
+        if one_id_of_root[root] != NO_ID {
+            continue;
+        }
+        let (type_name, value) = anchor_name(anchor);
+        let mut seed = 0u64;
+        let id = loop {
+            let id = hash_one_id(seed, type_name, value);
+            if used.insert(id) {
+                break id;
+            }
+            seed += 1;
+        };
+        one_id_of_root[root] = id;
+    }
+    one_id_of_root
+}
+
+/// A positive 63-bit id from the anchor identifier.
+fn hash_one_id(seed: u64, type_name: &str, value: &[u8]) -> i64 {
+    let mut hasher = XxHash3_64::with_seed(seed);
+    hasher.write(type_name.as_bytes());
+    hasher.write(&[0xFF]);
+    hasher.write(value);
+    (hasher.finish() & i64::MAX as u64).max(1) as i64
+}
+
+/// The result: for each identifier in canonical order, its person and status.
+pub struct Resolution {
+    pub stats: ResolutionStats,
+    interner: IdentifierInterner,
+    by_rank: Vec<u32>,
+    one_id: Vec<i64>,
+    cluster_size: Vec<u32>,
+    status: Vec<Status>,
+}
+
+/// One identifier of the result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedIdentifier<'a> {
+    pub id_type: &'a str,
+    pub id_value: &'a str,
+    pub one_id: i64,
+    pub cluster_size: u32,
+    pub status: Status,
+}
+
+impl Resolution {
+    pub fn len(&self) -> usize {
+        self.by_rank.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_rank.is_empty()
+    }
+
+    /// The identifier at position `i` of the canonical order.
+    pub fn get(&self, i: usize) -> ResolvedIdentifier<'_> {
+        let ident = self.by_rank[i];
+        ResolvedIdentifier {
+            id_type: self.interner.type_name(self.interner.type_of(ident)),
+            id_value: self.interner.value_str(ident),
+            one_id: self.one_id[i],
+            cluster_size: self.cluster_size[i],
+            status: self.status[i],
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = ResolvedIdentifier<'_>> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
+
+/// 128-bit keys of the record ids: strings by their bytes, integers by value.
+fn record_keys(array: &ArrayRef) -> Result<Vec<Option<u128>>, String> {
+    fn key(tag: u64, bytes: &[u8]) -> u128 {
+        XxHash3_128::oneshot_with_seed(tag, bytes)
+    }
+    let keys = match array.data_type() {
+        DataType::Utf8 => array.as_string::<i32>().iter().map(|v| v.map(|s| key(1, s.as_bytes()))).collect(),
+        DataType::LargeUtf8 => array.as_string::<i64>().iter().map(|v| v.map(|s| key(1, s.as_bytes()))).collect(),
+        DataType::Utf8View => array.as_string_view().iter().map(|v| v.map(|s| key(1, s.as_bytes()))).collect(),
+        DataType::Int32 => array.as_primitive::<Int32Type>().iter().map(|v| v.map(|i| key(2, &(i as i64).to_le_bytes()))).collect(),
+        DataType::Int64 => array.as_primitive::<Int64Type>().iter().map(|v| v.map(|i| key(2, &i.to_le_bytes()))).collect(),
+        DataType::UInt32 => array.as_primitive::<UInt32Type>().iter().map(|v| v.map(|i| key(2, &(i as i64).to_le_bytes()))).collect(),
+        DataType::UInt64 => array.as_primitive::<UInt64Type>().iter().map(|v| v.map(|i| key(3, &i.to_le_bytes()))).collect(),
+        DataType::Null => vec![None; array.len()],
+        other => return Err(format!("record_id must be a string or an integer, got {other}")),
+    };
+    Ok(keys)
+}
+
+fn strings<'a>(array: &'a ArrayRef, name: &str) -> Result<Box<dyn Iterator<Item = Option<&'a str>> + 'a>, String> {
+    Ok(match array.data_type() {
+        DataType::Utf8 => Box::new(array.as_string::<i32>().iter()),
+        DataType::LargeUtf8 => Box::new(array.as_string::<i64>().iter()),
+        DataType::Utf8View => Box::new(array.as_string_view().iter()),
+        DataType::Null => Box::new(std::iter::repeat_n(None, array.len())),
+        other => return Err(format!("{name} must be a string, got {other}")),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+    use std::sync::Arc;
+
+    use arrow::array::StringArray;
+
+    use super::*;
+
+    type Row<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
+
+    fn resolve_batches(batches: &[Vec<Row>], rules: &Rules, previous: &[(&str, &str, i64)]) -> Resolution {
+        let mut builder = IdentityGraphBuilder::new(rules).unwrap();
+        for rows in batches {
+            let column = |f: fn(&Row) -> Option<&str>| -> ArrayRef {
+                Arc::new(rows.iter().map(f).collect::<StringArray>())
+            };
+            builder.add_batch(&column(|r| r.0), &column(|r| r.1), &column(|r| r.2)).unwrap();
+        }
+        builder.resolve(rules, previous.iter().copied()).unwrap()
+    }
+
+    fn resolve(rows: &[(&str, &str, &str)]) -> HashMap<String, (i64, u32, Status)> {
+        let rows: Vec<Row> = rows.iter().map(|&(r, t, v)| (Some(r), Some(t), Some(v))).collect();
+        table(&resolve_batches(&[rows], &Rules::default(), &[]))
+    }
+
+    fn table(resolution: &Resolution) -> HashMap<String, (i64, u32, Status)> {
+        resolution
+            .iter()
+            .map(|r| (format!("{}:{}", r.id_type, r.id_value), (r.one_id, r.cluster_size, r.status)))
+            .collect()
+    }
+
+    #[test]
+    fn identifiers_of_one_record_are_one_person() {
+        let out = resolve(&[
+            ("crm1", "crm_id", "C1"),
+            ("crm1", "phone", "+8613800138000"),
+            ("lead1", "phone", "+8613800138000"),
+            ("lead1", "wechat_openid", "oABC"),
+            ("lead2", "device_id", "D9"),
+        ]);
+        let person = out["crm_id:C1"].0;
+        assert_eq!(out["phone:+8613800138000"], (person, 3, Status::Merged));
+        assert_eq!(out["wechat_openid:oABC"], (person, 3, Status::Merged));
+        assert_eq!(out["device_id:D9"].1, 1);
+        assert_eq!(out["device_id:D9"].2, Status::Singleton);
+        assert_ne!(out["device_id:D9"].0, person);
+        assert!(person > 0);
+    }
+
+    #[test]
+    fn one_id_depends_on_the_rows_not_their_order_or_batches() {
+        let mut rows: Vec<(String, &str, String)> = Vec::new();
+        for i in 0..300 {
+            rows.push((format!("r{i}"), "phone", format!("p{}", i % 97)));
+            rows.push((format!("r{i}"), "email", format!("e{}", i % 89)));
+            rows.push((format!("r{i}"), "device_id", format!("d{}", i % 53)));
+        }
+        let as_rows = |rows: &[(String, &str, String)]| -> Vec<Row> {
+            rows.iter().map(|(r, t, v)| (Some(r.as_str()), Some(*t), Some(v.as_str()))).collect()
+        };
+        let expected = table(&resolve_batches(&[as_rows(&rows)], &Rules::default(), &[]));
+        let mut shuffled = rows.clone();
+        // A fixed permutation: reverse, then interleave halves.
+        shuffled.reverse();
+        let (a, b) = shuffled.split_at(shuffled.len() / 2);
+        let interleaved: Vec<_> = a.iter().zip(b).flat_map(|(x, y)| [y.clone(), x.clone()]).collect();
+        let batches: Vec<Vec<Row>> = interleaved.chunks(37).map(as_rows).collect();
+        assert_eq!(table(&resolve_batches(&batches, &Rules::default(), &[])), expected);
+    }
+
+    #[test]
+    fn an_identifier_linked_to_too_many_is_shared() {
+        let mut rows = Vec::new();
+        let names: Vec<(String, String)> = (0..60).map(|i| (format!("lead{i}"), format!("+86138{i:08}"))).collect();
+        for (record, phone) in &names {
+            rows.push((record.as_str(), "device_id", "TABLET-S001"));
+            rows.push((record.as_str(), "phone", phone.as_str()));
+        }
+        let out = resolve(&rows);
+        assert_eq!(out["device_id:TABLET-S001"].2, Status::Shared);
+        assert_eq!(out["device_id:TABLET-S001"].1, 1);
+        let phone = &out["phone:+8613800000007"];
+        assert_eq!((phone.1, phone.2), (1, Status::Singleton));
+        let persons: HashSet<i64> = out.values().map(|v| v.0).collect();
+        assert_eq!(persons.len(), 61, "60 customers and the tablet");
+    }
+
+    #[test]
+    fn a_merge_over_the_limit_is_refused() {
+        let out = resolve(&[
+            ("crm1", "crm_id", "C1"),
+            ("crm1", "phone", "+8613800138000"),
+            ("crm2", "crm_id", "C2"),
+            ("crm2", "phone", "+8613800138000"),
+            ("crm2", "email", "b@qq.com"),
+        ]);
+        // C1 and the phone merge first (C1 ranks before C2); C2 would be a
+        // second crm_id, so the phone's link to it is refused.
+        assert_eq!(out["crm_id:C1"].0, out["phone:+8613800138000"].0);
+        assert_eq!(out["phone:+8613800138000"].2, Status::Refused);
+        assert_ne!(out["crm_id:C2"].0, out["crm_id:C1"].0);
+        assert_eq!(out["crm_id:C2"].0, out["email:b@qq.com"].0);
+        assert_eq!(out["crm_id:C2"].2, Status::Merged);
+    }
+
+    #[test]
+    fn junk_values_are_blocked_and_nulls_lose_nothing() {
+        let rows: Vec<Row> = vec![
+            (Some("l1"), Some("phone"), Some("unknown")),
+            (Some("l1"), Some("email"), Some("a@qq.com")),
+            (Some("l2"), Some("phone"), Some("unknown")),
+            (Some("l2"), Some("email"), Some("b@qq.com")),
+            (None, Some("email"), Some("c@qq.com")),
+            (Some("l3"), None, Some("x")),
+            (Some("l3"), Some("email"), None),
+        ];
+        let resolution = resolve_batches(&[rows], &Rules::default(), &[]);
+        let out = table(&resolution);
+        assert_eq!(out["phone:unknown"].2, Status::Blocked);
+        assert_ne!(out["email:a@qq.com"].0, out["email:b@qq.com"].0);
+        assert_eq!(out["email:c@qq.com"].2, Status::Singleton, "a row without record still names an identifier");
+        assert_eq!(out.len(), 4);
+        assert_eq!(resolution.stats.rows, 7);
+        assert_eq!(resolution.stats.skipped_rows, 2);
+    }
+
+    #[test]
+    fn previous_ids_survive_merges_and_splits() {
+        let first = resolve(&[
+            ("a", "crm_id", "C1"), ("a", "phone", "P1"),
+            ("b", "crm_id", "C2"), ("b", "phone", "P2"),
+            ("c", "email", "E3"), ("c", "device_id", "D3"),
+        ]);
+        let previous: Vec<(String, String, i64)> = first
+            .iter()
+            .map(|(k, v)| {
+                let (t, val) = k.split_once(':').unwrap();
+                (t.to_string(), val.to_string(), v.0)
+            })
+            .collect();
+        let previous: Vec<(&str, &str, i64)> = previous.iter().map(|(t, v, id)| (t.as_str(), v.as_str(), *id)).collect();
+        // Now: a new record joins P2 to E3 (person c merges into person b),
+        // and D3 is no longer linked to E3 (person c splits).
+        let rows: Vec<Row> = [
+            ("a", "crm_id", "C1"), ("a", "phone", "P1"),
+            ("b", "crm_id", "C2"), ("b", "phone", "P2"),
+            ("d", "phone", "P2"), ("d", "email", "E3"),
+            ("e", "device_id", "D3"),
+            ("f", "email", "NEW"),
+        ]
+        .iter()
+        .map(|&(r, t, v)| (Some(r), Some(t), Some(v)))
+        .collect();
+        let second = table(&resolve_batches(&[rows], &Rules::default(), &previous));
+        assert_eq!(second["crm_id:C1"].0, first["crm_id:C1"].0, "unchanged person keeps its id");
+        assert_eq!(second["email:E3"].0, first["crm_id:C2"].0, "the merged person keeps the id most of it had");
+        assert_eq!(second["device_id:D3"].0, first["device_id:D3"].0, "the split-off part keeps c's id");
+        let all_previous: HashSet<i64> = first.values().map(|v| v.0).collect();
+        assert!(!all_previous.contains(&second["email:NEW"].0), "a new person never reuses an old id");
+    }
+
+    #[test]
+    fn conflicting_previous_ids_are_an_error() {
+        let mut builder = IdentityGraphBuilder::new(&Rules::default()).unwrap();
+        let s = |v: &[&str]| -> ArrayRef { Arc::new(StringArray::from(v.to_vec())) };
+        builder.add_batch(&s(&["r"]), &s(&["phone"]), &s(&["P"])).unwrap();
+        let err = builder
+            .resolve(&Rules::default(), [("phone", "P", 1), ("phone", "P", 2)])
+            .err()
+            .unwrap();
+        assert!(err.contains("two one_ids"), "{err}");
+    }
+
+    #[test]
+    fn wrong_column_types_are_explained() {
+        let mut builder = IdentityGraphBuilder::new(&Rules::default()).unwrap();
+        let s: ArrayRef = Arc::new(StringArray::from(vec!["x"]));
+        let f: ArrayRef = Arc::new(arrow::array::Float64Array::from(vec![1.0]));
+        assert!(builder.add_batch(&f, &s, &s).unwrap_err().contains("record_id must be a string or an integer"));
+        assert!(builder.add_batch(&s, &f, &s).unwrap_err().contains("id_type must be a string"));
+        assert!(builder.add_batch(&s, &s, &f).unwrap_err().contains("id_value must be a string"));
+    }
+}

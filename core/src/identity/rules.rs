@@ -1,0 +1,235 @@
+//! The rules of identity resolution, as users write them in JSON.
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+use serde::Deserialize;
+
+/// How one identifier type takes part in merging.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TypeRule {
+    /// Lower is stronger: links through strong identifiers are applied first,
+    /// and an identifier of a strong type anchors its person's `one_id`.
+    #[serde(default = "default_priority")]
+    pub priority: u32,
+    /// A person holds at most this many identifiers of the type; a merge that
+    /// would exceed it is refused.
+    #[serde(default)]
+    pub max_per_person: Option<u32>,
+}
+
+fn default_priority() -> u32 {
+    DEFAULT_PRIORITY
+}
+
+/// The priority of types the rules do not name.
+pub const DEFAULT_PRIORITY: u32 = 100;
+/// Identifiers linked to more distinct identifiers than this are `shared`.
+pub const DEFAULT_MAX_IDENTIFIER_DEGREE: u32 = 50;
+/// Identifiers linked to more distinct identifiers of one type than this are
+/// `shared`: a person's phone meets one or two devices, a salesperson's
+/// phone meets every customer's openid.
+pub const DEFAULT_MAX_LINKS_PER_TYPE: u32 = 5;
+
+/// Junk values that identify nobody.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockList {
+    /// Exact values (compared after trimming, case-insensitively).
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// Regular expressions matched against the whole value.
+    #[serde(default)]
+    pub patterns: Vec<String>,
+}
+
+/// The whole rule set.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rules {
+    #[serde(default = "default_types")]
+    pub types: BTreeMap<String, TypeRule>,
+    #[serde(default = "default_degree")]
+    pub max_identifier_degree: u32,
+    #[serde(default = "default_links_per_type")]
+    pub max_links_per_type: u32,
+    #[serde(default = "default_block")]
+    pub block: BlockList,
+    /// SQL (a table name or a query) returning `id_type, id_value, one_id`
+    /// of a previous run; read by the SQL layer, not here.
+    #[serde(default)]
+    pub previous: Option<String>,
+}
+
+fn default_degree() -> u32 {
+    DEFAULT_MAX_IDENTIFIER_DEGREE
+}
+
+fn default_links_per_type() -> u32 {
+    DEFAULT_MAX_LINKS_PER_TYPE
+}
+
+fn rule(priority: u32, max_per_person: Option<u32>) -> TypeRule {
+    TypeRule { priority, max_per_person }
+}
+
+/// The defaults, tuned for automotive CDP sources.
+pub fn default_types() -> BTreeMap<String, TypeRule> {
+    [
+        ("crm_id", rule(10, Some(1))),
+        ("vin", rule(20, Some(5))),
+        ("phone", rule(30, Some(3))),
+        ("email", rule(40, Some(3))),
+        ("wechat_openid", rule(50, Some(2))),
+        ("account_id", rule(60, Some(2))),
+        ("device_id", rule(70, Some(5))),
+    ]
+    .into_iter()
+    .map(|(name, rule)| (name.to_string(), rule))
+    .collect()
+}
+
+fn default_block() -> BlockList {
+    BlockList {
+        values: ["", "unknown", "null", "none", "n/a", "na", "-", "0", "无", "未知", "test", "00000000-0000-0000-0000-000000000000"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        // All zeros, with or without dashes: unset device and advertising ids.
+        patterns: vec![r"^[0-]+$".to_string()],
+    }
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules {
+            types: default_types(),
+            max_identifier_degree: DEFAULT_MAX_IDENTIFIER_DEGREE,
+            max_links_per_type: DEFAULT_MAX_LINKS_PER_TYPE,
+            block: default_block(),
+            previous: None,
+        }
+    }
+}
+
+impl Rules {
+    /// Parses rules JSON. Keys given replace the defaults of the same name;
+    /// `types` entries are merged into the default types.
+    pub fn from_json(json: &str) -> Result<Rules, String> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Partial {
+            #[serde(default)]
+            types: BTreeMap<String, TypeRule>,
+            max_identifier_degree: Option<u32>,
+            max_links_per_type: Option<u32>,
+            block: Option<BlockList>,
+            previous: Option<String>,
+        }
+        let partial: Partial = serde_json::from_str(json).map_err(|e| format!("invalid rules JSON: {e}"))?;
+        let mut rules = Rules::default();
+        rules.types.extend(partial.types);
+        if let Some(degree) = partial.max_identifier_degree {
+            if degree == 0 {
+                return Err("invalid rules JSON: max_identifier_degree must be at least 1".to_string());
+            }
+            rules.max_identifier_degree = degree;
+        }
+        if let Some(links) = partial.max_links_per_type {
+            if links == 0 {
+                return Err("invalid rules JSON: max_links_per_type must be at least 1".to_string());
+            }
+            rules.max_links_per_type = links;
+        }
+        if let Some(block) = partial.block {
+            rules.block = block;
+        }
+        for (name, rule) in &rules.types {
+            if rule.max_per_person == Some(0) {
+                return Err(format!("invalid rules JSON: types.{name}.max_per_person must be at least 1"));
+            }
+        }
+        rules.previous = partial.previous;
+        rules.compile_block_list()?;
+        Ok(rules)
+    }
+
+    pub fn priority(&self, id_type: &str) -> u32 {
+        self.types.get(id_type).map_or(DEFAULT_PRIORITY, |r| r.priority)
+    }
+
+    pub fn max_per_person(&self, id_type: &str) -> Option<u32> {
+        self.types.get(id_type).and_then(|r| r.max_per_person)
+    }
+
+    /// The block list as a matcher.
+    pub fn compile_block_list(&self) -> Result<BlockMatcher, String> {
+        let patterns = self
+            .block
+            .patterns
+            .iter()
+            .map(|p| Regex::new(p).map_err(|e| format!("invalid rules JSON: block pattern '{p}': {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(BlockMatcher {
+            values: self.block.values.iter().map(|v| v.trim().to_lowercase()).collect(),
+            patterns,
+        })
+    }
+}
+
+pub struct BlockMatcher {
+    values: std::collections::HashSet<String>,
+    patterns: Vec<Regex>,
+}
+
+impl BlockMatcher {
+    /// Whether a value is junk. Called once per distinct identifier.
+    pub fn is_blocked(&self, value: &str) -> bool {
+        let trimmed = value.trim();
+        self.values.contains(&trimmed.to_lowercase()) || self.patterns.iter().any(|p| p.is_match(trimmed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_overrides_defaults() {
+        let rules = Rules::from_json(r#"{"types": {"phone": {"priority": 5, "max_per_person": 1}, "loyalty_card": {"priority": 15}}, "max_identifier_degree": 9}"#).unwrap();
+        assert_eq!(rules.priority("phone"), 5);
+        assert_eq!(rules.max_per_person("phone"), Some(1));
+        assert_eq!(rules.priority("loyalty_card"), 15);
+        assert_eq!(rules.max_per_person("loyalty_card"), None);
+        assert_eq!(rules.priority("crm_id"), 10);
+        assert_eq!(rules.priority("never_named"), DEFAULT_PRIORITY);
+        assert_eq!(rules.max_identifier_degree, 9);
+    }
+
+    #[test]
+    fn bad_json_is_explained() {
+        for (json, expected) in [
+            ("{", "invalid rules JSON"),
+            (r#"{"max_degree": 3}"#, "unknown field `max_degree`"),
+            (r#"{"types": {"phone": {"priority": "high"}}}"#, "invalid type"),
+            (r#"{"types": {"phone": {"max_per_person": 0}}}"#, "types.phone.max_per_person must be at least 1"),
+            (r#"{"block": {"patterns": ["("]}}"#, "block pattern '('"),
+            (r#"{"max_identifier_degree": 0}"#, "max_identifier_degree must be at least 1"),
+        ] {
+            let err = Rules::from_json(json).unwrap_err();
+            assert!(err.contains(expected), "{json}: {err}");
+        }
+    }
+
+    #[test]
+    fn junk_is_blocked() {
+        let block = Rules::default().compile_block_list().unwrap();
+        for junk in ["", " ", "Unknown", "NULL", "0000000", "00000000-0000-0000-0000-000000000000", "无"] {
+            assert!(block.is_blocked(junk), "{junk:?}");
+        }
+        for fine in ["+8613800138000", "CRM000000001", "a@b.cn"] {
+            assert!(!block.is_blocked(fine), "{fine:?}");
+        }
+    }
+}

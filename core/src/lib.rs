@@ -1,0 +1,8 @@
+//! cdpfusion's kernels: plain Rust over Arrow arrays, with no SQL in them.
+//!
+//! Each module holds one family of algorithms; the `cdpfusion-udf` crate wraps
+//! them as DataFusion functions.
+
+pub mod identity;
+pub mod privacy;
+pub mod text;

@@ -1,0 +1,4 @@
+//! Making identifiers safe to show and share.
+
+pub mod mask;
+pub mod pseudonymize;

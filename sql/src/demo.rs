@@ -1,0 +1,119 @@
+//! `cdpfusion demo`: the built-in dataset (generated once, then reused) and
+//! the reference pipeline of `sql/demo/*.sql`, with a readable summary.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use arrow::util::pretty::pretty_format_batches;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::prelude::{ParquetReadOptions, SessionContext};
+
+use crate::generate::{self, GenerateOptions, TABLE_NAMES};
+use crate::statements::split_statements;
+
+/// The reference pipeline, in the order it runs. Each file's first comment
+/// line is the step's title.
+pub const DEMO_STEPS: &[(&str, &str)] = &[
+    ("01_identifiers.sql", include_str!("../demo/01_identifiers.sql")),
+    ("02_identifier_links.sql", include_str!("../demo/02_identifier_links.sql")),
+    ("03_shared_identifiers.sql", include_str!("../demo/03_shared_identifiers.sql")),
+    ("04_one_id.sql", include_str!("../demo/04_one_id.sql")),
+];
+
+/// Rows of a result shown in the demo's output.
+const SHOWN_ROWS: usize = 20;
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub persons: u64,
+    pub seed: u64,
+    pub data_dir: PathBuf,
+    pub regenerate: bool,
+}
+
+/// Registers every table of a generated dataset in `dir` under its name.
+pub async fn register_dataset(ctx: &SessionContext, dir: &std::path::Path) -> Result<()> {
+    for table in TABLE_NAMES {
+        let path = dir.join(format!("{table}.parquet"));
+        let path = path.to_str().ok_or_else(|| {
+            DataFusionError::Configuration(format!("dataset path is not UTF-8: {}", path.display()))
+        })?;
+        ctx.register_parquet(*table, path, ParquetReadOptions::default()).await?;
+    }
+    Ok(())
+}
+
+pub async fn run_demo(options: &DemoOptions, out: &mut impl Write) -> Result<()> {
+    let started = Instant::now();
+    let dir = &options.data_dir;
+    let mut timings: Vec<(String, Duration)> = Vec::new();
+
+    if !options.regenerate && generate::is_generated(dir, options.persons, options.seed) {
+        writeln!(out, "Using the cached dataset in {} ({} persons, seed {}).", dir.display(), options.persons, options.seed)?;
+    } else {
+        writeln!(out, "Generating {} persons (seed {}) into {} ...", options.persons, options.seed, dir.display())?;
+        let summary = generate::generate(&GenerateOptions {
+            persons: options.persons,
+            seed: options.seed,
+            out: dir.clone(),
+            progress: true,
+        })?;
+        timings.push(("generate dataset".to_string(), summary.elapsed));
+    }
+
+    let ctx = crate::cdpfusion_session()?;
+    register_dataset(&ctx, dir).await?;
+
+    writeln!(out, "\n== Source tables")?;
+    let step = Instant::now();
+    let counts = TABLE_NAMES
+        .iter()
+        .map(|t| format!("SELECT '{t}' AS table_name, count(*) AS row_count FROM {t}"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let batches = ctx.sql(&format!("{counts} ORDER BY row_count DESC")).await?.collect().await?;
+    writeln!(out, "{}", pretty_format_batches(&batches)?)?;
+    timings.push(("count source rows".to_string(), step.elapsed()));
+
+    for (file, script) in DEMO_STEPS {
+        let title = script.lines().next().unwrap_or(file).trim_start_matches("--").trim();
+        writeln!(out, "\n== {title}   [sql/demo/{file}]")?;
+        let step = Instant::now();
+        for statement in split_statements(script)? {
+            let df = ctx.sql(&statement).await.map_err(|e| e.context(format!("demo step {file}")))?;
+            let batches = df.collect().await.map_err(|e| e.context(format!("demo step {file}")))?;
+            if batches.iter().map(|b| b.num_rows()).sum::<usize>() == 0 {
+                continue;
+            }
+            write_rows(out, &batches)?;
+        }
+        timings.push((file.to_string(), step.elapsed()));
+    }
+
+    writeln!(out, "\n== Timings")?;
+    for (name, took) in &timings {
+        writeln!(out, "  {name:<32} {:>8.2}s", took.as_secs_f64())?;
+    }
+    writeln!(out, "  {:<32} {:>8.2}s", "total", started.elapsed().as_secs_f64())?;
+    Ok(())
+}
+
+fn write_rows(out: &mut impl Write, batches: &[arrow::array::RecordBatch]) -> Result<()> {
+    let total: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let mut shown = Vec::new();
+    let mut left = SHOWN_ROWS;
+    for batch in batches {
+        if left == 0 {
+            break;
+        }
+        let take = left.min(batch.num_rows());
+        shown.push(batch.slice(0, take));
+        left -= take;
+    }
+    writeln!(out, "{}", pretty_format_batches(&shown)?)?;
+    if total > SHOWN_ROWS {
+        writeln!(out, "({total} rows, first {SHOWN_ROWS} shown)")?;
+    }
+    Ok(())
+}

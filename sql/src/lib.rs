@@ -1,0 +1,18 @@
+//! The cdpfusion session: every cdpfusion function registered on a DataFusion
+//! `SessionContext`, the built-in automotive dataset and the demo pipeline.
+//!
+//! ```no_run
+//! # async fn example() -> datafusion::error::Result<()> {
+//! let ctx = datafusion::prelude::SessionContext::new();
+//! cdpfusion_sql::register_all(&ctx);
+//! ctx.sql("SELECT normalize_phone('138-0013-8000')").await?.show().await?;
+//! # Ok(())
+//! # }
+//! ```
+
+pub mod demo;
+pub mod generate;
+mod session;
+pub mod statements;
+
+pub use session::{cdpfusion_session, cdpfusion_session_with, register_all};

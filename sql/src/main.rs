@@ -1,0 +1,208 @@
+//! `cdpfusion`: the SQL shell (datafusion-cli with every cdpfusion function),
+//! the demo and the dataset generator.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::context::SessionConfig;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::ExplainFormat;
+use datafusion_cli::object_storage::instrumented::InstrumentedObjectStoreRegistry;
+use datafusion_cli::print_format::PrintFormat;
+use datafusion_cli::print_options::{MaxRows, PrintOptions};
+
+use cdpfusion_sql::demo::{DemoOptions, run_demo};
+use cdpfusion_sql::generate::{GenerateOptions, generate};
+use cdpfusion_sql::statements::split_statements;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cdpfusion",
+    version,
+    about = "A customer data platform inside DataFusion: SQL shell, demo and dataset generator",
+    args_conflicts_with_subcommands = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    shell: ShellArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Generate the built-in automotive dataset (cached) and run the reference pipeline on it.
+    Demo(DemoArgs),
+    /// Write the automotive dataset as Parquet files.
+    Generate(GenerateArgs),
+}
+
+/// Without a subcommand, `cdpfusion` is a SQL shell.
+#[derive(Debug, Args)]
+struct ShellArgs {
+    /// Run these SQL commands, then exit (repeatable).
+    #[arg(short = 'c', long = "command", value_name = "SQL", value_parser = non_empty)]
+    commands: Vec<String>,
+    /// Run the SQL statements in these files, then exit; stops at the first error (repeatable).
+    #[arg(short = 'f', long = "file", value_name = "FILE")]
+    files: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PrintFormat::Automatic)]
+    format: PrintFormat,
+    /// Print only results: no timings, no banner.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Rows shown by the table format: a number or 'inf'.
+    #[arg(long, default_value = "40")]
+    maxrows: MaxRows,
+    /// Syntax highlighting in the shell.
+    #[arg(long)]
+    color: bool,
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// Persons in the generated dataset.
+    #[arg(long, default_value_t = 100_000, value_parser = positive_count)]
+    persons: u64,
+    /// Random seed of the dataset.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+    /// Where the dataset is cached.
+    #[arg(long, default_value = "demo-data")]
+    data: PathBuf,
+    /// Generate the dataset again even if it is cached.
+    #[arg(long)]
+    regenerate: bool,
+}
+
+#[derive(Debug, Args)]
+struct GenerateArgs {
+    /// Persons to generate.
+    #[arg(long, value_parser = positive_count)]
+    persons: u64,
+    /// Output directory (created if missing).
+    #[arg(long)]
+    out: PathBuf,
+    /// Random seed: the same seed and size give the same files.
+    #[arg(long, default_value_t = 42)]
+    seed: u64,
+}
+
+fn non_empty(value: &str) -> std::result::Result<String, String> {
+    if value.trim().is_empty() {
+        Err("the SQL command is empty".to_string())
+    } else {
+        Ok(value.to_string())
+    }
+}
+
+fn positive_count(value: &str) -> std::result::Result<u64, String> {
+    match value.replace('_', "").parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("expected a whole number of persons above 0, got '{value}'")),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cdpfusion: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Some(Command::Demo(args)) => demo(args).await,
+            Some(Command::Generate(args)) => generate_command(args),
+            None => shell(cli.shell).await,
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Error: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// DataFusion errors can wrap context over several lines; a script's caller
+/// wants the cause on one line.
+fn one_line(e: &DataFusionError) -> String {
+    e.to_string().lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+async fn demo(args: DemoArgs) -> Result<()> {
+    let options = DemoOptions {
+        persons: args.persons,
+        seed: args.seed,
+        data_dir: args.data,
+        regenerate: args.regenerate,
+    };
+    run_demo(&options, &mut std::io::stdout()).await
+}
+
+fn generate_command(args: GenerateArgs) -> Result<()> {
+    let summary = generate(&GenerateOptions {
+        persons: args.persons,
+        seed: args.seed,
+        out: args.out.clone(),
+        progress: true,
+    })?;
+    println!(
+        "Wrote {} persons (seed {}) to {} in {:.1}s",
+        args.persons,
+        args.seed,
+        args.out.display(),
+        summary.elapsed.as_secs_f64()
+    );
+    for (table, rows) in summary.rows {
+        println!("  {table:<18} {rows:>12} rows");
+    }
+    Ok(())
+}
+
+async fn shell(args: ShellArgs) -> Result<()> {
+    let mut options = datafusion::config::ConfigOptions::from_env()?;
+    // As datafusion-cli: the readable tree form of EXPLAIN unless asked otherwise.
+    if std::env::var_os("DATAFUSION_EXPLAIN_FORMAT").is_none() {
+        options.explain.format = ExplainFormat::Tree;
+    }
+    let registry = Arc::new(InstrumentedObjectStoreRegistry::new());
+    let runtime = RuntimeEnvBuilder::new()
+        .with_object_store_registry(registry.clone())
+        .build_arc()?;
+    let ctx = cdpfusion_sql::cdpfusion_session_with(SessionConfig::from(options), runtime)?;
+    let mut print_options = PrintOptions {
+        format: args.format,
+        quiet: args.quiet,
+        maxrows: args.maxrows,
+        color: args.color,
+        instrumented_registry: registry,
+    };
+
+    if args.commands.is_empty() && args.files.is_empty() {
+        if !args.quiet && std::io::stdin().is_terminal() {
+            println!("cdpfusion v{} (DataFusion {})", env!("CARGO_PKG_VERSION"), datafusion::DATAFUSION_VERSION);
+            println!("Type SQL ending in ';', \\? for help, \\q to quit.");
+        }
+        return datafusion_cli::exec::exec_from_repl(&ctx, &mut print_options)
+            .await
+            .map_err(|e| DataFusionError::External(Box::new(e)));
+    }
+    for file in &args.files {
+        let script = std::fs::read_to_string(file).map_err(|e| {
+            DataFusionError::Execution(format!("cannot read SQL file '{}': {e}", file.display()))
+        })?;
+        let statements = split_statements(&script)?;
+        datafusion_cli::exec::exec_from_commands(&ctx, statements, &print_options).await?;
+    }
+    datafusion_cli::exec::exec_from_commands(&ctx, args.commands, &print_options).await
+}

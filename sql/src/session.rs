@@ -1,0 +1,43 @@
+use std::sync::Arc;
+
+use datafusion::error::Result;
+use datafusion::execution::context::SessionConfig;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::prelude::SessionContext;
+use datafusion_cli::catalog::DynamicObjectStoreCatalog;
+use datafusion_cli::functions::ParquetMetadataFunc;
+
+/// Adds every cdpfusion function to `ctx`. Works on any DataFusion session.
+pub fn register_all(ctx: &SessionContext) {
+    for function in cdpfusion_udf::all_scalar_functions() {
+        ctx.register_udf(function.as_ref().clone());
+    }
+    for function in cdpfusion_udf::all_table_functions() {
+        ctx.register_udtf(function.name(), function);
+    }
+}
+
+/// A session as the `cdpfusion` shell has it, configured from the
+/// `DATAFUSION_*` environment variables as datafusion-cli is.
+pub fn cdpfusion_session() -> Result<SessionContext> {
+    cdpfusion_session_with(SessionConfig::from_env()?, Arc::new(RuntimeEnv::default()))
+}
+
+/// A session as the `cdpfusion` shell has it: every cdpfusion function,
+/// `information_schema`, `parquet_metadata()`, NULL shown as `NULL`, and tables
+/// named by path or URL (`SELECT * FROM 'data/leads.parquet'`, `s3://...`)
+/// exactly as in datafusion-cli.
+pub fn cdpfusion_session_with(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> Result<SessionContext> {
+    let mut config = config.with_information_schema(true);
+    if std::env::var_os("DATAFUSION_FORMAT_NULL").is_none() {
+        config.options_mut().format.null = String::from("NULL");
+    }
+    let ctx = SessionContext::new_with_config_rt(config, runtime).enable_url_table();
+    ctx.register_catalog_list(Arc::new(DynamicObjectStoreCatalog::new(
+        ctx.state().catalog_list().clone(),
+        ctx.state_weak_ref(),
+    )));
+    ctx.register_udtf("parquet_metadata", Arc::new(ParquetMetadataFunc {}));
+    register_all(&ctx);
+    Ok(ctx)
+}

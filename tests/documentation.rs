@@ -1,0 +1,46 @@
+//! Every cdpfusion function is documented, and its documented example is
+//! run here: the SQL after `> ` must print exactly the table below it.
+
+use arrow::util::pretty::pretty_format_batches;
+
+#[tokio::test]
+async fn every_function_has_a_running_example() {
+    let ctx = cdpfusion_sql::cdpfusion_session().unwrap();
+    let scalars = cdpfusion_udf::all_scalar_functions();
+    let tables = cdpfusion_udf::all_table_functions();
+    let documented = scalars
+        .iter()
+        .map(|f| (f.name(), f.documentation()))
+        .chain(tables.iter().map(|f| (f.name(), f.documentation())));
+    let mut checked = 0;
+    for (name, doc) in documented {
+        let doc = doc.unwrap_or_else(|| panic!("{name} has no documentation"));
+        assert!(!doc.description.is_empty(), "{name}: empty description");
+        assert!(doc.syntax_example.starts_with(name), "{name}: syntax example {}", doc.syntax_example);
+        let example = doc.sql_example.as_deref().unwrap_or_else(|| panic!("{name} has no SQL example"));
+        let (sql, expected) = split_example(example);
+        assert!(sql.contains(name), "{name}: the example does not call the function");
+        let batches = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
+        let actual = pretty_format_batches(&batches).unwrap().to_string();
+        assert_eq!(actual.trim(), expected.trim(), "{name}: the documented example is out of date");
+        checked += 1;
+    }
+    assert!(checked >= 4, "only {checked} functions checked");
+}
+
+/// Splits a documented example into its SQL (the `> ` lines) and the table.
+fn split_example(example: &str) -> (String, String) {
+    let body = example.trim().trim_start_matches("```sql").trim_end_matches("```");
+    let mut sql = String::new();
+    let mut table = String::new();
+    for line in body.lines() {
+        if let Some(statement) = line.strip_prefix("> ") {
+            sql.push_str(statement);
+            sql.push('\n');
+        } else if !line.trim().is_empty() {
+            table.push_str(line);
+            table.push('\n');
+        }
+    }
+    (sql.trim().trim_end_matches(';').to_string(), table)
+}

@@ -1,0 +1,33 @@
+//! DataFusion functions over the `cdpfusion-core` kernels.
+//!
+//! One module per function family, one file per function. Each function
+//! carries its [`Documentation`](datafusion::logical_expr::Documentation), so
+//! `SHOW FUNCTIONS` and `information_schema.routines` describe it.
+
+use std::sync::Arc;
+
+use datafusion::catalog::TableFunctionImpl;
+use datafusion::logical_expr::{Documentation, ScalarUDF};
+
+pub mod identity;
+pub mod privacy;
+mod string_kernel;
+
+/// Every scalar function cdpfusion adds to a session.
+pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
+    let mut functions = identity::scalar_functions();
+    functions.extend(privacy::scalar_functions());
+    functions
+}
+
+/// A cdpfusion table function: its SQL name and documentation beside the
+/// implementation (DataFusion's table functions carry neither).
+pub trait CdpTableFunction: TableFunctionImpl {
+    fn name(&self) -> &'static str;
+    fn documentation(&self) -> Option<&Documentation>;
+}
+
+/// Every table function cdpfusion adds to a session.
+pub fn all_table_functions() -> Vec<Arc<dyn CdpTableFunction>> {
+    identity::table_functions()
+}
