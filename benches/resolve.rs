@@ -15,7 +15,8 @@ use cdpfusion_core::identity::union_find::UnionFind;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use datafusion::datasource::MemTable;
 
-const PERSONS: usize = 200_000;
+/// Smaller in debug builds, where `cargo test` runs each bench once.
+const PERSONS: usize = if cfg!(debug_assertions) { 5_000 } else { 200_000 };
 
 fn bench(c: &mut Criterion) {
     let (records, types, values) = synthetic_links(PERSONS);

@@ -20,7 +20,8 @@ async fn every_table_has_rows_and_one_truth_row_per_person_identifier() {
     }
     assert_eq!(scalar_i64(&ctx, "SELECT count(*) FROM stores").await, store_count(PERSONS) as i64);
     let persons = scalar_i64(&ctx, "SELECT count(DISTINCT person_key) FROM truth_identities").await;
-    assert!(persons > PERSONS as i64 * 9 / 10, "only {persons} persons hold an identifier");
+    // About a tenth never become a lead nor use the app, and leave no trace.
+    assert!(persons > PERSONS as i64 * 85 / 100, "only {persons} persons hold an identifier");
     // An identifier belongs to one person at most.
     let ambiguous = scalar_i64(
         &ctx,

@@ -1,7 +1,8 @@
 //! Every cdpfusion function is documented, and its documented example is
 //! run here: the SQL after `> ` must print exactly the table below it.
 
-use arrow::util::pretty::pretty_format_batches;
+use arrow::util::display::FormatOptions;
+use arrow::util::pretty::pretty_format_batches_with_options;
 
 #[tokio::test]
 async fn every_function_has_a_running_example() {
@@ -21,7 +22,9 @@ async fn every_function_has_a_running_example() {
         let (sql, expected) = split_example(example);
         assert!(sql.contains(name), "{name}: the example does not call the function");
         let batches = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
-        let actual = pretty_format_batches(&batches).unwrap().to_string();
+        // NULL shown as the shell shows it.
+        let options = FormatOptions::default().with_null("NULL");
+        let actual = pretty_format_batches_with_options(&batches, &options).unwrap().to_string();
         assert_eq!(actual.trim(), expected.trim(), "{name}: the documented example is out of date");
         checked += 1;
     }

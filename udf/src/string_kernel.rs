@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue, exec_err};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::ColumnarValue;
 
 /// Applies `f` to every non-null string of `input`. `f` writes its answer into
@@ -61,21 +61,40 @@ pub(crate) fn constant_string(
     }
 }
 
-/// A string argument that also takes integers, because phone numbers often sit
-/// in BIGINT columns; they are cast to their decimal text.
-pub(crate) fn text_argument() -> datafusion::logical_expr::Coercion {
-    use datafusion::common::types::{NativeType, logical_string};
-    use datafusion::logical_expr::{Coercion, TypeSignatureClass};
-    Coercion::new_implicit(
-        TypeSignatureClass::Native(logical_string()),
-        vec![TypeSignatureClass::Integer],
-        NativeType::String,
-    )
+/// What an argument accepts.
+#[derive(Clone, Copy)]
+pub(crate) enum Accepts {
+    /// Any string type.
+    String,
+    /// A string, or an integer read as its decimal digits (phone numbers
+    /// often sit in BIGINT columns).
+    StringOrInteger,
 }
 
-/// A string argument, without implicit casts.
-pub(crate) fn string_argument() -> datafusion::logical_expr::Coercion {
-    use datafusion::common::types::logical_string;
-    use datafusion::logical_expr::{Coercion, TypeSignatureClass};
-    Coercion::new_exact(TypeSignatureClass::Native(logical_string()))
+/// Checks argument types for a function with `arguments` of which the first
+/// `required` must be given, and casts integers to text where accepted. The
+/// errors name the function, the argument and what it takes.
+pub(crate) fn coerce_arguments(
+    function: &str,
+    syntax: &str,
+    arguments: &[(&str, Accepts)],
+    required: usize,
+    arg_types: &[DataType],
+) -> Result<Vec<DataType>> {
+    if arg_types.len() < required || arg_types.len() > arguments.len() {
+        return plan_err!("{function}: expected {syntax}, got {} arguments", arg_types.len());
+    }
+    arg_types
+        .iter()
+        .zip(arguments)
+        .map(|(t, (name, accepts))| match (accepts, t) {
+            (_, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => Ok(t.clone()),
+            (_, DataType::Null) => Ok(DataType::Utf8),
+            (Accepts::StringOrInteger, t) if t.is_integer() => Ok(DataType::Utf8),
+            (Accepts::StringOrInteger, t) => {
+                plan_err!("{function}: argument '{name}' must be a string or an integer, got {t}")
+            }
+            (Accepts::String, t) => plan_err!("{function}: argument '{name}' must be a string, got {t}"),
+        })
+        .collect()
 }

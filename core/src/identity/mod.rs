@@ -1,6 +1,7 @@
 //! Identity (One-ID): identifier normalisation and identity resolution.
 
 pub mod email;
+pub mod graph;
 pub mod interner;
 pub mod phone;
 pub mod resolve;

@@ -233,13 +233,13 @@ mod tests {
 
     #[test]
     fn landlines_need_an_area_code() {
-        assert_eq!(cn("010-12345678").as_deref(), Some("+861012345678"));
+        assert_eq!(cn("010-62345678").as_deref(), Some("+861062345678"));
         assert_eq!(cn("(0755) 8765 4321").as_deref(), Some("+8675587654321"));
         assert_eq!(cn("0571-8765432").as_deref(), Some("+865718765432"));
-        assert_eq!(cn("+86 10 1234 5678").as_deref(), Some("+861012345678"));
+        assert_eq!(cn("+86 10 6234 5678").as_deref(), Some("+861062345678"));
         assert_eq!(cn("+86 (0)21 6123 4567").as_deref(), Some("+862161234567"));
         assert_eq!(cn("12345678"), None, "no area code");
-        assert_eq!(cn("1012345678"), None, "area code without trunk 0");
+        assert_eq!(cn("1062345678"), None, "area code without trunk 0");
         assert_eq!(cn("010-0234567"), None, "subscriber starts with 0");
         assert_eq!(cn("021-1234567"), None, "7 digits after a 2-digit area code");
     }

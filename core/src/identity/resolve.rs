@@ -467,6 +467,14 @@ impl Resolution {
         }
     }
 
+    /// The position of an identifier in the canonical order. A scan: for
+    /// looking up one person, not for joins.
+    pub fn position(&self, id_type: &str, id_value: &str) -> Option<usize> {
+        let type_id = self.interner.find_type(id_type)?;
+        let ident = self.interner.find(type_id, id_value.as_bytes())?;
+        self.by_rank.iter().position(|&i| i == ident)
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = ResolvedIdentifier<'_>> {
         (0..self.len()).map(|i| self.get(i))
     }
@@ -515,10 +523,10 @@ mod tests {
     fn resolve_batches(batches: &[Vec<Row>], rules: &Rules, previous: &[(&str, &str, i64)]) -> Resolution {
         let mut builder = IdentityGraphBuilder::new(rules).unwrap();
         for rows in batches {
-            let column = |f: fn(&Row) -> Option<&str>| -> ArrayRef {
-                Arc::new(rows.iter().map(f).collect::<StringArray>())
-            };
-            builder.add_batch(&column(|r| r.0), &column(|r| r.1), &column(|r| r.2)).unwrap();
+            let records: ArrayRef = Arc::new(rows.iter().map(|r| r.0).collect::<StringArray>());
+            let types: ArrayRef = Arc::new(rows.iter().map(|r| r.1).collect::<StringArray>());
+            let values: ArrayRef = Arc::new(rows.iter().map(|r| r.2).collect::<StringArray>());
+            builder.add_batch(&records, &types, &values).unwrap();
         }
         builder.resolve(rules, previous.iter().copied()).unwrap()
     }
@@ -561,9 +569,9 @@ mod tests {
             rows.push((format!("r{i}"), "email", format!("e{}", i % 89)));
             rows.push((format!("r{i}"), "device_id", format!("d{}", i % 53)));
         }
-        let as_rows = |rows: &[(String, &str, String)]| -> Vec<Row> {
+        fn as_rows<'a>(rows: &'a [(String, &'a str, String)]) -> Vec<Row<'a>> {
             rows.iter().map(|(r, t, v)| (Some(r.as_str()), Some(*t), Some(v.as_str()))).collect()
-        };
+        }
         let expected = table(&resolve_batches(&[as_rows(&rows)], &Rules::default(), &[]));
         let mut shuffled = rows.clone();
         // A fixed permutation: reverse, then interleave halves.

@@ -38,7 +38,7 @@ mod tests {
     #[test]
     fn middle_digits_are_hidden() {
         assert_eq!(mask("138-0013-8000"), "+86138****8000");
-        assert_eq!(mask("010-12345678"), "+86101***5678");
+        assert_eq!(mask("010-62345678"), "+86106***5678");
         assert_eq!(mask("+853 6612 3456"), "+853661*3456");
     }
 }

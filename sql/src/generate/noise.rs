@@ -4,11 +4,31 @@
 use arrow::array::StringBuilder;
 use rand::Rng;
 
+/// How a phone number got into a system, which decides what can go wrong.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum PhoneEntry {
+    /// Typed freely: any spelling, NULL, a lost digit, junk.
+    Free,
+    /// A mandatory field: never NULL, but typos and junk get through.
+    Mandatory,
+    /// An app or mini-program form that validates the number: any spelling,
+    /// always a valid number.
+    Validated,
+}
+
 /// Appends `mobile` (11 ASCII digits) as one of the spellings seen in
 /// Chinese CRM, lead and DMS exports, or NULL, or junk, or a typo.
-pub fn append_noisy_phone(rng: &mut impl Rng, mobile: &str, out: &mut StringBuilder) {
+pub fn append_noisy_phone(rng: &mut impl Rng, mobile: &str, entry: PhoneEntry, out: &mut StringBuilder) {
     let d = mobile;
-    let roll = rng.random_range(0..1000);
+    let roll = match entry {
+        PhoneEntry::Free => rng.random_range(0..1000),
+        // 973 = 965 spellings + 8 typos and junk, skipping the 27 NULLs.
+        PhoneEntry::Mandatory => match rng.random_range(0..973) {
+            r if r >= 965 => r + 27,
+            r => r,
+        },
+        PhoneEntry::Validated => rng.random_range(0..965),
+    };
     let (a, b, c) = (&d[0..3], &d[3..7], &d[7..11]);
     match roll {
         0..350 => out.append_value(d),

@@ -9,7 +9,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::identifiers::{self as ids, mix};
-use super::noise::{append_noisy_email, append_noisy_phone};
+use super::noise::{PhoneEntry, append_noisy_email, append_noisy_phone};
 use super::tables::Tables;
 use super::vocabulary::*;
 use super::world::World;
@@ -86,7 +86,7 @@ pub fn generate_person(world: &World, index: u64, out: &mut Tables) {
             .collect(),
         email: rng.random_bool(0.55).then(|| {
             let stem = EMAIL_STEMS[(mix(seed, index, 1) % EMAIL_STEMS.len() as u64) as usize];
-            ids::email(seed, index, stem, pick(&mut rng, EMAIL_DOMAINS), &mut scratch);
+            ids::email(seed, index, stem, *pick(&mut rng, EMAIL_DOMAINS), &mut scratch);
             scratch.clone()
         }),
         openid: rng.random_bool(0.6).then(|| {
@@ -174,7 +174,7 @@ fn write_crm(
             92..97 => put(&mut c.name, format_args!("{surname}先生")),
             _ => c.name.append_null(),
         }
-        append_noisy_phone(rng, &identity.mobiles[0], &mut c.phone);
+        append_noisy_phone(rng, &identity.mobiles[0], PhoneEntry::Mandatory, &mut c.phone);
         identity.used_mobiles[0] = true;
         match identity.email.as_deref() {
             Some(email) => {
@@ -200,17 +200,20 @@ fn write_leads(
     out: &mut Tables,
 ) {
     let Some(first_lead) = journey.lead else { return };
-    let mut times = vec![first_lead];
+    // (when, channel if already decided)
+    let mut planned: Vec<(i64, Option<&str>)> = vec![(first_lead, None)];
     if rng.random_bool(0.3) {
         let again = first_lead + rng.random_range(0..60 * DAY);
         if again <= world.end_us {
-            times.push(again);
+            planned.push((again, None));
         }
     }
     let mut scratch = String::new();
-    for (k, &created) in times.iter().enumerate() {
-        let mut channel = weighted(rng, LEAD_CHANNELS);
-        if k == 0 && !identity.devices.is_empty() {
+    let mut k = 0;
+    while k < planned.len() {
+        let (created, decided) = planned[k];
+        let mut channel = decided.unwrap_or_else(|| weighted(rng, LEAD_CHANNELS));
+        if decided.is_none() && k == 0 && !identity.devices.is_empty() {
             // App users leave their details in the app or its mini-program.
             channel = if rng.random_bool(0.6) { "app" } else { "miniprogram" };
         }
@@ -222,17 +225,20 @@ fn write_leads(
         let copies = if rng.random_bool(0.04) { 2 } else { 1 };
         // Decide the record's fields once, so a duplicate repeats them exactly.
         let salesperson_typed = channel == "store_walkin" && rng.random_bool(0.25);
+        if salesperson_typed && identity.openid.is_some() {
+            // The salesperson adds the customer on WeCom, which files a lead
+            // of its own with the customer's phone and openid.
+            planned.insert(k + 1, (created, Some("wecom")));
+        }
         let on_tablet = channel == "store_walkin" && rng.random_bool(0.4);
-        let phone_k = (identity.mobiles.len() > 1 && rng.random_bool(0.5)) as usize;
         let phone_roll: u64 = rng.random();
-        // The salesperson who typed their own phone adds the customer on WeCom,
-        // so such a lead carries the customer's openid.
         let with_openid =
             (matches!(channel, "miniprogram" | "wecom") || salesperson_typed) && identity.openid.is_some();
         let device_k = if identity.devices.is_empty() { None } else { Some(rng.random_range(0..identity.devices.len())) };
         let with_device = matches!(channel, "app" | "miniprogram") && device_k.is_some();
         // Only a later lead carries the zero id, so it never hides the real device.
         let zero_idfa = with_device && k > 0 && rng.random_bool(0.1);
+        let entry = if matches!(channel, "app" | "miniprogram") { PhoneEntry::Validated } else { PhoneEntry::Free };
         let interest = if rng.random_bool(0.8) { Some(MODELS[model].0) } else { None };
         for copy in 0..copies {
             let l = &mut out.leads;
@@ -242,8 +248,9 @@ fn write_leads(
                 ids::salesperson_mobile(home_store, (phone_roll % 2) as usize, &mut scratch);
                 l.phone.append_value(&scratch);
             } else {
-                append_noisy_phone(&mut ChaCha8Rng::seed_from_u64(phone_roll), &identity.mobiles[phone_k], &mut l.phone);
-                identity.used_mobiles[phone_k] = true;
+                let mut phone_rng = ChaCha8Rng::seed_from_u64(phone_roll);
+                append_noisy_phone(&mut phone_rng, &identity.mobiles[0], entry, &mut l.phone);
+                identity.used_mobiles[0] = true;
             }
             match (with_openid, identity.openid.as_deref()) {
                 (true, Some(openid)) => {
@@ -267,6 +274,7 @@ fn write_leads(
             l.store_id.append_value(&store.id);
             l.created_at.append_value(created);
         }
+        k += 1;
     }
 }
 
@@ -381,8 +389,10 @@ fn write_orders_and_service(
         put(&mut o.order_id, format_args!("O{index:09}{k}"));
         o.crm_id.append_option(identity.crm_id.as_deref().filter(|_| rng.random_bool(0.95)));
         if rng.random_bool(0.9) {
-            append_noisy_phone(rng, &identity.mobiles[0], &mut o.phone);
-            identity.used_mobiles[0] = true;
+            // A buyer may register the car under their second number.
+            let m = (identity.mobiles.len() > 1 && rng.random_bool(0.5)) as usize;
+            append_noisy_phone(rng, &identity.mobiles[m], PhoneEntry::Free, &mut o.phone);
+            identity.used_mobiles[m] = true;
         } else {
             o.phone.append_null();
         }
@@ -439,7 +449,7 @@ fn write_surveys(
     let s = &mut out.surveys;
     put(&mut s.survey_id, format_args!("Q{index:09}"));
     if rng.random_bool(0.95) {
-        append_noisy_phone(rng, &identity.mobiles[0], &mut s.phone);
+        append_noisy_phone(rng, &identity.mobiles[0], PhoneEntry::Free, &mut s.phone);
         identity.used_mobiles[0] = true;
     } else {
         s.phone.append_null();

@@ -1,15 +1,22 @@
-//! Identity (One-ID) functions: identifier normalisation.
+//! Identity (One-ID) functions: identifier normalisation, identity resolution
+//! and the graph of one person.
 
 use std::sync::Arc;
 
 use datafusion::logical_expr::ScalarUDF;
 
+mod identity_graph;
+mod identity_lookup;
 mod normalize_email;
 mod normalize_phone;
+mod person_graph;
+mod resolution_plan;
 mod resolve_identities;
 
 pub use normalize_email::NormalizeEmail;
 pub use normalize_phone::NormalizePhone;
+pub use identity_graph::IdentityGraphFunc;
+pub use identity_lookup::IdentityLookupFunc;
 pub use resolve_identities::ResolveIdentitiesFunc;
 
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
@@ -20,5 +27,5 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
 }
 
 pub fn table_functions() -> Vec<Arc<dyn crate::CdpTableFunction>> {
-    vec![Arc::new(ResolveIdentitiesFunc)]
+    vec![Arc::new(ResolveIdentitiesFunc), Arc::new(IdentityLookupFunc), Arc::new(IdentityGraphFunc)]
 }

@@ -8,7 +8,7 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::identity::email::normalize_email_into;
 
-use crate::string_kernel::{map_strings, string_argument};
+use crate::string_kernel::{map_strings, Accepts, coerce_arguments};
 
 #[user_doc(
     doc_section(label = "cdpfusion Identity Functions"),
@@ -38,7 +38,7 @@ impl Default for NormalizeEmail {
 impl NormalizeEmail {
     pub fn new() -> Self {
         Self {
-            signature: Signature::coercible(vec![string_argument()], Volatility::Immutable),
+            signature: Signature::user_defined(Volatility::Immutable),
         }
     }
 }
@@ -54,6 +54,10 @@ impl ScalarUDFImpl for NormalizeEmail {
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(DataType::Utf8)
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_arguments(self.name(), "(email)", &[("email", Accepts::String)], 1, arg_types)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

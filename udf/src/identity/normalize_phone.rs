@@ -1,14 +1,13 @@
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
-    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, TypeSignature,
-    Volatility,
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
 use cdpfusion_core::identity::phone::{self, Region};
 
-use crate::string_kernel::{constant_string, map_strings, string_argument, text_argument};
+use crate::string_kernel::{constant_string, map_strings, Accepts, coerce_arguments};
 
 #[user_doc(
     doc_section(label = "cdpfusion Identity Functions"),
@@ -42,13 +41,7 @@ impl Default for NormalizePhone {
 impl NormalizePhone {
     pub fn new() -> Self {
         Self {
-            signature: Signature::one_of(
-                vec![
-                    TypeSignature::Coercible(vec![text_argument()]),
-                    TypeSignature::Coercible(vec![text_argument(), string_argument()]),
-                ],
-                Volatility::Immutable,
-            ),
+            signature: Signature::user_defined(Volatility::Immutable),
         }
     }
 }
@@ -64,6 +57,10 @@ impl ScalarUDFImpl for NormalizePhone {
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(DataType::Utf8)
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_arguments(self.name(), "(phone [, region])", &[("phone", Accepts::StringOrInteger), ("region", Accepts::String)], 1, arg_types)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -1,22 +1,23 @@
 use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
-use datafusion::arrow::array::{ArrayRef, AsArray, Int64Builder, RecordBatch, StringBuilder};
-use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
+use datafusion::arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::{DataFusionError, Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::execution::TaskContext;
-use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::{Documentation, Expr};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
-use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream, execute_stream};
+use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use datafusion_macros::user_doc;
-use futures::{StreamExt, TryStreamExt};
+use futures::TryStreamExt;
 
-use cdpfusion_core::identity::resolve::{IdentityGraphBuilder, Resolution};
+use cdpfusion_core::identity::resolve::Resolution;
 use cdpfusion_core::identity::rules::Rules;
+
+use super::resolution_plan::{PlannedResolution, required_argument, rules_argument};
 
 const NAME: &str = "resolve_identities";
 
@@ -67,32 +68,15 @@ pub static OUTPUT_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
-/// The string literal of argument `index`.
-pub(crate) fn literal_argument(function: &str, exprs: &[Expr], index: usize, name: &str) -> Result<Option<String>> {
-    match exprs.get(index) {
-        None => Ok(None),
-        Some(Expr::Literal(ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)), _)) => {
-            Ok(Some(s.clone()))
-        }
-        Some(Expr::Literal(ScalarValue::Utf8(None) | ScalarValue::Null, _)) => Ok(None),
-        Some(other) => plan_err!("{function}: argument '{name}' must be a string literal, got {other}"),
-    }
-}
-
 impl TableFunctionImpl for ResolveIdentitiesFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
         if exprs.is_empty() || exprs.len() > 2 {
             return plan_err!("{NAME}: expected (query [, rules_json]), got {} arguments", exprs.len());
         }
-        let Some(query) = literal_argument(NAME, exprs, 0, "query")? else {
-            return plan_err!("{NAME}: argument 'query' must not be NULL");
-        };
-        let rules = match literal_argument(NAME, exprs, 1, "rules_json")? {
-            Some(json) => Rules::from_json(&json).map_err(|e| DataFusionError::Plan(format!("{NAME}: argument 'rules_json': {e}")))?,
-            None => Rules::default(),
-        };
-        Ok(Arc::new(ResolveIdentitiesTable { query, rules: Arc::new(rules) }))
+        let query = required_argument(NAME, exprs, 0, "query")?;
+        let rules = rules_argument(NAME, exprs, 1)?;
+        Ok(Arc::new(ResolveIdentitiesTable { query, rules }))
     }
 }
 
@@ -102,52 +86,8 @@ struct ResolveIdentitiesTable {
     rules: Arc<Rules>,
 }
 
-const EXPECTED_INPUT: &str = "(record_id TEXT or BIGINT, id_type TEXT, id_value TEXT)";
-const EXPECTED_PREVIOUS: &str = "(id_type TEXT, id_value TEXT, one_id BIGINT)";
-
-fn is_string(t: &DataType) -> bool {
-    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null)
-}
-
-fn describe(schema: &datafusion::common::DFSchema) -> String {
-    let fields: Vec<String> = schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
-    format!("({})", fields.join(", "))
-}
-
-/// Plans `sql` and checks it returns `columns` of acceptable types.
-async fn plan_input(
-    state: &SessionState,
-    sql: &str,
-    what: &str,
-    expected: &str,
-    columns: &[(&str, fn(&DataType) -> bool)],
-) -> Result<(Arc<dyn ExecutionPlan>, Vec<usize>)> {
-    let plan = state
-        .create_logical_plan(sql)
-        .await
-        .map_err(|e| DataFusionError::Plan(format!("{NAME}: {what} failed to plan: {e}")))?;
-    let schema = plan.schema().clone();
-    let mut indices = Vec::new();
-    for (name, accepts) in columns {
-        match schema.index_of_column_by_name(None, name) {
-            Some(i) if accepts(schema.field(i).data_type()) => indices.push(i),
-            _ => {
-                return plan_err!(
-                    "{NAME}: {what} must return columns {expected}; it returns {}",
-                    describe(&schema)
-                );
-            }
-        }
-    }
-    Ok((state.create_physical_plan(&plan).await?, indices))
-}
-
 #[async_trait]
 impl TableProvider for ResolveIdentitiesTable {
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     fn schema(&self) -> SchemaRef {
         OUTPUT_SCHEMA.clone()
     }
@@ -163,63 +103,14 @@ impl TableProvider for ResolveIdentitiesTable {
         _filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let Some(state) = session.as_any().downcast_ref::<SessionState>() else {
-            return exec_err!("{NAME}: needs a DataFusion SessionState to plan its query");
-        };
-        let record_id = |t: &DataType| is_string(t) || t.is_integer();
-        let (input, input_columns) = plan_input(
-            state,
-            &self.query,
-            "the query",
-            EXPECTED_INPUT,
-            &[("record_id", record_id), ("id_type", is_string), ("id_value", is_string)],
-        )
-        .await?;
-        let previous = match &self.rules.previous {
-            None => None,
-            Some(source) => {
-                let sql = if is_table_name(source) {
-                    format!("SELECT id_type, id_value, one_id FROM {source}")
-                } else {
-                    source.clone()
-                };
-                let id = |t: &DataType| t.is_integer();
-                Some(
-                    plan_input(
-                        state,
-                        &sql,
-                        "the 'previous' mapping",
-                        EXPECTED_PREVIOUS,
-                        &[("id_type", is_string), ("id_value", is_string), ("one_id", id)],
-                    )
-                    .await?,
-                )
-            }
-        };
-        let stream = Arc::new(ResolveStream { input, input_columns, previous, rules: self.rules.clone() });
-        Ok(Arc::new(StreamingTableExec::try_new(
-            OUTPUT_SCHEMA.clone(),
-            vec![stream],
-            projection,
-            vec![],
-            false,
-            limit,
-        )?))
+        let planned = PlannedResolution::plan(NAME, session, &self.query, self.rules.clone()).await?;
+        let stream = Arc::new(ResolveStream(planned));
+        Ok(Arc::new(StreamingTableExec::try_new(OUTPUT_SCHEMA.clone(), vec![stream], projection, vec![], false, limit)?))
     }
 }
 
-fn is_table_name(source: &str) -> bool {
-    let source = source.trim();
-    !source.is_empty() && source.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')
-}
-
 #[derive(Debug)]
-struct ResolveStream {
-    input: Arc<dyn ExecutionPlan>,
-    input_columns: Vec<usize>,
-    previous: Option<(Arc<dyn ExecutionPlan>, Vec<usize>)>,
-    rules: Arc<Rules>,
-}
+struct ResolveStream(PlannedResolution);
 
 /// Rows per output batch.
 const OUTPUT_BATCH_ROWS: usize = 8192;
@@ -230,44 +121,8 @@ impl PartitionStream for ResolveStream {
     }
 
     fn execute(&self, ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let input = self.input.clone();
-        let columns = self.input_columns.clone();
-        let previous = self.previous.clone();
-        let rules = self.rules.clone();
-        let resolved = async move {
-            let fail = |e: String| DataFusionError::Execution(format!("{NAME}: {e}"));
-            let mut builder = IdentityGraphBuilder::new(&rules).map_err(fail)?;
-            let mut batches = execute_stream(input, ctx.clone())?;
-            while let Some(batch) = batches.next().await {
-                let batch = batch?;
-                let c = |i: usize| batch.column(columns[i]);
-                builder.add_batch(c(0), c(1), c(2)).map_err(fail)?;
-            }
-            let previous_batches = match previous {
-                None => Vec::new(),
-                Some((plan, columns)) => {
-                    let batches: Vec<RecordBatch> = execute_stream(plan, ctx)?.try_collect().await?;
-                    batches
-                        .iter()
-                        .map(|b| {
-                            let id = datafusion::arrow::compute::cast(b.column(columns[2]), &DataType::Int64)?;
-                            let t = datafusion::arrow::compute::cast(b.column(columns[0]), &DataType::Utf8)?;
-                            let v = datafusion::arrow::compute::cast(b.column(columns[1]), &DataType::Utf8)?;
-                            Ok((t, v, id))
-                        })
-                        .collect::<Result<Vec<(ArrayRef, ArrayRef, ArrayRef)>>>()?
-                }
-            };
-            let previous_rows = previous_batches.iter().flat_map(|(t, v, id)| {
-                let (t, v, id) = (t.as_string::<i32>(), v.as_string::<i32>(), id.as_primitive::<Int64Type>());
-                (0..t.len()).filter_map(move |i| match (t.is_valid(i), v.is_valid(i), id.is_valid(i)) {
-                    (true, true, true) => Some((t.value(i), v.value(i), id.value(i))),
-                    _ => None,
-                })
-            });
-            let resolution = builder.resolve(&rules, previous_rows).map_err(fail)?;
-            Ok::<_, DataFusionError>(Arc::new(resolution))
-        };
+        let planned = self.0.clone();
+        let resolved = async move { planned.run(ctx).await.map(Arc::new) };
         let batches = futures::stream::once(resolved)
             .map_ok(|resolution| {
                 let chunks = resolution.len().div_ceil(OUTPUT_BATCH_ROWS);
@@ -277,8 +132,6 @@ impl PartitionStream for ResolveStream {
         Box::pin(RecordBatchStreamAdapter::new(OUTPUT_SCHEMA.clone(), batches))
     }
 }
-
-use datafusion::arrow::array::Array;
 
 fn output_batch(resolution: &Resolution, start: usize) -> Result<RecordBatch> {
     let end = (start + OUTPUT_BATCH_ROWS).min(resolution.len());

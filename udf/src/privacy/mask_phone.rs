@@ -9,18 +9,18 @@ use datafusion_macros::user_doc;
 use cdpfusion_core::identity::phone::{Region, normalize_phone};
 use cdpfusion_core::privacy::mask::mask_phone_into;
 
-use crate::string_kernel::{map_strings, text_argument};
+use crate::string_kernel::{map_strings, Accepts, coerce_arguments};
 
 #[user_doc(
     doc_section(label = "cdpfusion Privacy Functions"),
     description = "Normalises a phone number like `normalize_phone` (region CN) and hides the middle of its national number: the first 3 and last 4 digits stay visible. NULL when the number is not valid, so raw input never leaks through.",
     syntax_example = "mask_phone(phone)",
     sql_example = r#"```sql
-> SELECT mask_phone('138-0013-8000') AS mobile, mask_phone('010-12345678') AS landline, mask_phone('12345') AS bad;
+> SELECT mask_phone('138-0013-8000') AS mobile, mask_phone('010-62345678') AS landline, mask_phone('12345') AS bad;
 +----------------+---------------+------+
 | mobile         | landline      | bad  |
 +----------------+---------------+------+
-| +86138****8000 | +86101***5678 | NULL |
+| +86138****8000 | +86106***5678 | NULL |
 +----------------+---------------+------+
 ```"#,
     argument(name = "phone", description = "The number as typed: a string or an integer.")
@@ -39,7 +39,7 @@ impl Default for MaskPhone {
 impl MaskPhone {
     pub fn new() -> Self {
         Self {
-            signature: Signature::coercible(vec![text_argument()], Volatility::Immutable),
+            signature: Signature::user_defined(Volatility::Immutable),
         }
     }
 }
@@ -55,6 +55,10 @@ impl ScalarUDFImpl for MaskPhone {
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(DataType::Utf8)
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_arguments(self.name(), "(phone)", &[("phone", Accepts::StringOrInteger)], 1, arg_types)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -8,7 +8,7 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::privacy::pseudonymize::Pseudonymizer;
 
-use crate::string_kernel::{constant_string, map_strings, string_argument, text_argument};
+use crate::string_kernel::{constant_string, map_strings, Accepts, coerce_arguments};
 
 #[user_doc(
     doc_section(label = "cdpfusion Privacy Functions"),
@@ -39,7 +39,7 @@ impl Default for Pseudonymize {
 impl Pseudonymize {
     pub fn new() -> Self {
         Self {
-            signature: Signature::coercible(vec![text_argument(), string_argument()], Volatility::Immutable),
+            signature: Signature::user_defined(Volatility::Immutable),
         }
     }
 }
@@ -55,6 +55,10 @@ impl ScalarUDFImpl for Pseudonymize {
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
         Ok(DataType::Utf8)
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        coerce_arguments(self.name(), "(value, key)", &[("value", Accepts::StringOrInteger), ("key", Accepts::String)], 2, arg_types)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

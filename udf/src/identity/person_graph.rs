@@ -1,0 +1,215 @@
+//! The table functions that show one person's identity graph:
+//! `identity_lookup` (a row per record and identifier) and `identity_graph`
+//! (Graphviz DOT and JSON). Both resolve the query, find the person who owns
+//! the given identifier, then read the query twice more to collect the
+//! records that hold the person's identifiers and everything those records
+//! hold.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::catalog::{Session, TableFunctionArgs, TableProvider};
+use datafusion::common::{Result, plan_err};
+use datafusion::datasource::TableType;
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
+use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
+
+use cdpfusion_core::identity::graph::{GraphIdentifier, GraphRecord, PersonGraph};
+use cdpfusion_core::identity::rules::Rules;
+
+use super::resolution_plan::{PlannedResolution, required_argument, rules_argument};
+
+/// Turns a person's graph (or none, for an unknown identifier) into the
+/// function's output rows.
+pub(crate) type Render = fn(Option<&PersonGraph>) -> Result<RecordBatch>;
+
+/// Parses `(query, id_type, id_value [, rules_json])`.
+pub(crate) fn person_graph_table(
+    function: &'static str,
+    args: TableFunctionArgs,
+    schema: SchemaRef,
+    render: Render,
+) -> Result<Arc<dyn TableProvider>> {
+    let exprs = args.exprs();
+    if !(3..=4).contains(&exprs.len()) {
+        return plan_err!("{function}: expected (query, id_type, id_value [, rules_json]), got {} arguments", exprs.len());
+    }
+    Ok(Arc::new(PersonGraphTable {
+        function,
+        query: required_argument(function, exprs, 0, "query")?,
+        id_type: required_argument(function, exprs, 1, "id_type")?,
+        id_value: required_argument(function, exprs, 2, "id_value")?,
+        rules: rules_argument(function, exprs, 3)?,
+        schema,
+        render,
+    }))
+}
+
+#[derive(Debug)]
+struct PersonGraphTable {
+    function: &'static str,
+    query: String,
+    id_type: String,
+    id_value: String,
+    rules: Arc<Rules>,
+    schema: SchemaRef,
+    render: Render,
+}
+
+#[async_trait]
+impl TableProvider for PersonGraphTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Temporary
+    }
+
+    async fn scan(
+        &self,
+        session: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let planned = PlannedResolution::plan(self.function, session, &self.query, self.rules.clone()).await?;
+        let stream = Arc::new(PersonGraphStream {
+            planned,
+            id_type: self.id_type.clone(),
+            id_value: self.id_value.clone(),
+            schema: self.schema.clone(),
+            render: self.render,
+        });
+        Ok(Arc::new(StreamingTableExec::try_new(self.schema.clone(), vec![stream], projection, vec![], false, limit)?))
+    }
+}
+
+#[derive(Debug)]
+struct PersonGraphStream {
+    planned: PlannedResolution,
+    id_type: String,
+    id_value: String,
+    schema: SchemaRef,
+    render: Render,
+}
+
+impl PartitionStream for PersonGraphStream {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let planned = self.planned.clone();
+        let (id_type, id_value, render) = (self.id_type.clone(), self.id_value.clone(), self.render);
+        let batch = async move {
+            let graph = person_graph(&planned, ctx, &id_type, &id_value).await?;
+            render(graph.as_ref())
+        };
+        Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), futures::stream::once(batch)))
+    }
+}
+
+/// Identifier values keyed by value, then type, so rows are looked up by
+/// `&str` without allocating.
+type IdentifierSet = HashMap<String, HashSet<String>>;
+
+fn contains(set: &IdentifierSet, id_type: &str, id_value: &str) -> bool {
+    set.get(id_value).is_some_and(|types| types.contains(id_type))
+}
+
+/// The record ids of a batch as text (integers written in decimal).
+fn record_text(column: &ArrayRef) -> Result<ArrayRef> {
+    Ok(datafusion::arrow::compute::cast(column, &DataType::Utf8)?)
+}
+
+fn strings(column: &ArrayRef) -> Result<ArrayRef> {
+    Ok(datafusion::arrow::compute::cast(column, &DataType::Utf8)?)
+}
+
+async fn person_graph(
+    planned: &PlannedResolution,
+    ctx: Arc<TaskContext>,
+    id_type: &str,
+    id_value: &str,
+) -> Result<Option<PersonGraph>> {
+    let resolution = planned.run(ctx.clone()).await?;
+    let Some(position) = resolution.position(id_type, id_value) else {
+        return Ok(None);
+    };
+    let one_id = resolution.get(position).one_id;
+    let mut members: IdentifierSet = HashMap::new();
+    for r in resolution.iter().filter(|r| r.one_id == one_id) {
+        members.entry(r.id_value.to_string()).or_default().insert(r.id_type.to_string());
+    }
+
+    // The records holding one of the person's identifiers.
+    let mut records: HashSet<String> = HashSet::new();
+    planned
+        .input
+        .for_each_batch(ctx.clone(), |c| {
+            let (record, types, values) = (record_text(c[0])?, strings(c[1])?, strings(c[2])?);
+            let (record, types, values) = (record.as_string::<i32>(), types.as_string::<i32>(), values.as_string::<i32>());
+            for i in 0..record.len() {
+                if record.is_valid(i) && types.is_valid(i) && values.is_valid(i) && contains(&members, types.value(i), values.value(i)) {
+                    records.insert(record.value(i).to_string());
+                }
+            }
+            Ok(())
+        })
+        .await?;
+
+    // Everything those records hold, in record order.
+    let mut held: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    planned
+        .input
+        .for_each_batch(ctx, |c| {
+            let (record, types, values) = (record_text(c[0])?, strings(c[1])?, strings(c[2])?);
+            let (record, types, values) = (record.as_string::<i32>(), types.as_string::<i32>(), values.as_string::<i32>());
+            for i in 0..record.len() {
+                if record.is_valid(i) && types.is_valid(i) && values.is_valid(i) && records.contains(record.value(i)) {
+                    held.entry(record.value(i).to_string())
+                        .or_default()
+                        .push((types.value(i).to_string(), values.value(i).to_string()));
+                }
+            }
+            Ok(())
+        })
+        .await?;
+
+    // Identifiers: the person's in canonical order, then the others met.
+    let mut identifiers: Vec<GraphIdentifier> = Vec::new();
+    let mut index: HashMap<(String, String), usize> = HashMap::new();
+    for r in resolution.iter().filter(|r| r.one_id == one_id) {
+        index.insert((r.id_type.to_string(), r.id_value.to_string()), identifiers.len());
+        identifiers.push(GraphIdentifier::new(r.id_type, r.id_value, r.status, true));
+    }
+    let mut graph_records = Vec::new();
+    for (record_id, pairs) in held {
+        let mut positions = Vec::new();
+        for key in pairs {
+            let next = identifiers.len();
+            let position = *index.entry(key.clone()).or_insert_with(|| {
+                let status = resolution.position(&key.0, &key.1).map(|p| resolution.get(p).status);
+                identifiers.push(GraphIdentifier::new(
+                    &key.0,
+                    &key.1,
+                    status.unwrap_or(cdpfusion_core::identity::resolve::Status::Singleton),
+                    false,
+                ));
+                next
+            });
+            if !positions.contains(&position) {
+                positions.push(position);
+            }
+        }
+        graph_records.push(GraphRecord { record_id, identifiers: positions });
+    }
+    Ok(Some(PersonGraph { one_id, identifiers, records: graph_records }))
+}

@@ -1,0 +1,200 @@
+//! What the One-ID table functions share: their arguments, planning the
+//! user's query (and the previous mapping) with its schema checked up front,
+//! and running the resolution over the query's batches as they arrive.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::catalog::Session;
+use datafusion::common::{DataFusionError, Result, ScalarValue, exec_err, plan_err};
+use datafusion::execution::TaskContext;
+use datafusion::execution::context::SessionState;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::{ExecutionPlan, execute_stream};
+use futures::{StreamExt, TryStreamExt};
+
+use cdpfusion_core::identity::resolve::{IdentityGraphBuilder, Resolution};
+use cdpfusion_core::identity::rules::Rules;
+
+const EXPECTED_INPUT: &str = "(record_id TEXT or BIGINT, id_type TEXT, id_value TEXT)";
+const EXPECTED_PREVIOUS: &str = "(id_type TEXT, id_value TEXT, one_id BIGINT)";
+
+/// The string literal of argument `index`; `None` when absent or NULL.
+pub(crate) fn literal_argument(function: &str, exprs: &[Expr], index: usize, name: &str) -> Result<Option<String>> {
+    match exprs.get(index) {
+        None => Ok(None),
+        Some(Expr::Literal(
+            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)),
+            _,
+        )) => Ok(Some(s.clone())),
+        Some(Expr::Literal(ScalarValue::Utf8(None) | ScalarValue::Null, _)) => Ok(None),
+        Some(other) => plan_err!("{function}: argument '{name}' must be a string literal, got {other}"),
+    }
+}
+
+/// A required string literal argument.
+pub(crate) fn required_argument(function: &str, exprs: &[Expr], index: usize, name: &str) -> Result<String> {
+    match literal_argument(function, exprs, index, name)? {
+        Some(value) => Ok(value),
+        None => plan_err!("{function}: argument '{name}' must not be NULL"),
+    }
+}
+
+/// Parses the optional rules JSON argument.
+pub(crate) fn rules_argument(function: &str, exprs: &[Expr], index: usize) -> Result<Arc<Rules>> {
+    let rules = match literal_argument(function, exprs, index, "rules_json")? {
+        Some(json) => Rules::from_json(&json)
+            .map_err(|e| DataFusionError::Plan(format!("{function}: argument 'rules_json': {e}")))?,
+        None => Rules::default(),
+    };
+    Ok(Arc::new(rules))
+}
+
+fn is_string(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null)
+}
+
+fn is_record_id(t: &DataType) -> bool {
+    is_string(t) || t.is_integer()
+}
+
+fn is_integer(t: &DataType) -> bool {
+    t.is_integer()
+}
+
+fn is_table_name(source: &str) -> bool {
+    let source = source.trim();
+    !source.is_empty() && source.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+}
+
+/// A planned query and where its needed columns are.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedQuery {
+    pub plan: Arc<dyn ExecutionPlan>,
+    pub columns: Vec<usize>,
+}
+
+impl PlannedQuery {
+    async fn new(
+        function: &str,
+        state: &SessionState,
+        sql: &str,
+        what: &str,
+        expected: &str,
+        columns: &[(&str, fn(&DataType) -> bool)],
+    ) -> Result<Self> {
+        let plan = state
+            .create_logical_plan(sql)
+            .await
+            .map_err(|e| DataFusionError::Plan(format!("{function}: {what} failed to plan: {e}")))?;
+        let schema = plan.schema().clone();
+        let mut indices = Vec::new();
+        for (name, accepts) in columns {
+            match schema.index_of_column_by_name(None, name) {
+                Some(i) if accepts(schema.field(i).data_type()) => indices.push(i),
+                _ => {
+                    let returned: Vec<String> =
+                        schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
+                    return plan_err!(
+                        "{function}: {what} must return columns {expected}; it returns ({})",
+                        returned.join(", ")
+                    );
+                }
+            }
+        }
+        Ok(PlannedQuery { plan: state.create_physical_plan(&plan).await?, columns: indices })
+    }
+
+    /// Runs the query, handing each batch's needed columns to `f`.
+    pub async fn for_each_batch(
+        &self,
+        ctx: Arc<TaskContext>,
+        mut f: impl FnMut(&[&ArrayRef]) -> Result<()>,
+    ) -> Result<()> {
+        // A plan's operators keep execution state; each pass gets fresh ones,
+        // since the graph functions read the query more than once.
+        let plan = datafusion::physical_plan::execution_plan::reset_plan_states(self.plan.clone())?;
+        let mut batches = execute_stream(plan, ctx)?;
+        while let Some(batch) = batches.next().await {
+            let batch = batch?;
+            let columns: Vec<&ArrayRef> = self.columns.iter().map(|&i| batch.column(i)).collect();
+            f(&columns)?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything a One-ID table function needs at execution time.
+#[derive(Debug, Clone)]
+pub(crate) struct PlannedResolution {
+    pub function: &'static str,
+    pub input: PlannedQuery,
+    previous: Option<PlannedQuery>,
+    rules: Arc<Rules>,
+}
+
+impl PlannedResolution {
+    /// Plans `query` (and the rules' previous mapping), failing before any
+    /// work when either does not have the expected columns.
+    pub async fn plan(function: &'static str, session: &dyn Session, query: &str, rules: Arc<Rules>) -> Result<Self> {
+        let Some(state) = session.as_any().downcast_ref::<SessionState>() else {
+            return exec_err!("{function}: needs a DataFusion SessionState to plan its query");
+        };
+        let input = PlannedQuery::new(
+            function,
+            state,
+            query,
+            "the query",
+            EXPECTED_INPUT,
+            &[("record_id", is_record_id), ("id_type", is_string), ("id_value", is_string)],
+        )
+        .await?;
+        let previous = match &rules.previous {
+            None => None,
+            Some(source) => {
+                let sql = if is_table_name(source) {
+                    format!("SELECT id_type, id_value, one_id FROM {source}")
+                } else {
+                    source.clone()
+                };
+                let columns: &[(&str, fn(&DataType) -> bool)] =
+                    &[("id_type", is_string), ("id_value", is_string), ("one_id", is_integer)];
+                Some(PlannedQuery::new(function, state, &sql, "the 'previous' mapping", EXPECTED_PREVIOUS, columns).await?)
+            }
+        };
+        Ok(PlannedResolution { function, input, previous, rules })
+    }
+
+    /// Reads the query's batches into the identity graph and resolves it.
+    pub async fn run(&self, ctx: Arc<TaskContext>) -> Result<Resolution> {
+        let function = self.function;
+        let fail = |e: String| DataFusionError::Execution(format!("{function}: {e}"));
+        let mut builder = IdentityGraphBuilder::new(&self.rules).map_err(fail)?;
+        self.input
+            .for_each_batch(ctx.clone(), |c| builder.add_batch(c[0], c[1], c[2]).map_err(fail))
+            .await?;
+        let previous = match &self.previous {
+            None => Vec::new(),
+            Some(query) => {
+                let batches: Vec<RecordBatch> = execute_stream(query.plan.clone(), ctx)?.try_collect().await?;
+                batches
+                    .iter()
+                    .map(|b| {
+                        let cast = |i: usize, t: &DataType| datafusion::arrow::compute::cast(b.column(query.columns[i]), t);
+                        Ok((cast(0, &DataType::Utf8)?, cast(1, &DataType::Utf8)?, cast(2, &DataType::Int64)?))
+                    })
+                    .collect::<Result<Vec<(ArrayRef, ArrayRef, ArrayRef)>>>()?
+            }
+        };
+        let previous_rows = previous.iter().flat_map(|(t, v, id)| {
+            let (t, v, id) = (t.as_string::<i32>(), v.as_string::<i32>(), id.as_primitive::<Int64Type>());
+            (0..t.len()).filter_map(move |i| {
+                (!t.is_null(i) && !v.is_null(i) && !id.is_null(i)).then(|| (t.value(i), v.value(i), id.value(i)))
+            })
+        });
+        builder.resolve(&self.rules, previous_rows).map_err(fail)
+    }
+}
+
+use datafusion::arrow::array::Array;
