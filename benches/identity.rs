@@ -29,7 +29,12 @@ fn bench(c: &mut Criterion) {
     group.sample_size(10);
 
     group.bench_function("kernel", |b| {
-        b.iter(|| phones.iter().filter(|p| normalize_phone(p, Region::Cn).is_some()).count())
+        b.iter(|| {
+            phones
+                .iter()
+                .filter(|p| normalize_phone(p, Region::Cn).is_some())
+                .count()
+        })
     });
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -38,7 +43,11 @@ fn bench(c: &mut Criterion) {
     let batches: Vec<RecordBatch> = phones
         .chunks(8192)
         .map(|chunk| {
-            RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from_iter_values(chunk))]).unwrap()
+            RecordBatch::try_new(
+                schema.clone(),
+                vec![Arc::new(StringArray::from_iter_values(chunk))],
+            )
+            .unwrap()
         })
         .collect();
     let table = MemTable::try_new(schema, vec![batches]).unwrap();
@@ -51,9 +60,12 @@ fn bench(c: &mut Criterion) {
         }
     };
     group.bench_function("sql_function", |b| {
-        b.to_async(&runtime).iter(run("SELECT count(normalize_phone(phone)) FROM phones"))
+        b.to_async(&runtime)
+            .iter(run("SELECT count(normalize_phone(phone)) FROM phones"))
     });
-    group.bench_function("sql_hand_written_regexp", |b| b.to_async(&runtime).iter(run(HAND_WRITTEN_SQL)));
+    group.bench_function("sql_hand_written_regexp", |b| {
+        b.to_async(&runtime).iter(run(HAND_WRITTEN_SQL))
+    });
     group.finish();
 }
 

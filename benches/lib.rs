@@ -15,7 +15,10 @@ pub fn noisy_phones(n: usize) -> Vec<String> {
                 5 => format!("({a}) {b} {c}"),
                 6 => format!("+86{national}"),
                 7 => format!("0{national}"),
-                8 => national.chars().map(|d| char::from_u32(d as u32 + 0xFEE0).unwrap()).collect(),
+                8 => national
+                    .chars()
+                    .map(|d| char::from_u32(d as u32 + 0xFEE0).unwrap())
+                    .collect(),
                 _ => national[..9].to_string(),
             }
         })

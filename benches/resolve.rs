@@ -72,7 +72,9 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let mut builder = IdentityGraphBuilder::new(&rules).unwrap();
             for batch in &batches {
-                builder.add_batch(batch.column(0), batch.column(1), batch.column(2)).unwrap();
+                builder
+                    .add_batch(batch.column(0), batch.column(1), batch.column(2))
+                    .unwrap();
             }
             builder.resolve(&rules, std::iter::empty()).unwrap().stats.persons
         })
@@ -80,7 +82,11 @@ fn bench(c: &mut Criterion) {
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let ctx = cdpfusion_sql::cdpfusion_session().unwrap();
-    ctx.register_table("links", Arc::new(MemTable::try_new(schema, vec![batches]).unwrap())).unwrap();
+    ctx.register_table(
+        "links",
+        Arc::new(MemTable::try_new(schema, vec![batches]).unwrap()),
+    )
+    .unwrap();
     group.bench_function("sql_table_function", |b| {
         b.to_async(&runtime).iter(|| {
             let ctx = ctx.clone();

@@ -18,10 +18,16 @@ async fn every_table_has_rows_and_one_truth_row_per_person_identifier() {
         let rows = scalar_i64(&ctx, &format!("SELECT count(*) FROM {table}")).await;
         assert!(rows > 0, "{table} is empty");
     }
-    assert_eq!(scalar_i64(&ctx, "SELECT count(*) FROM stores").await, store_count(PERSONS) as i64);
+    assert_eq!(
+        scalar_i64(&ctx, "SELECT count(*) FROM stores").await,
+        store_count(PERSONS) as i64
+    );
     let persons = scalar_i64(&ctx, "SELECT count(DISTINCT person_key) FROM truth_identities").await;
     // About a tenth never become a lead nor use the app, and leave no trace.
-    assert!(persons > PERSONS as i64 * 85 / 100, "only {persons} persons hold an identifier");
+    assert!(
+        persons > PERSONS as i64 * 85 / 100,
+        "only {persons} persons hold an identifier"
+    );
     // An identifier belongs to one person at most.
     let ambiguous = scalar_i64(
         &ctx,
@@ -54,7 +60,11 @@ async fn every_valid_phone_in_the_sources_is_a_known_identifier() {
     .await;
     assert!(spellings >= 3, "at most {spellings} spellings of one phone");
     let nulls = scalar_i64(&ctx, "SELECT count(*) FROM leads WHERE phone IS NULL").await;
-    let invalid = scalar_i64(&ctx, "SELECT count(*) FROM leads WHERE phone IS NOT NULL AND normalize_phone(phone) IS NULL").await;
+    let invalid = scalar_i64(
+        &ctx,
+        "SELECT count(*) FROM leads WHERE phone IS NOT NULL AND normalize_phone(phone) IS NULL",
+    )
+    .await;
     assert!(nulls > 0 && invalid > 0, "nulls {nulls}, invalid {invalid}");
 }
 
@@ -69,7 +79,11 @@ async fn emails_normalise_to_the_truth() {
     )
     .await;
     assert_eq!(unknown, 0);
-    let folded = scalar_i64(&ctx, "SELECT count(*) FROM crm_customers WHERE email <> normalize_email(email)").await;
+    let folded = scalar_i64(
+        &ctx,
+        "SELECT count(*) FROM crm_customers WHERE email <> normalize_email(email)",
+    )
+    .await;
     assert!(folded > 0, "no email needed normalising");
 }
 
@@ -87,7 +101,10 @@ async fn planted_shared_identifiers_are_used_by_many_records() {
            GROUP BY t.id_value)",
     )
     .await;
-    assert!(busiest_shared >= 5, "the busiest shared identifier is in {busiest_shared} leads");
+    assert!(
+        busiest_shared >= 5,
+        "the busiest shared identifier is in {busiest_shared} leads"
+    );
     let busiest_personal = scalar_i64(
         &ctx,
         "SELECT max(n) FROM (SELECT normalize_phone(phone), count(*) AS n FROM leads l
@@ -95,18 +112,29 @@ async fn planted_shared_identifiers_are_used_by_many_records() {
          GROUP BY 1)",
     )
     .await;
-    assert!(busiest_personal <= 6, "a personal phone is in {busiest_personal} leads");
+    assert!(
+        busiest_personal <= 6,
+        "a personal phone is in {busiest_personal} leads"
+    );
 }
 
 #[tokio::test]
 async fn the_journey_narrows_and_stalls_at_the_test_drive() {
     let ctx = session().await;
-    let count = |event: &str| format!("SELECT count(DISTINCT device_id) FROM app_events WHERE event_type = '{event}'");
+    let count = |event: &str| {
+        format!("SELECT count(DISTINCT device_id) FROM app_events WHERE event_type = '{event}'")
+    };
     let visits = scalar_i64(&ctx, &count("store_visit")).await;
     let drives = scalar_i64(&ctx, &count("test_drive")).await;
     let orders = scalar_i64(&ctx, &count("order")).await;
-    assert!(visits > drives && drives > orders && orders > 0, "{visits} {drives} {orders}");
-    assert!(orders * 2 < drives, "test drive to order should be the weakest step: {drives} -> {orders}");
+    assert!(
+        visits > drives && drives > orders && orders > 0,
+        "{visits} {drives} {orders}"
+    );
+    assert!(
+        orders * 2 < drives,
+        "test drive to order should be the weakest step: {drives} -> {orders}"
+    );
     let old_cars = scalar_i64(
         &ctx,
         "SELECT count(*) FROM dms_orders WHERE delivery_ts < TIMESTAMP '2023-06-30T00:00:00+08:00'",

@@ -17,15 +17,31 @@ async fn every_function_has_a_running_example() {
     for (name, doc) in documented {
         let doc = doc.unwrap_or_else(|| panic!("{name} has no documentation"));
         assert!(!doc.description.is_empty(), "{name}: empty description");
-        assert!(doc.syntax_example.starts_with(name), "{name}: syntax example {}", doc.syntax_example);
-        let example = doc.sql_example.as_deref().unwrap_or_else(|| panic!("{name} has no SQL example"));
+        assert!(
+            doc.syntax_example.starts_with(name),
+            "{name}: syntax example {}",
+            doc.syntax_example
+        );
+        let example = doc
+            .sql_example
+            .as_deref()
+            .unwrap_or_else(|| panic!("{name} has no SQL example"));
         let (sql, expected) = split_example(example);
-        assert!(sql.contains(name), "{name}: the example does not call the function");
+        assert!(
+            sql.contains(name),
+            "{name}: the example does not call the function"
+        );
         let batches = ctx.sql(&sql).await.unwrap().collect().await.unwrap();
         // NULL shown as the shell shows it.
         let options = FormatOptions::default().with_null("NULL");
-        let actual = pretty_format_batches_with_options(&batches, &options).unwrap().to_string();
-        assert_eq!(actual.trim(), expected.trim(), "{name}: the documented example is out of date");
+        let actual = pretty_format_batches_with_options(&batches, &options)
+            .unwrap()
+            .to_string();
+        assert_eq!(
+            actual.trim(),
+            expected.trim(),
+            "{name}: the documented example is out of date"
+        );
         checked += 1;
     }
     assert!(checked >= 4, "only {checked} functions checked");
@@ -33,7 +49,10 @@ async fn every_function_has_a_running_example() {
 
 /// Splits a documented example into its SQL (the `> ` lines) and the table.
 fn split_example(example: &str) -> (String, String) {
-    let body = example.trim().trim_start_matches("```sql").trim_end_matches("```");
+    let body = example
+        .trim()
+        .trim_start_matches("```sql")
+        .trim_end_matches("```");
     let mut sql = String::new();
     let mut table = String::new();
     for line in body.lines() {

@@ -16,8 +16,14 @@ use crate::statements::split_statements;
 /// line is the step's title.
 pub const DEMO_STEPS: &[(&str, &str)] = &[
     ("01_identifiers.sql", include_str!("../demo/01_identifiers.sql")),
-    ("02_identifier_links.sql", include_str!("../demo/02_identifier_links.sql")),
-    ("03_shared_identifiers.sql", include_str!("../demo/03_shared_identifiers.sql")),
+    (
+        "02_identifier_links.sql",
+        include_str!("../demo/02_identifier_links.sql"),
+    ),
+    (
+        "03_shared_identifiers.sql",
+        include_str!("../demo/03_shared_identifiers.sql"),
+    ),
     ("04_one_id.sql", include_str!("../demo/04_one_id.sql")),
 ];
 
@@ -39,7 +45,8 @@ pub async fn register_dataset(ctx: &SessionContext, dir: &std::path::Path) -> Re
         let path = path.to_str().ok_or_else(|| {
             DataFusionError::Configuration(format!("dataset path is not UTF-8: {}", path.display()))
         })?;
-        ctx.register_parquet(*table, path, ParquetReadOptions::default()).await?;
+        ctx.register_parquet(*table, path, ParquetReadOptions::default())
+            .await?;
     }
     Ok(())
 }
@@ -50,9 +57,21 @@ pub async fn run_demo(options: &DemoOptions, out: &mut impl Write) -> Result<()>
     let mut timings: Vec<(String, Duration)> = Vec::new();
 
     if !options.regenerate && generate::is_generated(dir, options.persons, options.seed) {
-        writeln!(out, "Using the cached dataset in {} ({} persons, seed {}).", dir.display(), options.persons, options.seed)?;
+        writeln!(
+            out,
+            "Using the cached dataset in {} ({} persons, seed {}).",
+            dir.display(),
+            options.persons,
+            options.seed
+        )?;
     } else {
-        writeln!(out, "Generating {} persons (seed {}) into {} ...", options.persons, options.seed, dir.display())?;
+        writeln!(
+            out,
+            "Generating {} persons (seed {}) into {} ...",
+            options.persons,
+            options.seed,
+            dir.display()
+        )?;
         let summary = generate::generate(&GenerateOptions {
             persons: options.persons,
             seed: options.seed,
@@ -72,17 +91,32 @@ pub async fn run_demo(options: &DemoOptions, out: &mut impl Write) -> Result<()>
         .map(|t| format!("SELECT '{t}' AS table_name, count(*) AS row_count FROM {t}"))
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let batches = ctx.sql(&format!("{counts} ORDER BY row_count DESC")).await?.collect().await?;
+    let batches = ctx
+        .sql(&format!("{counts} ORDER BY row_count DESC"))
+        .await?
+        .collect()
+        .await?;
     writeln!(out, "{}", pretty_format_batches(&batches)?)?;
     timings.push(("count source rows".to_string(), step.elapsed()));
 
     for (file, script) in DEMO_STEPS {
-        let title = script.lines().next().unwrap_or(file).trim_start_matches("--").trim();
+        let title = script
+            .lines()
+            .next()
+            .unwrap_or(file)
+            .trim_start_matches("--")
+            .trim();
         writeln!(out, "\n== {title}   [sql/demo/{file}]")?;
         let step = Instant::now();
         for statement in split_statements(script)? {
-            let df = ctx.sql(&statement).await.map_err(|e| e.context(format!("demo step {file}")))?;
-            let batches = df.collect().await.map_err(|e| e.context(format!("demo step {file}")))?;
+            let df = ctx
+                .sql(&statement)
+                .await
+                .map_err(|e| e.context(format!("demo step {file}")))?;
+            let batches = df
+                .collect()
+                .await
+                .map_err(|e| e.context(format!("demo step {file}")))?;
             if batches.iter().map(|b| b.num_rows()).sum::<usize>() == 0 {
                 continue;
             }

@@ -104,7 +104,9 @@ fn non_empty(value: &str) -> std::result::Result<String, String> {
 fn positive_count(value: &str) -> std::result::Result<u64, String> {
     match value.replace('_', "").parse::<u64>() {
         Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("expected a whole number of persons above 0, got '{value}'")),
+        _ => Err(format!(
+            "expected a whole number of persons above 0, got '{value}'"
+        )),
     }
 }
 
@@ -136,7 +138,12 @@ fn main() -> ExitCode {
 /// DataFusion errors can wrap context over several lines; a script's caller
 /// wants the cause on one line.
 fn one_line(e: &DataFusionError) -> String {
-    e.to_string().lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    e.to_string()
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 async fn demo(args: DemoArgs) -> Result<()> {
@@ -190,7 +197,11 @@ async fn shell(args: ShellArgs) -> Result<()> {
 
     if args.commands.is_empty() && args.files.is_empty() {
         if !args.quiet && std::io::stdin().is_terminal() {
-            println!("cdpfusion v{} (DataFusion {})", env!("CARGO_PKG_VERSION"), datafusion::DATAFUSION_VERSION);
+            println!(
+                "cdpfusion v{} (DataFusion {})",
+                env!("CARGO_PKG_VERSION"),
+                datafusion::DATAFUSION_VERSION
+            );
             println!("Type SQL ending in ';', \\? for help, \\q to quit.");
         }
         return datafusion_cli::exec::exec_from_repl(&ctx, &mut print_options)

@@ -52,13 +52,19 @@ mod tests {
         let script = "-- header; comment\nSELECT 'a;b' AS x;\n\n/* c; */ SELECT \"we;ird\" FROM t -- tail;\n;\n;  \n-- only a comment\n";
         assert_eq!(
             split_statements(script).unwrap(),
-            vec!["SELECT 'a;b' AS x".to_string(), "SELECT \"we;ird\" FROM t -- tail;".to_string()]
+            vec![
+                "SELECT 'a;b' AS x".to_string(),
+                "SELECT \"we;ird\" FROM t -- tail;".to_string()
+            ]
         );
     }
 
     #[test]
     fn quotes_are_kept_as_written() {
-        assert_eq!(split_statements("SELECT 'it''s'").unwrap(), vec!["SELECT 'it''s'".to_string()]);
+        assert_eq!(
+            split_statements("SELECT 'it''s'").unwrap(),
+            vec!["SELECT 'it''s'".to_string()]
+        );
     }
 
     #[test]

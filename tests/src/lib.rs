@@ -14,7 +14,9 @@ pub struct CdpfusionDb {
 
 impl CdpfusionDb {
     pub fn new() -> Result<Self> {
-        Ok(Self { ctx: cdpfusion_sql::cdpfusion_session()? })
+        Ok(Self {
+            ctx: cdpfusion_sql::cdpfusion_session()?,
+        })
     }
 }
 
@@ -25,12 +27,20 @@ impl sqllogictest::AsyncDB for CdpfusionDb {
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>> {
         let df = self.ctx.sql(sql).await?;
-        let types = df.schema().fields().iter().map(|f| column_type(f.data_type())).collect();
+        let types = df
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| column_type(f.data_type()))
+            .collect();
         let batches = df.collect().await?;
         if types_are_ddl(&batches, sql) {
             return Ok(DBOutput::StatementComplete(0));
         }
-        Ok(DBOutput::Rows { types, rows: format_rows(&batches)? })
+        Ok(DBOutput::Rows {
+            types,
+            rows: format_rows(&batches)?,
+        })
     }
 
     async fn shutdown(&mut self) {}
@@ -42,7 +52,12 @@ impl sqllogictest::AsyncDB for CdpfusionDb {
 
 /// DDL (CREATE/DROP/SET ...) returns no batches with columns.
 fn types_are_ddl(batches: &[RecordBatch], sql: &str) -> bool {
-    let first = sql.trim_start().split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+    let first = sql
+        .trim_start()
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
     batches.iter().all(|b| b.num_rows() == 0)
         && matches!(first.as_str(), "CREATE" | "DROP" | "SET" | "INSERT" | "COPY")
 }
@@ -73,7 +88,11 @@ pub fn format_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<String>>> {
                     .iter()
                     .map(|f| {
                         let text = f.value(row).to_string();
-                        if text.is_empty() { "(empty)".to_string() } else { text }
+                        if text.is_empty() {
+                            "(empty)".to_string()
+                        } else {
+                            text
+                        }
                     })
                     .collect(),
             );
@@ -109,7 +128,9 @@ pub fn generated_dataset(persons: u64) -> std::path::PathBuf {
 /// A cdpfusion session with a generated dataset's tables registered.
 pub async fn dataset_session(persons: u64) -> SessionContext {
     let ctx = cdpfusion_sql::cdpfusion_session().unwrap();
-    cdpfusion_sql::demo::register_dataset(&ctx, &generated_dataset(persons)).await.unwrap();
+    cdpfusion_sql::demo::register_dataset(&ctx, &generated_dataset(persons))
+        .await
+        .unwrap();
     ctx
 }
 
@@ -117,5 +138,6 @@ pub async fn dataset_session(persons: u64) -> SessionContext {
 pub async fn query_i64(ctx: &SessionContext, sql: &str) -> i64 {
     let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
     let column = datafusion::arrow::compute::cast(batches[0].column(0), &DataType::Int64).unwrap();
-    datafusion::arrow::array::AsArray::as_primitive::<datafusion::arrow::datatypes::Int64Type>(&column).value(0)
+    datafusion::arrow::array::AsArray::as_primitive::<datafusion::arrow::datatypes::Int64Type>(&column)
+        .value(0)
 }

@@ -55,9 +55,9 @@ pub(crate) fn constant_string(
                 other.data_type()
             ),
         },
-        ColumnarValue::Array(_) => exec_err!(
-            "{function}: argument '{argument}' must be a constant, not a column"
-        ),
+        ColumnarValue::Array(_) => {
+            exec_err!("{function}: argument '{argument}' must be a constant, not a column")
+        }
     }
 }
 

@@ -76,17 +76,35 @@ mod tests {
         assert_eq!(norm("  Zhang.Wei@QQ.com ").as_deref(), Some("zhang.wei@qq.com"));
         assert_eq!(norm("li_na+car@163.COM").as_deref(), Some("li_na+car@163.com"));
         assert_eq!(norm("wang＠sina.com").as_deref(), Some("wang@sina.com"));
-        assert_eq!(norm("\u{3000}chen@foxmail.com\t").as_deref(), Some("chen@foxmail.com"));
+        assert_eq!(
+            norm("\u{3000}chen@foxmail.com\t").as_deref(),
+            Some("chen@foxmail.com")
+        );
         assert_eq!(norm("用户@例子.中国").as_deref(), Some("用户@例子.中国"));
     }
 
     #[test]
     fn malformed_addresses_are_rejected() {
         for s in [
-            "", " ", "@", "zhang", "zhang@", "@qq.com", "zhang@qq", "zhang@@qq.com",
-            "zhang@qq..com", ".zhang@qq.com", "zhang.@qq.com", "zh..ang@qq.com",
-            "zhang wei@qq.com", "zhang@-qq.com", "zhang@qq.c", "zhang@qq.c0m",
-            "zhang@[127.0.0.1]", "\"zhang\"@qq.com", "a@b@qq.com",
+            "",
+            " ",
+            "@",
+            "zhang",
+            "zhang@",
+            "@qq.com",
+            "zhang@qq",
+            "zhang@@qq.com",
+            "zhang@qq..com",
+            ".zhang@qq.com",
+            "zhang.@qq.com",
+            "zh..ang@qq.com",
+            "zhang wei@qq.com",
+            "zhang@-qq.com",
+            "zhang@qq.c",
+            "zhang@qq.c0m",
+            "zhang@[127.0.0.1]",
+            "\"zhang\"@qq.com",
+            "a@b@qq.com",
         ] {
             assert_eq!(norm(s), None, "input {s:?}");
         }

@@ -34,7 +34,12 @@ pub struct PersonGraph {
 
 impl GraphIdentifier {
     pub fn new(id_type: &str, id_value: &str, status: Status, in_person: bool) -> Self {
-        GraphIdentifier { id_type: id_type.to_string(), id_value: id_value.to_string(), status: status.as_str(), in_person }
+        GraphIdentifier {
+            id_type: id_type.to_string(),
+            id_value: id_value.to_string(),
+            status: status.as_str(),
+            in_person,
+        }
     }
 }
 
@@ -59,18 +64,29 @@ impl PersonGraph {
     pub fn to_dot(&self) -> String {
         let mut dot = String::new();
         let _ = writeln!(dot, "graph person_{} {{", self.one_id);
-        let _ = writeln!(dot, "  label={}; node [fontname=\"Helvetica\"];", quoted(&format!("one_id {}", self.one_id)));
+        let _ = writeln!(
+            dot,
+            "  label={}; node [fontname=\"Helvetica\"];",
+            quoted(&format!("one_id {}", self.one_id))
+        );
         for (i, identifier) in self.identifiers.iter().enumerate() {
             let style = match (identifier.in_person, identifier.status) {
                 (false, _) => ", style=dashed, color=gray",
                 (true, "refused") => ", color=red",
                 _ => "",
             };
-            let label = format!("{}\n{}\n({})", identifier.id_type, identifier.id_value, identifier.status);
+            let label = format!(
+                "{}\n{}\n({})",
+                identifier.id_type, identifier.id_value, identifier.status
+            );
             let _ = writeln!(dot, "  i{i} [shape=box, label={}{style}];", quoted(&label));
         }
         for (r, record) in self.records.iter().enumerate() {
-            let _ = writeln!(dot, "  r{r} [shape=ellipse, label={}];", quoted(&record.record_id));
+            let _ = writeln!(
+                dot,
+                "  r{r} [shape=ellipse, label={}];",
+                quoted(&record.record_id)
+            );
             for i in &record.identifiers {
                 let _ = writeln!(dot, "  r{r} -- i{i};");
             }
@@ -96,7 +112,10 @@ mod tests {
                 GraphIdentifier::new("crm_id", "C1", Status::Merged, true),
                 GraphIdentifier::new("device_id", "TABLET \"S001\"", Status::Shared, false),
             ],
-            records: vec![GraphRecord { record_id: "lead:1".to_string(), identifiers: vec![0, 1] }],
+            records: vec![GraphRecord {
+                record_id: "lead:1".to_string(),
+                identifiers: vec![0, 1],
+            }],
         };
         let dot = graph.to_dot();
         assert!(dot.starts_with("graph person_7 {"), "{dot}");

@@ -20,7 +20,10 @@ fn hash(type_id: u16, value: &[u8]) -> u64 {
 
 impl IdentifierInterner {
     pub fn new() -> Self {
-        IdentifierInterner { offsets: vec![0], ..Default::default() }
+        IdentifierInterner {
+            offsets: vec![0],
+            ..Default::default()
+        }
     }
 
     /// The number of a type name; a handful of types, so a scan is fastest.
@@ -126,9 +129,16 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, c);
         for i in 0..10_000u32 {
-            interner.intern(email, format!("user{i}@qq.com").as_bytes()).unwrap();
+            interner
+                .intern(email, format!("user{i}@qq.com").as_bytes())
+                .unwrap();
         }
-        assert_eq!(interner.find(email, b"user77@qq.com").map(|i| interner.value_str(i)), Some("user77@qq.com"));
+        assert_eq!(
+            interner
+                .find(email, b"user77@qq.com")
+                .map(|i| interner.value_str(i)),
+            Some("user77@qq.com")
+        );
         assert_eq!(interner.find(phone, b"user77@qq.com"), None);
         assert_eq!(interner.len(), 10_002);
     }

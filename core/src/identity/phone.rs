@@ -168,8 +168,7 @@ fn international(digits: &[u8]) -> Option<E164> {
 }
 
 fn cn_mobile(digits: &[u8]) -> Option<&[u8]> {
-    (digits.len() == 11 && digits[0] == b'1' && (b'3'..=b'9').contains(&digits[1]))
-        .then_some(digits)
+    (digits.len() == 11 && digits[0] == b'1' && (b'3'..=b'9').contains(&digits[1])).then_some(digits)
 }
 
 /// Mainland numbers: 11-digit mobiles (`1[3-9]…`), or landlines of a 2-digit
@@ -247,9 +246,24 @@ mod tests {
     #[test]
     fn invalid_and_service_numbers_are_rejected() {
         for s in [
-            "", "   ", "-", "+", "1380013800", "138001380001", "12800138000", "00000000000",
-            "400-820-8820", "95588", "12345", "138 0013 8000 转 801", "ext 123",
-            "13800138000x", "++8613800138000", "138+00138000", "0086", "+86",
+            "",
+            "   ",
+            "-",
+            "+",
+            "1380013800",
+            "138001380001",
+            "12800138000",
+            "00000000000",
+            "400-820-8820",
+            "95588",
+            "12345",
+            "138 0013 8000 转 801",
+            "ext 123",
+            "13800138000x",
+            "++8613800138000",
+            "138+00138000",
+            "0086",
+            "+86",
             "123456789012345678901234",
         ] {
             assert_eq!(cn(s), None, "input {s:?}");

@@ -109,7 +109,12 @@ impl IdentityGraphBuilder {
 
     /// Adds one batch. `record_ids` may be a string or integer array;
     /// `id_types` and `id_values` string arrays (Utf8, LargeUtf8, Utf8View).
-    pub fn add_batch(&mut self, record_ids: &ArrayRef, id_types: &ArrayRef, id_values: &ArrayRef) -> Result<(), String> {
+    pub fn add_batch(
+        &mut self,
+        record_ids: &ArrayRef,
+        id_types: &ArrayRef,
+        id_values: &ArrayRef,
+    ) -> Result<(), String> {
         let records = record_keys(record_ids)?;
         let types = strings(id_types, "id_type")?;
         let values = strings(id_values, "id_value")?;
@@ -150,7 +155,15 @@ impl IdentityGraphBuilder {
         rules: &Rules,
         previous: impl IntoIterator<Item = (&'a str, &'a str, i64)>,
     ) -> Result<Resolution, String> {
-        let IdentityGraphBuilder { interner, records, mut memberships, blocked, rows, skipped_rows, .. } = self;
+        let IdentityGraphBuilder {
+            interner,
+            records,
+            mut memberships,
+            blocked,
+            rows,
+            skipped_rows,
+            ..
+        } = self;
         drop(records);
         let n = interner.len();
 
@@ -272,8 +285,12 @@ impl IdentityGraphBuilder {
         let mut retired = HashSet::new();
         for (id_type, id_value, one_id) in previous {
             retired.insert(one_id);
-            let Some(type_id) = interner.find_type(id_type) else { continue };
-            let Some(ident) = interner.find(type_id, id_value.as_bytes()) else { continue };
+            let Some(type_id) = interner.find_type(id_type) else {
+                continue;
+            };
+            let Some(ident) = interner.find(type_id, id_value.as_bytes()) else {
+                continue;
+            };
             let slot = &mut previous_of_rank[rank_of[ident as usize] as usize];
             if *slot != NO_ID && *slot != one_id {
                 return Err(format!(
@@ -287,8 +304,14 @@ impl IdentityGraphBuilder {
             let ident = by_rank[r as usize];
             (interner.type_name(interner.type_of(ident)), interner.value(ident))
         };
-        let one_id_of_root =
-            assign_one_ids(&anchors, &root_of, &anchor_of_root, &previous_of_rank, retired, anchor_name);
+        let one_id_of_root = assign_one_ids(
+            &anchors,
+            &root_of,
+            &anchor_of_root,
+            &previous_of_rank,
+            retired,
+            anchor_name,
+        );
         let one_id = (0..n).map(|r| one_id_of_root[root_of[r] as usize]).collect();
 
         Ok(Resolution {
@@ -486,20 +509,51 @@ fn record_keys(array: &ArrayRef) -> Result<Vec<Option<u128>>, String> {
         XxHash3_128::oneshot_with_seed(tag, bytes)
     }
     let keys = match array.data_type() {
-        DataType::Utf8 => array.as_string::<i32>().iter().map(|v| v.map(|s| key(1, s.as_bytes()))).collect(),
-        DataType::LargeUtf8 => array.as_string::<i64>().iter().map(|v| v.map(|s| key(1, s.as_bytes()))).collect(),
-        DataType::Utf8View => array.as_string_view().iter().map(|v| v.map(|s| key(1, s.as_bytes()))).collect(),
-        DataType::Int32 => array.as_primitive::<Int32Type>().iter().map(|v| v.map(|i| key(2, &(i as i64).to_le_bytes()))).collect(),
-        DataType::Int64 => array.as_primitive::<Int64Type>().iter().map(|v| v.map(|i| key(2, &i.to_le_bytes()))).collect(),
-        DataType::UInt32 => array.as_primitive::<UInt32Type>().iter().map(|v| v.map(|i| key(2, &(i as i64).to_le_bytes()))).collect(),
-        DataType::UInt64 => array.as_primitive::<UInt64Type>().iter().map(|v| v.map(|i| key(3, &i.to_le_bytes()))).collect(),
+        DataType::Utf8 => array
+            .as_string::<i32>()
+            .iter()
+            .map(|v| v.map(|s| key(1, s.as_bytes())))
+            .collect(),
+        DataType::LargeUtf8 => array
+            .as_string::<i64>()
+            .iter()
+            .map(|v| v.map(|s| key(1, s.as_bytes())))
+            .collect(),
+        DataType::Utf8View => array
+            .as_string_view()
+            .iter()
+            .map(|v| v.map(|s| key(1, s.as_bytes())))
+            .collect(),
+        DataType::Int32 => array
+            .as_primitive::<Int32Type>()
+            .iter()
+            .map(|v| v.map(|i| key(2, &(i as i64).to_le_bytes())))
+            .collect(),
+        DataType::Int64 => array
+            .as_primitive::<Int64Type>()
+            .iter()
+            .map(|v| v.map(|i| key(2, &i.to_le_bytes())))
+            .collect(),
+        DataType::UInt32 => array
+            .as_primitive::<UInt32Type>()
+            .iter()
+            .map(|v| v.map(|i| key(2, &(i as i64).to_le_bytes())))
+            .collect(),
+        DataType::UInt64 => array
+            .as_primitive::<UInt64Type>()
+            .iter()
+            .map(|v| v.map(|i| key(3, &i.to_le_bytes())))
+            .collect(),
         DataType::Null => vec![None; array.len()],
         other => return Err(format!("record_id must be a string or an integer, got {other}")),
     };
     Ok(keys)
 }
 
-fn strings<'a>(array: &'a ArrayRef, name: &str) -> Result<Box<dyn Iterator<Item = Option<&'a str>> + 'a>, String> {
+fn strings<'a>(
+    array: &'a ArrayRef,
+    name: &str,
+) -> Result<Box<dyn Iterator<Item = Option<&'a str>> + 'a>, String> {
     Ok(match array.data_type() {
         DataType::Utf8 => Box::new(array.as_string::<i32>().iter()),
         DataType::LargeUtf8 => Box::new(array.as_string::<i64>().iter()),
@@ -532,14 +586,22 @@ mod tests {
     }
 
     fn resolve(rows: &[(&str, &str, &str)]) -> HashMap<String, (i64, u32, Status)> {
-        let rows: Vec<Row> = rows.iter().map(|&(r, t, v)| (Some(r), Some(t), Some(v))).collect();
+        let rows: Vec<Row> = rows
+            .iter()
+            .map(|&(r, t, v)| (Some(r), Some(t), Some(v)))
+            .collect();
         table(&resolve_batches(&[rows], &Rules::default(), &[]))
     }
 
     fn table(resolution: &Resolution) -> HashMap<String, (i64, u32, Status)> {
         resolution
             .iter()
-            .map(|r| (format!("{}:{}", r.id_type, r.id_value), (r.one_id, r.cluster_size, r.status)))
+            .map(|r| {
+                (
+                    format!("{}:{}", r.id_type, r.id_value),
+                    (r.one_id, r.cluster_size, r.status),
+                )
+            })
             .collect()
     }
 
@@ -570,22 +632,33 @@ mod tests {
             rows.push((format!("r{i}"), "device_id", format!("d{}", i % 53)));
         }
         fn as_rows<'a>(rows: &'a [(String, &'a str, String)]) -> Vec<Row<'a>> {
-            rows.iter().map(|(r, t, v)| (Some(r.as_str()), Some(*t), Some(v.as_str()))).collect()
+            rows.iter()
+                .map(|(r, t, v)| (Some(r.as_str()), Some(*t), Some(v.as_str())))
+                .collect()
         }
         let expected = table(&resolve_batches(&[as_rows(&rows)], &Rules::default(), &[]));
         let mut shuffled = rows.clone();
         // A fixed permutation: reverse, then interleave halves.
         shuffled.reverse();
         let (a, b) = shuffled.split_at(shuffled.len() / 2);
-        let interleaved: Vec<_> = a.iter().zip(b).flat_map(|(x, y)| [y.clone(), x.clone()]).collect();
+        let interleaved: Vec<_> = a
+            .iter()
+            .zip(b)
+            .flat_map(|(x, y)| [y.clone(), x.clone()])
+            .collect();
         let batches: Vec<Vec<Row>> = interleaved.chunks(37).map(as_rows).collect();
-        assert_eq!(table(&resolve_batches(&batches, &Rules::default(), &[])), expected);
+        assert_eq!(
+            table(&resolve_batches(&batches, &Rules::default(), &[])),
+            expected
+        );
     }
 
     #[test]
     fn an_identifier_linked_to_too_many_is_shared() {
         let mut rows = Vec::new();
-        let names: Vec<(String, String)> = (0..60).map(|i| (format!("lead{i}"), format!("+86138{i:08}"))).collect();
+        let names: Vec<(String, String)> = (0..60)
+            .map(|i| (format!("lead{i}"), format!("+86138{i:08}")))
+            .collect();
         for (record, phone) in &names {
             rows.push((record.as_str(), "device_id", "TABLET-S001"));
             rows.push((record.as_str(), "phone", phone.as_str()));
@@ -632,7 +705,11 @@ mod tests {
         let out = table(&resolution);
         assert_eq!(out["phone:unknown"].2, Status::Blocked);
         assert_ne!(out["email:a@qq.com"].0, out["email:b@qq.com"].0);
-        assert_eq!(out["email:c@qq.com"].2, Status::Singleton, "a row without record still names an identifier");
+        assert_eq!(
+            out["email:c@qq.com"].2,
+            Status::Singleton,
+            "a row without record still names an identifier"
+        );
         assert_eq!(out.len(), 4);
         assert_eq!(resolution.stats.rows, 7);
         assert_eq!(resolution.stats.skipped_rows, 2);
@@ -641,9 +718,12 @@ mod tests {
     #[test]
     fn previous_ids_survive_merges_and_splits() {
         let first = resolve(&[
-            ("a", "crm_id", "C1"), ("a", "phone", "P1"),
-            ("b", "crm_id", "C2"), ("b", "phone", "P2"),
-            ("c", "email", "E3"), ("c", "device_id", "D3"),
+            ("a", "crm_id", "C1"),
+            ("a", "phone", "P1"),
+            ("b", "crm_id", "C2"),
+            ("b", "phone", "P2"),
+            ("c", "email", "E3"),
+            ("c", "device_id", "D3"),
         ]);
         let previous: Vec<(String, String, i64)> = first
             .iter()
@@ -652,13 +732,19 @@ mod tests {
                 (t.to_string(), val.to_string(), v.0)
             })
             .collect();
-        let previous: Vec<(&str, &str, i64)> = previous.iter().map(|(t, v, id)| (t.as_str(), v.as_str(), *id)).collect();
+        let previous: Vec<(&str, &str, i64)> = previous
+            .iter()
+            .map(|(t, v, id)| (t.as_str(), v.as_str(), *id))
+            .collect();
         // Now: a new record joins P2 to E3 (person c merges into person b),
         // and D3 is no longer linked to E3 (person c splits).
         let rows: Vec<Row> = [
-            ("a", "crm_id", "C1"), ("a", "phone", "P1"),
-            ("b", "crm_id", "C2"), ("b", "phone", "P2"),
-            ("d", "phone", "P2"), ("d", "email", "E3"),
+            ("a", "crm_id", "C1"),
+            ("a", "phone", "P1"),
+            ("b", "crm_id", "C2"),
+            ("b", "phone", "P2"),
+            ("d", "phone", "P2"),
+            ("d", "email", "E3"),
             ("e", "device_id", "D3"),
             ("f", "email", "NEW"),
         ]
@@ -666,11 +752,23 @@ mod tests {
         .map(|&(r, t, v)| (Some(r), Some(t), Some(v)))
         .collect();
         let second = table(&resolve_batches(&[rows], &Rules::default(), &previous));
-        assert_eq!(second["crm_id:C1"].0, first["crm_id:C1"].0, "unchanged person keeps its id");
-        assert_eq!(second["email:E3"].0, first["crm_id:C2"].0, "the merged person keeps the id most of it had");
-        assert_eq!(second["device_id:D3"].0, first["device_id:D3"].0, "the split-off part keeps c's id");
+        assert_eq!(
+            second["crm_id:C1"].0, first["crm_id:C1"].0,
+            "unchanged person keeps its id"
+        );
+        assert_eq!(
+            second["email:E3"].0, first["crm_id:C2"].0,
+            "the merged person keeps the id most of it had"
+        );
+        assert_eq!(
+            second["device_id:D3"].0, first["device_id:D3"].0,
+            "the split-off part keeps c's id"
+        );
         let all_previous: HashSet<i64> = first.values().map(|v| v.0).collect();
-        assert!(!all_previous.contains(&second["email:NEW"].0), "a new person never reuses an old id");
+        assert!(
+            !all_previous.contains(&second["email:NEW"].0),
+            "a new person never reuses an old id"
+        );
     }
 
     #[test]
@@ -690,8 +788,23 @@ mod tests {
         let mut builder = IdentityGraphBuilder::new(&Rules::default()).unwrap();
         let s: ArrayRef = Arc::new(StringArray::from(vec!["x"]));
         let f: ArrayRef = Arc::new(arrow::array::Float64Array::from(vec![1.0]));
-        assert!(builder.add_batch(&f, &s, &s).unwrap_err().contains("record_id must be a string or an integer"));
-        assert!(builder.add_batch(&s, &f, &s).unwrap_err().contains("id_type must be a string"));
-        assert!(builder.add_batch(&s, &s, &f).unwrap_err().contains("id_value must be a string"));
+        assert!(
+            builder
+                .add_batch(&f, &s, &s)
+                .unwrap_err()
+                .contains("record_id must be a string or an integer")
+        );
+        assert!(
+            builder
+                .add_batch(&s, &f, &s)
+                .unwrap_err()
+                .contains("id_type must be a string")
+        );
+        assert!(
+            builder
+                .add_batch(&s, &s, &f)
+                .unwrap_err()
+                .contains("id_value must be a string")
+        );
     }
 }

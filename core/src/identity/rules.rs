@@ -71,7 +71,10 @@ fn default_links_per_type() -> u32 {
 }
 
 fn rule(priority: u32, max_per_person: Option<u32>) -> TypeRule {
-    TypeRule { priority, max_per_person }
+    TypeRule {
+        priority,
+        max_per_person,
+    }
 }
 
 /// The defaults, tuned for automotive CDP sources.
@@ -92,10 +95,23 @@ pub fn default_types() -> BTreeMap<String, TypeRule> {
 
 fn default_block() -> BlockList {
     BlockList {
-        values: ["", "unknown", "null", "none", "n/a", "na", "-", "0", "无", "未知", "test", "00000000-0000-0000-0000-000000000000"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
+        values: [
+            "",
+            "unknown",
+            "null",
+            "none",
+            "n/a",
+            "na",
+            "-",
+            "0",
+            "无",
+            "未知",
+            "test",
+            "00000000-0000-0000-0000-000000000000",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect(),
         // All zeros, with or without dashes: unset device and advertising ids.
         patterns: vec![r"^[0-]+$".to_string()],
     }
@@ -147,7 +163,9 @@ impl Rules {
         }
         for (name, rule) in &rules.types {
             if rule.max_per_person == Some(0) {
-                return Err(format!("invalid rules JSON: types.{name}.max_per_person must be at least 1"));
+                return Err(format!(
+                    "invalid rules JSON: types.{name}.max_per_person must be at least 1"
+                ));
             }
         }
         rules.previous = partial.previous;
@@ -172,7 +190,12 @@ impl Rules {
             .map(|p| Regex::new(p).map_err(|e| format!("invalid rules JSON: block pattern '{p}': {e}")))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(BlockMatcher {
-            values: self.block.values.iter().map(|v| v.trim().to_lowercase()).collect(),
+            values: self
+                .block
+                .values
+                .iter()
+                .map(|v| v.trim().to_lowercase())
+                .collect(),
             patterns,
         })
     }
@@ -213,9 +236,15 @@ mod tests {
             ("{", "invalid rules JSON"),
             (r#"{"max_degree": 3}"#, "unknown field `max_degree`"),
             (r#"{"types": {"phone": {"priority": "high"}}}"#, "invalid type"),
-            (r#"{"types": {"phone": {"max_per_person": 0}}}"#, "types.phone.max_per_person must be at least 1"),
+            (
+                r#"{"types": {"phone": {"max_per_person": 0}}}"#,
+                "types.phone.max_per_person must be at least 1",
+            ),
             (r#"{"block": {"patterns": ["("]}}"#, "block pattern '('"),
-            (r#"{"max_identifier_degree": 0}"#, "max_identifier_degree must be at least 1"),
+            (
+                r#"{"max_identifier_degree": 0}"#,
+                "max_identifier_degree must be at least 1",
+            ),
         ] {
             let err = Rules::from_json(json).unwrap_err();
             assert!(err.contains(expected), "{json}: {err}");
@@ -225,7 +254,15 @@ mod tests {
     #[test]
     fn junk_is_blocked() {
         let block = Rules::default().compile_block_list().unwrap();
-        for junk in ["", " ", "Unknown", "NULL", "0000000", "00000000-0000-0000-0000-000000000000", "无"] {
+        for junk in [
+            "",
+            " ",
+            "Unknown",
+            "NULL",
+            "0000000",
+            "00000000-0000-0000-0000-000000000000",
+            "无",
+        ] {
             assert!(block.is_blocked(junk), "{junk:?}");
         }
         for fine in ["+8613800138000", "CRM000000001", "a@b.cn"] {

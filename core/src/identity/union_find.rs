@@ -18,7 +18,12 @@ impl UnionFind {
                 counts[i * slots + s] = 1;
             }
         }
-        UnionFind { parent: (0..n as u32).collect(), size: vec![1; n], counts, slots }
+        UnionFind {
+            parent: (0..n as u32).collect(),
+            size: vec![1; n],
+            counts,
+            slots,
+        }
     }
 
     pub fn find(&mut self, mut x: u32) -> u32 {
@@ -44,7 +49,11 @@ impl UnionFind {
                 return false;
             }
         }
-        let (root, child) = if self.size[ra as usize] >= self.size[rb as usize] { (ra, rb) } else { (rb, ra) };
+        let (root, child) = if self.size[ra as usize] >= self.size[rb as usize] {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
         self.parent[child as usize] = root;
         self.size[root as usize] += self.size[child as usize];
         let (ir, ic) = (root as usize * self.slots, child as usize * self.slots);

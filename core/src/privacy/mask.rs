@@ -13,7 +13,11 @@ const KEEP_TAIL: usize = 4;
 pub fn mask_phone_into(phone: &E164, out: &mut String) {
     out.clear();
     let national = phone.national();
-    let head = if national.len() > KEEP_HEAD + KEEP_TAIL { KEEP_HEAD } else { 0 };
+    let head = if national.len() > KEEP_HEAD + KEEP_TAIL {
+        KEEP_HEAD
+    } else {
+        0
+    };
     let tail = KEEP_TAIL.min(national.len());
     for &b in phone.country_prefix() {
         out.push(b as char);

@@ -47,7 +47,10 @@ mod tests {
         let p = Pseudonymizer::new(b"Jefe").unwrap();
         let mut out = String::new();
         p.pseudonymize_into(b"what do ya want for nothing?", &mut out);
-        assert_eq!(out, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        assert_eq!(
+            out,
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
     }
 
     #[test]

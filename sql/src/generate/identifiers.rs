@@ -40,12 +40,20 @@ pub fn salesperson_mobile(store: usize, k: usize, out: &mut String) {
 
 pub fn crm_id(seed: u64, index: u64, out: &mut String) {
     out.clear();
-    let _ = write!(out, "CRM{:09}", permute(index, seed % 1_000_000_000, 1_000_000_000));
+    let _ = write!(
+        out,
+        "CRM{:09}",
+        permute(index, seed % 1_000_000_000, 1_000_000_000)
+    );
 }
 
 pub fn account_id(seed: u64, index: u64, out: &mut String) {
     out.clear();
-    let _ = write!(out, "U{:09}", permute(index, (seed >> 8) % 1_000_000_000, 1_000_000_000));
+    let _ = write!(
+        out,
+        "U{:09}",
+        permute(index, (seed >> 8) % 1_000_000_000, 1_000_000_000)
+    );
 }
 
 const OPENID_ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -111,7 +119,11 @@ pub fn vin(seed: u64, index: u64, k: u64, model: usize, out: &mut String) {
 /// The canonical email of person `index`, as `normalize_email` returns it.
 pub fn email(seed: u64, index: u64, stem: &str, domain: &str, out: &mut String) {
     out.clear();
-    let _ = write!(out, "{stem}.{}@{domain}", permute(index, seed % 1_000_000_000, 1_000_000_000));
+    let _ = write!(
+        out,
+        "{stem}.{}@{domain}",
+        permute(index, seed % 1_000_000_000, 1_000_000_000)
+    );
 }
 
 #[cfg(test)]

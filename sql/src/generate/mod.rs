@@ -85,7 +85,11 @@ pub fn generate(options: &GenerateOptions) -> Result<GenerateSummary> {
         .map(|(name, schema)| {
             let path = out.join(format!("{name}.parquet"));
             let file = File::create(&path).map_err(|e| io_error("create", &path, e))?;
-            Ok(ArrowWriter::try_new(file, schema.clone(), Some(properties.clone()))?)
+            Ok(ArrowWriter::try_new(
+                file,
+                schema.clone(),
+                Some(properties.clone()),
+            )?)
         })
         .collect::<Result<Vec<_>>>()?;
 

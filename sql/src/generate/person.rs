@@ -120,11 +120,29 @@ pub fn generate_person(world: &World, index: u64, out: &mut Tables) {
     }
 
     write_crm(world, &mut rng, index, home_store, &journey, &mut identity, out);
-    write_leads(world, &mut rng, index, home_store, model, &journey, &mut identity, out);
+    write_leads(
+        world,
+        &mut rng,
+        index,
+        home_store,
+        model,
+        &journey,
+        &mut identity,
+        out,
+    );
     if app_user {
         write_app_events(world, &mut rng, index, &journey, &mut identity, out);
     }
-    write_orders_and_service(world, &mut rng, index, store_id, model, &journey, &mut identity, out);
+    write_orders_and_service(
+        world,
+        &mut rng,
+        index,
+        store_id,
+        model,
+        &journey,
+        &mut identity,
+        out,
+    );
     write_surveys(world, &mut rng, index, &journey, &mut identity, out);
     write_truth(index, &identity, out);
 }
@@ -146,7 +164,14 @@ fn simulate_journey(world: &World, rng: &mut impl Rng) -> Journey {
     let test_drive = after(visit, &mut r, 0.6, 0, 20);
     let order = after(test_drive, &mut r, 0.3, 1, 60);
     let delivery = after(order, &mut r, 0.95, 15, 60);
-    Journey { first_touch, lead, visit, test_drive, order, delivery }
+    Journey {
+        first_touch,
+        lead,
+        visit,
+        test_drive,
+        order,
+        delivery,
+    }
 }
 
 fn write_crm(
@@ -158,13 +183,19 @@ fn write_crm(
     identity: &mut Identity,
     out: &mut Tables,
 ) {
-    let Some(crm_id) = identity.crm_id.as_deref() else { return };
+    let Some(crm_id) = identity.crm_id.as_deref() else {
+        return;
+    };
     let created = journey.visit.or(journey.lead).unwrap_or(journey.first_touch);
     let copies = if rng.random_bool(0.03) { 2 } else { 1 };
     let name_roll = rng.random_range(0..100);
     let surname = pick(rng, SURNAMES);
     let given = pick(rng, GIVEN_NAMES);
-    let city = if rng.random_bool(0.85) { world.stores[home_store].city } else { pick(rng, CITIES).0 };
+    let city = if rng.random_bool(0.85) {
+        world.stores[home_store].city
+    } else {
+        pick(rng, CITIES).0
+    };
     for _ in 0..copies {
         let c = &mut out.crm_customers;
         c.crm_id.append_value(crm_id);
@@ -215,12 +246,20 @@ fn write_leads(
         let mut channel = decided.unwrap_or_else(|| weighted(rng, LEAD_CHANNELS));
         if decided.is_none() && k == 0 && !identity.devices.is_empty() {
             // App users leave their details in the app or its mini-program.
-            channel = if rng.random_bool(0.6) { "app" } else { "miniprogram" };
+            channel = if rng.random_bool(0.6) {
+                "app"
+            } else {
+                "miniprogram"
+            };
         }
         if channel == "store_walkin" && journey.visit.is_none() {
             channel = "autohome";
         }
-        let created = if channel == "store_walkin" { journey.visit.unwrap_or(created) } else { created };
+        let created = if channel == "store_walkin" {
+            journey.visit.unwrap_or(created)
+        } else {
+            created
+        };
         let store = &world.stores[home_store];
         let copies = if rng.random_bool(0.04) { 2 } else { 1 };
         // Decide the record's fields once, so a duplicate repeats them exactly.
@@ -234,12 +273,24 @@ fn write_leads(
         let phone_roll: u64 = rng.random();
         let with_openid =
             (matches!(channel, "miniprogram" | "wecom") || salesperson_typed) && identity.openid.is_some();
-        let device_k = if identity.devices.is_empty() { None } else { Some(rng.random_range(0..identity.devices.len())) };
+        let device_k = if identity.devices.is_empty() {
+            None
+        } else {
+            Some(rng.random_range(0..identity.devices.len()))
+        };
         let with_device = matches!(channel, "app" | "miniprogram") && device_k.is_some();
         // Only a later lead carries the zero id, so it never hides the real device.
         let zero_idfa = with_device && k > 0 && rng.random_bool(0.1);
-        let entry = if matches!(channel, "app" | "miniprogram") { PhoneEntry::Validated } else { PhoneEntry::Free };
-        let interest = if rng.random_bool(0.8) { Some(MODELS[model].0) } else { None };
+        let entry = if matches!(channel, "app" | "miniprogram") {
+            PhoneEntry::Validated
+        } else {
+            PhoneEntry::Free
+        };
+        let interest = if rng.random_bool(0.8) {
+            Some(MODELS[model].0)
+        } else {
+            None
+        };
         for copy in 0..copies {
             let l = &mut out.leads;
             put(&mut l.lead_id, format_args!("L{index:09}{k}{copy}"));
@@ -305,7 +356,10 @@ fn write_app_events(
         e.ts.append_option(ts);
     };
     let account = identity.account.clone();
-    let active_until = journey.delivery.unwrap_or(journey.first_touch + 365 * DAY).min(world.end_us);
+    let active_until = journey
+        .delivery
+        .unwrap_or(journey.first_touch + 365 * DAY)
+        .min(world.end_us);
     let sessions = 2 + rng.random_range(0..12);
     for _ in 0..sessions {
         let t = journey.first_touch + rng.random_range(0..(active_until - journey.first_touch).max(DAY));
@@ -353,7 +407,15 @@ fn write_app_events(
     }
     if let Some(t) = journey.test_drive {
         if rng.random_bool(0.3) && t + 2 * DAY <= world.end_us {
-            emit(e, device, account.as_deref(), "survey", Some("test_drive"), None, Some(t + 2 * DAY));
+            emit(
+                e,
+                device,
+                account.as_deref(),
+                "survey",
+                Some("test_drive"),
+                None,
+                Some(t + 2 * DAY),
+            );
         }
     }
 }
@@ -377,7 +439,11 @@ fn write_orders_and_service(
             let next = delivered + rng.random_range(730 * DAY..1460 * DAY);
             if next <= world.end_us {
                 let delivery = next + rng.random_range(15 * DAY..60 * DAY);
-                orders.push((next, (delivery <= world.end_us).then_some(delivery), rng.random_range(0..MODELS.len())));
+                orders.push((
+                    next,
+                    (delivery <= world.end_us).then_some(delivery),
+                    rng.random_range(0..MODELS.len()),
+                ));
             }
         }
     }
@@ -387,7 +453,8 @@ fn write_orders_and_service(
         identity.vins.push(scratch.clone());
         let o = &mut out.dms_orders;
         put(&mut o.order_id, format_args!("O{index:09}{k}"));
-        o.crm_id.append_option(identity.crm_id.as_deref().filter(|_| rng.random_bool(0.95)));
+        o.crm_id
+            .append_option(identity.crm_id.as_deref().filter(|_| rng.random_bool(0.95)));
         if rng.random_bool(0.9) {
             // A buyer may register the car under their second number.
             let m = (identity.mobiles.len() > 1 && rng.random_bool(0.5)) as usize;
@@ -413,12 +480,17 @@ fn write_orders_and_service(
             let v = &mut out.service_visits;
             put(&mut v.visit_id, format_args!("V{index:09}{k}{visit:03}"));
             v.vin.append_value(&scratch);
-            let store = if rng.random_bool(0.85) { store_id } else { pick(rng, &world.stores).id.as_str() };
+            let store = if rng.random_bool(0.85) {
+                store_id
+            } else {
+                pick(rng, &world.stores).id.as_str()
+            };
             v.store_id.append_value(store);
             if rng.random_bool(0.01) {
                 v.amount_cny.append_null();
             } else {
-                v.amount_cny.append_value(rng.random_range(30_000..300_000) as i128);
+                v.amount_cny
+                    .append_value(rng.random_range(30_000..300_000) as i128);
             }
             v.ts.append_value(t);
             visit += 1;
@@ -438,7 +510,9 @@ fn write_surveys(
     identity: &mut Identity,
     out: &mut Tables,
 ) {
-    let Some(test_drive) = journey.test_drive else { return };
+    let Some(test_drive) = journey.test_drive else {
+        return;
+    };
     if !rng.random_bool(0.4) {
         return;
     }
@@ -460,7 +534,8 @@ fn write_surveys(
         (rng.random_range(2..=8), SURVEY_REASONS_UNHAPPY)
     };
     s.satisfaction.append_value(score);
-    s.reason.append_option(rng.random_bool(0.8).then(|| *pick(rng, reasons)));
+    s.reason
+        .append_option(rng.random_bool(0.8).then(|| *pick(rng, reasons)));
     s.ts.append_value(ts);
 }
 

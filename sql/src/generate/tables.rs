@@ -22,13 +22,22 @@ fn amount() -> DataType {
 }
 fn schema(fields: Vec<(&str, DataType, bool)>) -> SchemaRef {
     Arc::new(Schema::new(
-        fields.into_iter().map(|(n, t, null)| Field::new(n, t, null)).collect::<Vec<_>>(),
+        fields
+            .into_iter()
+            .map(|(n, t, null)| Field::new(n, t, null))
+            .collect::<Vec<_>>(),
     ))
 }
 
 /// The tables `cdpfusion generate` writes, in the order it writes them.
 pub const TABLE_NAMES: &[&str] = &[
-    "crm_customers", "leads", "app_events", "dms_orders", "service_visits", "surveys", "stores",
+    "crm_customers",
+    "leads",
+    "app_events",
+    "dms_orders",
+    "service_visits",
+    "surveys",
+    "stores",
     "truth_identities",
 ];
 
@@ -36,37 +45,68 @@ pub static SCHEMAS: LazyLock<Vec<SchemaRef>> = LazyLock::new(|| {
     use DataType::{Float64, Int32, Utf8};
     vec![
         schema(vec![
-            ("crm_id", Utf8, false), ("name", Utf8, true), ("phone", Utf8, true),
-            ("email", Utf8, true), ("city", Utf8, true), ("created_at", ts(), false),
+            ("crm_id", Utf8, false),
+            ("name", Utf8, true),
+            ("phone", Utf8, true),
+            ("email", Utf8, true),
+            ("city", Utf8, true),
+            ("created_at", ts(), false),
         ]),
         schema(vec![
-            ("lead_id", Utf8, false), ("channel", Utf8, false), ("phone", Utf8, true),
-            ("wechat_openid", Utf8, true), ("device_id", Utf8, true),
-            ("model_interest", Utf8, true), ("store_id", Utf8, true), ("created_at", ts(), false),
+            ("lead_id", Utf8, false),
+            ("channel", Utf8, false),
+            ("phone", Utf8, true),
+            ("wechat_openid", Utf8, true),
+            ("device_id", Utf8, true),
+            ("model_interest", Utf8, true),
+            ("store_id", Utf8, true),
+            ("created_at", ts(), false),
         ]),
         schema(vec![
-            ("event_id", Utf8, false), ("device_id", Utf8, true), ("account_id", Utf8, true),
-            ("event_type", Utf8, false), ("content_tag", Utf8, true), ("dwell_s", Int32, true),
+            ("event_id", Utf8, false),
+            ("device_id", Utf8, true),
+            ("account_id", Utf8, true),
+            ("event_type", Utf8, false),
+            ("content_tag", Utf8, true),
+            ("dwell_s", Int32, true),
             ("ts", ts(), true),
         ]),
         schema(vec![
-            ("order_id", Utf8, false), ("crm_id", Utf8, true), ("phone", Utf8, true),
-            ("vin", Utf8, false), ("store_id", Utf8, false), ("model", Utf8, false),
-            ("amount_cny", amount(), false), ("order_ts", ts(), false), ("delivery_ts", ts(), true),
+            ("order_id", Utf8, false),
+            ("crm_id", Utf8, true),
+            ("phone", Utf8, true),
+            ("vin", Utf8, false),
+            ("store_id", Utf8, false),
+            ("model", Utf8, false),
+            ("amount_cny", amount(), false),
+            ("order_ts", ts(), false),
+            ("delivery_ts", ts(), true),
         ]),
         schema(vec![
-            ("visit_id", Utf8, false), ("vin", Utf8, false), ("store_id", Utf8, false),
-            ("amount_cny", amount(), true), ("ts", ts(), false),
+            ("visit_id", Utf8, false),
+            ("vin", Utf8, false),
+            ("store_id", Utf8, false),
+            ("amount_cny", amount(), true),
+            ("ts", ts(), false),
         ]),
         schema(vec![
-            ("survey_id", Utf8, false), ("phone", Utf8, true), ("satisfaction", Int32, true),
-            ("reason", Utf8, true), ("ts", ts(), false),
+            ("survey_id", Utf8, false),
+            ("phone", Utf8, true),
+            ("satisfaction", Int32, true),
+            ("reason", Utf8, true),
+            ("ts", ts(), false),
         ]),
         schema(vec![
-            ("store_id", Utf8, false), ("city", Utf8, false), ("region", Utf8, false),
+            ("store_id", Utf8, false),
+            ("city", Utf8, false),
+            ("region", Utf8, false),
             ("weight", Float64, false),
         ]),
-        schema(vec![("person_key", Utf8, true), ("id_type", Utf8, false), ("id_value", Utf8, false)]),
+        schema(vec![
+            ("person_key", Utf8, true),
+            ("id_type", Utf8, false),
+            ("id_value", Utf8, false),
+        ]),
     ]
 });
 
@@ -74,7 +114,9 @@ fn ts_builder() -> TimestampMicrosecondBuilder {
     TimestampMicrosecondBuilder::new().with_timezone(TIME_ZONE)
 }
 fn amount_builder() -> Decimal128Builder {
-    Decimal128Builder::new().with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE).expect("valid decimal")
+    Decimal128Builder::new()
+        .with_precision_and_scale(AMOUNT_PRECISION, AMOUNT_SCALE)
+        .expect("valid decimal")
 }
 
 #[derive(Default)]
@@ -169,9 +211,18 @@ pub struct Tables {
 impl Default for Tables {
     fn default() -> Self {
         Tables {
-            crm_customers: CrmCustomers { created_at: ts_builder(), ..Default::default() },
-            leads: Leads { created_at: ts_builder(), ..Default::default() },
-            app_events: AppEvents { ts: ts_builder(), ..Default::default() },
+            crm_customers: CrmCustomers {
+                created_at: ts_builder(),
+                ..Default::default()
+            },
+            leads: Leads {
+                created_at: ts_builder(),
+                ..Default::default()
+            },
+            app_events: AppEvents {
+                ts: ts_builder(),
+                ..Default::default()
+            },
             dms_orders: DmsOrders {
                 order_id: StringBuilder::new(),
                 crm_id: StringBuilder::new(),
@@ -190,7 +241,10 @@ impl Default for Tables {
                 amount_cny: amount_builder(),
                 ts: ts_builder(),
             },
-            surveys: Surveys { ts: ts_builder(), ..Default::default() },
+            surveys: Surveys {
+                ts: ts_builder(),
+                ..Default::default()
+            },
             stores: Stores::default(),
             truth_identities: TruthIdentities::default(),
         }
@@ -210,40 +264,67 @@ impl Tables {
         let t = &mut self.truth_identities;
         let columns: Vec<Vec<ArrayRef>> = vec![
             vec![
-                Arc::new(c.crm_id.finish()), Arc::new(c.name.finish()), Arc::new(c.phone.finish()),
-                Arc::new(c.email.finish()), Arc::new(c.city.finish()), Arc::new(c.created_at.finish()),
+                Arc::new(c.crm_id.finish()),
+                Arc::new(c.name.finish()),
+                Arc::new(c.phone.finish()),
+                Arc::new(c.email.finish()),
+                Arc::new(c.city.finish()),
+                Arc::new(c.created_at.finish()),
             ],
             vec![
-                Arc::new(l.lead_id.finish()), Arc::new(l.channel.finish()), Arc::new(l.phone.finish()),
-                Arc::new(l.wechat_openid.finish()), Arc::new(l.device_id.finish()),
-                Arc::new(l.model_interest.finish()), Arc::new(l.store_id.finish()),
+                Arc::new(l.lead_id.finish()),
+                Arc::new(l.channel.finish()),
+                Arc::new(l.phone.finish()),
+                Arc::new(l.wechat_openid.finish()),
+                Arc::new(l.device_id.finish()),
+                Arc::new(l.model_interest.finish()),
+                Arc::new(l.store_id.finish()),
                 Arc::new(l.created_at.finish()),
             ],
             vec![
-                Arc::new(e.event_id.finish()), Arc::new(e.device_id.finish()),
-                Arc::new(e.account_id.finish()), Arc::new(e.event_type.finish()),
-                Arc::new(e.content_tag.finish()), Arc::new(e.dwell_s.finish()), Arc::new(e.ts.finish()),
+                Arc::new(e.event_id.finish()),
+                Arc::new(e.device_id.finish()),
+                Arc::new(e.account_id.finish()),
+                Arc::new(e.event_type.finish()),
+                Arc::new(e.content_tag.finish()),
+                Arc::new(e.dwell_s.finish()),
+                Arc::new(e.ts.finish()),
             ],
             vec![
-                Arc::new(o.order_id.finish()), Arc::new(o.crm_id.finish()), Arc::new(o.phone.finish()),
-                Arc::new(o.vin.finish()), Arc::new(o.store_id.finish()), Arc::new(o.model.finish()),
-                Arc::new(o.amount_cny.finish()), Arc::new(o.order_ts.finish()),
+                Arc::new(o.order_id.finish()),
+                Arc::new(o.crm_id.finish()),
+                Arc::new(o.phone.finish()),
+                Arc::new(o.vin.finish()),
+                Arc::new(o.store_id.finish()),
+                Arc::new(o.model.finish()),
+                Arc::new(o.amount_cny.finish()),
+                Arc::new(o.order_ts.finish()),
                 Arc::new(o.delivery_ts.finish()),
             ],
             vec![
-                Arc::new(v.visit_id.finish()), Arc::new(v.vin.finish()), Arc::new(v.store_id.finish()),
-                Arc::new(v.amount_cny.finish()), Arc::new(v.ts.finish()),
+                Arc::new(v.visit_id.finish()),
+                Arc::new(v.vin.finish()),
+                Arc::new(v.store_id.finish()),
+                Arc::new(v.amount_cny.finish()),
+                Arc::new(v.ts.finish()),
             ],
             vec![
-                Arc::new(s.survey_id.finish()), Arc::new(s.phone.finish()),
-                Arc::new(s.satisfaction.finish()), Arc::new(s.reason.finish()), Arc::new(s.ts.finish()),
+                Arc::new(s.survey_id.finish()),
+                Arc::new(s.phone.finish()),
+                Arc::new(s.satisfaction.finish()),
+                Arc::new(s.reason.finish()),
+                Arc::new(s.ts.finish()),
             ],
             vec![
-                Arc::new(st.store_id.finish()), Arc::new(st.city.finish()), Arc::new(st.region.finish()),
+                Arc::new(st.store_id.finish()),
+                Arc::new(st.city.finish()),
+                Arc::new(st.region.finish()),
                 Arc::new(st.weight.finish()),
             ],
             vec![
-                Arc::new(t.person_key.finish()), Arc::new(t.id_type.finish()), Arc::new(t.id_value.finish()),
+                Arc::new(t.person_key.finish()),
+                Arc::new(t.id_type.finish()),
+                Arc::new(t.id_value.finish()),
             ],
         ];
         SCHEMAS

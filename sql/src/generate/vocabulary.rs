@@ -1,48 +1,103 @@
 //! The words the generated dataset is made of.
 
 pub const SURNAMES: &[&str] = &[
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "欧阳", "司马",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何",
+    "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "欧阳", "司马",
 ];
 pub const GIVEN_NAMES: &[&str] = &[
-    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
-    "超", "秀英", "霞", "平", "刚", "桂英", "建华", "志强", "晓东", "子涵", "欣怡", "浩然", "梓萱", "宇轩",
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
+    "秀英", "霞", "平", "刚", "桂英", "建华", "志强", "晓东", "子涵", "欣怡", "浩然", "梓萱", "宇轩",
 ];
 /// Pinyin-like stems for email local parts.
 pub const EMAIL_STEMS: &[&str] = &[
-    "wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun", "ma",
-    "zhu", "hu", "guo", "he", "lin", "luo", "gao",
+    "wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun", "ma", "zhu",
+    "hu", "guo", "he", "lin", "luo", "gao",
 ];
 pub const EMAIL_DOMAINS: &[&str] = &[
-    "qq.com", "163.com", "126.com", "sina.com", "foxmail.com", "gmail.com", "outlook.com", "139.com",
+    "qq.com",
+    "163.com",
+    "126.com",
+    "sina.com",
+    "foxmail.com",
+    "gmail.com",
+    "outlook.com",
+    "139.com",
 ];
 /// Mobile prefixes handed to persons; 199 is kept for salespeople's phones.
 pub const MOBILE_PREFIXES: &[&str] = &[
-    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155", "156",
-    "158", "159", "166", "176", "177", "180", "181", "182", "185", "186", "187", "188", "189", "191",
+    "130", "131", "132", "133", "135", "136", "137", "138", "139", "150", "151", "152", "155", "156", "158",
+    "159", "166", "176", "177", "180", "181", "182", "185", "186", "187", "188", "189", "191",
 ];
 pub const SHARED_PHONE_PREFIX: &str = "199";
 
 /// (city, region) for stores and customers.
 pub const CITIES: &[(&str, &str)] = &[
-    ("上海", "East"), ("杭州", "East"), ("南京", "East"), ("苏州", "East"), ("宁波", "East"),
-    ("合肥", "East"), ("济南", "East"), ("青岛", "East"), ("广州", "South"), ("深圳", "South"),
-    ("东莞", "South"), ("佛山", "South"), ("厦门", "South"), ("南宁", "South"), ("北京", "North"),
-    ("天津", "North"), ("石家庄", "North"), ("太原", "North"), ("沈阳", "North"), ("大连", "North"),
-    ("成都", "West"), ("重庆", "West"), ("西安", "West"), ("昆明", "West"), ("贵阳", "West"),
-    ("武汉", "Central"), ("长沙", "Central"), ("郑州", "Central"), ("南昌", "Central"), ("洛阳", "Central"),
+    ("上海", "East"),
+    ("杭州", "East"),
+    ("南京", "East"),
+    ("苏州", "East"),
+    ("宁波", "East"),
+    ("合肥", "East"),
+    ("济南", "East"),
+    ("青岛", "East"),
+    ("广州", "South"),
+    ("深圳", "South"),
+    ("东莞", "South"),
+    ("佛山", "South"),
+    ("厦门", "South"),
+    ("南宁", "South"),
+    ("北京", "North"),
+    ("天津", "North"),
+    ("石家庄", "North"),
+    ("太原", "North"),
+    ("沈阳", "North"),
+    ("大连", "North"),
+    ("成都", "West"),
+    ("重庆", "West"),
+    ("西安", "West"),
+    ("昆明", "West"),
+    ("贵阳", "West"),
+    ("武汉", "Central"),
+    ("长沙", "Central"),
+    ("郑州", "Central"),
+    ("南昌", "Central"),
+    ("洛阳", "Central"),
 ];
 
 /// (channel, weight) of lead sources.
 pub const LEAD_CHANNELS: &[(&str, u32)] = &[
-    ("autohome", 22), ("dongchedi", 18), ("app", 15), ("miniprogram", 15), ("wecom", 10),
-    ("store_walkin", 14), ("alipay", 6),
+    ("autohome", 22),
+    ("dongchedi", 18),
+    ("app", 15),
+    ("miniprogram", 15),
+    ("wecom", 10),
+    ("store_walkin", 14),
+    ("alipay", 6),
 ];
 /// (model, price in CNY).
 pub const MODELS: &[(&str, i64)] = &[
-    ("Aurora SUV", 259_800), ("Aurora SUV EV", 289_800), ("Meridian Sedan", 189_800),
-    ("Meridian Sedan EV", 219_800), ("Pioneer Compact", 129_800), ("Summit MPV", 329_800),
+    ("Aurora SUV", 259_800),
+    ("Aurora SUV EV", 289_800),
+    ("Meridian Sedan", 189_800),
+    ("Meridian Sedan EV", 219_800),
+    ("Pioneer Compact", 129_800),
+    ("Summit MPV", 329_800),
 ];
-pub const CONTENT_TAGS: &[&str] = &["suv", "ev", "sedan", "mpv", "finance", "service", "lifestyle", "price"];
+pub const CONTENT_TAGS: &[&str] = &[
+    "suv",
+    "ev",
+    "sedan",
+    "mpv",
+    "finance",
+    "service",
+    "lifestyle",
+    "price",
+];
 pub const SURVEY_REASONS_HAPPY: &[&str] = &["良好的试驾体验", "销售顾问专业", "价格合适", "交付准时"];
-pub const SURVEY_REASONS_UNHAPPY: &[&str] = &["试驾后无人跟进", "跟进太慢", "价格太高", "等待时间长", "服务态度差"];
+pub const SURVEY_REASONS_UNHAPPY: &[&str] = &[
+    "试驾后无人跟进",
+    "跟进太慢",
+    "价格太高",
+    "等待时间长",
+    "服务态度差",
+];

@@ -56,6 +56,11 @@ impl World {
                 }
             })
             .collect();
-        World { seed, start_us, end_us, stores }
+        World {
+            seed,
+            start_us,
+            end_us,
+            stores,
+        }
     }
 }

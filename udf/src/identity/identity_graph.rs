@@ -28,7 +28,10 @@ const NAME: &str = "identity_graph";
     argument(name = "query", description = "The same SQL text as for resolve_identities."),
     argument(name = "id_type", description = "The type of the identifier to look up."),
     argument(name = "id_value", description = "Its value, normalised as in the query."),
-    argument(name = "rules_json", description = "Optional rules, as for resolve_identities.")
+    argument(
+        name = "rules_json",
+        description = "Optional rules, as for resolve_identities."
+    )
 )]
 #[derive(Debug, Default)]
 pub struct IdentityGraphFunc;
@@ -63,8 +66,18 @@ fn render(graph: Option<&PersonGraph>) -> Result<RecordBatch> {
     let graphs: Vec<&PersonGraph> = graph.into_iter().collect();
     let columns: Vec<ArrayRef> = vec![
         Arc::new(graphs.iter().map(|g| g.one_id).collect::<Int64Array>()),
-        Arc::new(graphs.iter().map(|g| g.identifiers.len() as i64).collect::<Int64Array>()),
-        Arc::new(graphs.iter().map(|g| g.records.len() as i64).collect::<Int64Array>()),
+        Arc::new(
+            graphs
+                .iter()
+                .map(|g| g.identifiers.len() as i64)
+                .collect::<Int64Array>(),
+        ),
+        Arc::new(
+            graphs
+                .iter()
+                .map(|g| g.records.len() as i64)
+                .collect::<Int64Array>(),
+        ),
         Arc::new(graphs.iter().map(|g| Some(g.to_dot())).collect::<StringArray>()),
         Arc::new(graphs.iter().map(|g| Some(g.to_json())).collect::<StringArray>()),
     ];

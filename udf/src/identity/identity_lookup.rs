@@ -29,9 +29,15 @@ const NAME: &str = "identity_lookup";
 +-----------+-----------+----------------+--------+-----------+
 ```"#,
     argument(name = "query", description = "The same SQL text as for resolve_identities."),
-    argument(name = "id_type", description = "The type of the identifier to look up, e.g. 'phone'."),
+    argument(
+        name = "id_type",
+        description = "The type of the identifier to look up, e.g. 'phone'."
+    ),
     argument(name = "id_value", description = "Its value, normalised as in the query."),
-    argument(name = "rules_json", description = "Optional rules, as for resolve_identities.")
+    argument(
+        name = "rules_json",
+        description = "Optional rules, as for resolve_identities."
+    )
 )]
 #[derive(Debug, Default)]
 pub struct IdentityLookupFunc;
@@ -75,12 +81,18 @@ fn render(graph: Option<&PersonGraph>) -> Result<RecordBatch> {
         let rows = graph
             .records
             .iter()
-            .flat_map(|r| r.identifiers.iter().map(move |&i| (Some(r.record_id.as_str()), i)))
+            .flat_map(|r| {
+                r.identifiers
+                    .iter()
+                    .map(move |&i| (Some(r.record_id.as_str()), i))
+            })
             .collect::<Vec<_>>();
         for &(_, i) in &rows {
             shown[i] = true;
         }
-        let unlinked = (0..graph.identifiers.len()).filter(|&i| !shown[i]).map(|i| (None, i));
+        let unlinked = (0..graph.identifiers.len())
+            .filter(|&i| !shown[i])
+            .map(|i| (None, i));
         for (record, i) in rows.iter().copied().chain(unlinked) {
             let identifier = &graph.identifiers[i];
             one_id.append_value(graph.one_id);

@@ -13,10 +13,10 @@ mod person_graph;
 mod resolution_plan;
 mod resolve_identities;
 
-pub use normalize_email::NormalizeEmail;
-pub use normalize_phone::NormalizePhone;
 pub use identity_graph::IdentityGraphFunc;
 pub use identity_lookup::IdentityLookupFunc;
+pub use normalize_email::NormalizeEmail;
+pub use normalize_phone::NormalizePhone;
 pub use resolve_identities::ResolveIdentitiesFunc;
 
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
@@ -27,5 +27,9 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
 }
 
 pub fn table_functions() -> Vec<Arc<dyn crate::CdpTableFunction>> {
-    vec![Arc::new(ResolveIdentitiesFunc), Arc::new(IdentityLookupFunc), Arc::new(IdentityGraphFunc)]
+    vec![
+        Arc::new(ResolveIdentitiesFunc),
+        Arc::new(IdentityLookupFunc),
+        Arc::new(IdentityGraphFunc),
+    ]
 }

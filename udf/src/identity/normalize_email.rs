@@ -8,7 +8,7 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::identity::email::normalize_email_into;
 
-use crate::string_kernel::{map_strings, Accepts, coerce_arguments};
+use crate::string_kernel::{Accepts, coerce_arguments, map_strings};
 
 #[user_doc(
     doc_section(label = "cdpfusion Identity Functions"),
@@ -57,7 +57,13 @@ impl ScalarUDFImpl for NormalizeEmail {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_arguments(self.name(), "(email)", &[("email", Accepts::String)], 1, arg_types)
+        coerce_arguments(
+            self.name(),
+            "(email)",
+            &[("email", Accepts::String)],
+            1,
+            arg_types,
+        )
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -7,7 +7,7 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::identity::phone::{self, Region};
 
-use crate::string_kernel::{constant_string, map_strings, Accepts, coerce_arguments};
+use crate::string_kernel::{Accepts, coerce_arguments, constant_string, map_strings};
 
 #[user_doc(
     doc_section(label = "cdpfusion Identity Functions"),
@@ -60,7 +60,13 @@ impl ScalarUDFImpl for NormalizePhone {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_arguments(self.name(), "(phone [, region])", &[("phone", Accepts::StringOrInteger), ("region", Accepts::String)], 1, arg_types)
+        coerce_arguments(
+            self.name(),
+            "(phone [, region])",
+            &[("phone", Accepts::StringOrInteger), ("region", Accepts::String)],
+            1,
+            arg_types,
+        )
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
@@ -79,16 +85,18 @@ impl ScalarUDFImpl for NormalizePhone {
                 },
             },
         };
-        map_strings(self.name(), &args.args[0], |text, out| {
-            match phone::normalize_phone(text, region) {
+        map_strings(
+            self.name(),
+            &args.args[0],
+            |text, out| match phone::normalize_phone(text, region) {
                 Some(number) => {
                     out.clear();
                     out.push_str(number.as_str());
                     true
                 }
                 None => false,
-            }
-        })
+            },
+        )
     }
 
     fn documentation(&self) -> Option<&Documentation> {

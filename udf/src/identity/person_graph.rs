@@ -38,7 +38,10 @@ pub(crate) fn person_graph_table(
 ) -> Result<Arc<dyn TableProvider>> {
     let exprs = args.exprs();
     if !(3..=4).contains(&exprs.len()) {
-        return plan_err!("{function}: expected (query, id_type, id_value [, rules_json]), got {} arguments", exprs.len());
+        return plan_err!(
+            "{function}: expected (query, id_type, id_value [, rules_json]), got {} arguments",
+            exprs.len()
+        );
     }
     Ok(Arc::new(PersonGraphTable {
         function,
@@ -79,7 +82,8 @@ impl TableProvider for PersonGraphTable {
         _filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let planned = PlannedResolution::plan(self.function, session, &self.query, self.rules.clone()).await?;
+        let planned =
+            PlannedResolution::plan(self.function, session, &self.query, self.rules.clone()).await?;
         let stream = Arc::new(PersonGraphStream {
             planned,
             id_type: self.id_type.clone(),
@@ -87,7 +91,14 @@ impl TableProvider for PersonGraphTable {
             schema: self.schema.clone(),
             render: self.render,
         });
-        Ok(Arc::new(StreamingTableExec::try_new(self.schema.clone(), vec![stream], projection, vec![], false, limit)?))
+        Ok(Arc::new(StreamingTableExec::try_new(
+            self.schema.clone(),
+            vec![stream],
+            projection,
+            vec![],
+            false,
+            limit,
+        )?))
     }
 }
 
@@ -112,7 +123,10 @@ impl PartitionStream for PersonGraphStream {
             let graph = person_graph(&planned, ctx, &id_type, &id_value).await?;
             render(graph.as_ref())
         };
-        Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), futures::stream::once(batch)))
+        Box::pin(RecordBatchStreamAdapter::new(
+            self.schema.clone(),
+            futures::stream::once(batch),
+        ))
     }
 }
 
@@ -146,7 +160,10 @@ async fn person_graph(
     let one_id = resolution.get(position).one_id;
     let mut members: IdentifierSet = HashMap::new();
     for r in resolution.iter().filter(|r| r.one_id == one_id) {
-        members.entry(r.id_value.to_string()).or_default().insert(r.id_type.to_string());
+        members
+            .entry(r.id_value.to_string())
+            .or_default()
+            .insert(r.id_type.to_string());
     }
 
     // The records holding one of the person's identifiers.
@@ -155,9 +172,17 @@ async fn person_graph(
         .input
         .for_each_batch(ctx.clone(), |c| {
             let (record, types, values) = (record_text(c[0])?, strings(c[1])?, strings(c[2])?);
-            let (record, types, values) = (record.as_string::<i32>(), types.as_string::<i32>(), values.as_string::<i32>());
+            let (record, types, values) = (
+                record.as_string::<i32>(),
+                types.as_string::<i32>(),
+                values.as_string::<i32>(),
+            );
             for i in 0..record.len() {
-                if record.is_valid(i) && types.is_valid(i) && values.is_valid(i) && contains(&members, types.value(i), values.value(i)) {
+                if record.is_valid(i)
+                    && types.is_valid(i)
+                    && values.is_valid(i)
+                    && contains(&members, types.value(i), values.value(i))
+                {
                     records.insert(record.value(i).to_string());
                 }
             }
@@ -171,9 +196,17 @@ async fn person_graph(
         .input
         .for_each_batch(ctx, |c| {
             let (record, types, values) = (record_text(c[0])?, strings(c[1])?, strings(c[2])?);
-            let (record, types, values) = (record.as_string::<i32>(), types.as_string::<i32>(), values.as_string::<i32>());
+            let (record, types, values) = (
+                record.as_string::<i32>(),
+                types.as_string::<i32>(),
+                values.as_string::<i32>(),
+            );
             for i in 0..record.len() {
-                if record.is_valid(i) && types.is_valid(i) && values.is_valid(i) && records.contains(record.value(i)) {
+                if record.is_valid(i)
+                    && types.is_valid(i)
+                    && values.is_valid(i)
+                    && records.contains(record.value(i))
+                {
                     held.entry(record.value(i).to_string())
                         .or_default()
                         .push((types.value(i).to_string(), values.value(i).to_string()));
@@ -196,7 +229,9 @@ async fn person_graph(
         for key in pairs {
             let next = identifiers.len();
             let position = *index.entry(key.clone()).or_insert_with(|| {
-                let status = resolution.position(&key.0, &key.1).map(|p| resolution.get(p).status);
+                let status = resolution
+                    .position(&key.0, &key.1)
+                    .map(|p| resolution.get(p).status);
                 identifiers.push(GraphIdentifier::new(
                     &key.0,
                     &key.1,
@@ -209,7 +244,14 @@ async fn person_graph(
                 positions.push(position);
             }
         }
-        graph_records.push(GraphRecord { record_id, identifiers: positions });
+        graph_records.push(GraphRecord {
+            record_id,
+            identifiers: positions,
+        });
     }
-    Ok(Some(PersonGraph { one_id, identifiers, records: graph_records }))
+    Ok(Some(PersonGraph {
+        one_id,
+        identifiers,
+        records: graph_records,
+    }))
 }

@@ -21,7 +21,12 @@ const EXPECTED_INPUT: &str = "(record_id TEXT or BIGINT, id_type TEXT, id_value 
 const EXPECTED_PREVIOUS: &str = "(id_type TEXT, id_value TEXT, one_id BIGINT)";
 
 /// The string literal of argument `index`; `None` when absent or NULL.
-pub(crate) fn literal_argument(function: &str, exprs: &[Expr], index: usize, name: &str) -> Result<Option<String>> {
+pub(crate) fn literal_argument(
+    function: &str,
+    exprs: &[Expr],
+    index: usize,
+    name: &str,
+) -> Result<Option<String>> {
     match exprs.get(index) {
         None => Ok(None),
         Some(Expr::Literal(
@@ -52,7 +57,10 @@ pub(crate) fn rules_argument(function: &str, exprs: &[Expr], index: usize) -> Re
 }
 
 fn is_string(t: &DataType) -> bool {
-    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null)
+    matches!(
+        t,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
+    )
 }
 
 fn is_record_id(t: &DataType) -> bool {
@@ -65,7 +73,10 @@ fn is_integer(t: &DataType) -> bool {
 
 fn is_table_name(source: &str) -> bool {
     let source = source.trim();
-    !source.is_empty() && source.chars().all(|c| c.is_alphanumeric() || c == '_' || c == '.')
+    !source.is_empty()
+        && source
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
 }
 
 /// A planned query and where its needed columns are.
@@ -94,8 +105,11 @@ impl PlannedQuery {
             match schema.index_of_column_by_name(None, name) {
                 Some(i) if accepts(schema.field(i).data_type()) => indices.push(i),
                 _ => {
-                    let returned: Vec<String> =
-                        schema.fields().iter().map(|f| format!("{} {}", f.name(), f.data_type())).collect();
+                    let returned: Vec<String> = schema
+                        .fields()
+                        .iter()
+                        .map(|f| format!("{} {}", f.name(), f.data_type()))
+                        .collect();
                     return plan_err!(
                         "{function}: {what} must return columns {expected}; it returns ({})",
                         returned.join(", ")
@@ -103,7 +117,10 @@ impl PlannedQuery {
                 }
             }
         }
-        Ok(PlannedQuery { plan: state.create_physical_plan(&plan).await?, columns: indices })
+        Ok(PlannedQuery {
+            plan: state.create_physical_plan(&plan).await?,
+            columns: indices,
+        })
     }
 
     /// Runs the query, handing each batch's needed columns to `f`.
@@ -137,7 +154,12 @@ pub(crate) struct PlannedResolution {
 impl PlannedResolution {
     /// Plans `query` (and the rules' previous mapping), failing before any
     /// work when either does not have the expected columns.
-    pub async fn plan(function: &'static str, session: &dyn Session, query: &str, rules: Arc<Rules>) -> Result<Self> {
+    pub async fn plan(
+        function: &'static str,
+        session: &dyn Session,
+        query: &str,
+        rules: Arc<Rules>,
+    ) -> Result<Self> {
         let Some(state) = session.as_any().downcast_ref::<SessionState>() else {
             return exec_err!("{function}: needs a DataFusion SessionState to plan its query");
         };
@@ -147,7 +169,11 @@ impl PlannedResolution {
             query,
             "the query",
             EXPECTED_INPUT,
-            &[("record_id", is_record_id), ("id_type", is_string), ("id_value", is_string)],
+            &[
+                ("record_id", is_record_id),
+                ("id_type", is_string),
+                ("id_value", is_string),
+            ],
         )
         .await?;
         let previous = match &rules.previous {
@@ -158,12 +184,30 @@ impl PlannedResolution {
                 } else {
                     source.clone()
                 };
-                let columns: &[(&str, fn(&DataType) -> bool)] =
-                    &[("id_type", is_string), ("id_value", is_string), ("one_id", is_integer)];
-                Some(PlannedQuery::new(function, state, &sql, "the 'previous' mapping", EXPECTED_PREVIOUS, columns).await?)
+                let columns: &[(&str, fn(&DataType) -> bool)] = &[
+                    ("id_type", is_string),
+                    ("id_value", is_string),
+                    ("one_id", is_integer),
+                ];
+                Some(
+                    PlannedQuery::new(
+                        function,
+                        state,
+                        &sql,
+                        "the 'previous' mapping",
+                        EXPECTED_PREVIOUS,
+                        columns,
+                    )
+                    .await?,
+                )
             }
         };
-        Ok(PlannedResolution { function, input, previous, rules })
+        Ok(PlannedResolution {
+            function,
+            input,
+            previous,
+            rules,
+        })
     }
 
     /// Reads the query's batches into the identity graph and resolves it.
@@ -177,20 +221,32 @@ impl PlannedResolution {
         let previous = match &self.previous {
             None => Vec::new(),
             Some(query) => {
-                let batches: Vec<RecordBatch> = execute_stream(query.plan.clone(), ctx)?.try_collect().await?;
+                let batches: Vec<RecordBatch> =
+                    execute_stream(query.plan.clone(), ctx)?.try_collect().await?;
                 batches
                     .iter()
                     .map(|b| {
-                        let cast = |i: usize, t: &DataType| datafusion::arrow::compute::cast(b.column(query.columns[i]), t);
-                        Ok((cast(0, &DataType::Utf8)?, cast(1, &DataType::Utf8)?, cast(2, &DataType::Int64)?))
+                        let cast = |i: usize, t: &DataType| {
+                            datafusion::arrow::compute::cast(b.column(query.columns[i]), t)
+                        };
+                        Ok((
+                            cast(0, &DataType::Utf8)?,
+                            cast(1, &DataType::Utf8)?,
+                            cast(2, &DataType::Int64)?,
+                        ))
                     })
                     .collect::<Result<Vec<(ArrayRef, ArrayRef, ArrayRef)>>>()?
             }
         };
         let previous_rows = previous.iter().flat_map(|(t, v, id)| {
-            let (t, v, id) = (t.as_string::<i32>(), v.as_string::<i32>(), id.as_primitive::<Int64Type>());
+            let (t, v, id) = (
+                t.as_string::<i32>(),
+                v.as_string::<i32>(),
+                id.as_primitive::<Int64Type>(),
+            );
             (0..t.len()).filter_map(move |i| {
-                (!t.is_null(i) && !v.is_null(i) && !id.is_null(i)).then(|| (t.value(i), v.value(i), id.value(i)))
+                (!t.is_null(i) && !v.is_null(i) && !id.is_null(i))
+                    .then(|| (t.value(i), v.value(i), id.value(i)))
             })
         });
         builder.resolve(&self.rules, previous_rows).map_err(fail)

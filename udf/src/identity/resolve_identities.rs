@@ -72,7 +72,10 @@ impl TableFunctionImpl for ResolveIdentitiesFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let exprs = args.exprs();
         if exprs.is_empty() || exprs.len() > 2 {
-            return plan_err!("{NAME}: expected (query [, rules_json]), got {} arguments", exprs.len());
+            return plan_err!(
+                "{NAME}: expected (query [, rules_json]), got {} arguments",
+                exprs.len()
+            );
         }
         let query = required_argument(NAME, exprs, 0, "query")?;
         let rules = rules_argument(NAME, exprs, 1)?;
@@ -105,7 +108,14 @@ impl TableProvider for ResolveIdentitiesTable {
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let planned = PlannedResolution::plan(NAME, session, &self.query, self.rules.clone()).await?;
         let stream = Arc::new(ResolveStream(planned));
-        Ok(Arc::new(StreamingTableExec::try_new(OUTPUT_SCHEMA.clone(), vec![stream], projection, vec![], false, limit)?))
+        Ok(Arc::new(StreamingTableExec::try_new(
+            OUTPUT_SCHEMA.clone(),
+            vec![stream],
+            projection,
+            vec![],
+            false,
+            limit,
+        )?))
     }
 }
 
@@ -126,7 +136,9 @@ impl PartitionStream for ResolveStream {
         let batches = futures::stream::once(resolved)
             .map_ok(|resolution| {
                 let chunks = resolution.len().div_ceil(OUTPUT_BATCH_ROWS);
-                futures::stream::iter((0..chunks).map(move |c| output_batch(&resolution, c * OUTPUT_BATCH_ROWS)))
+                futures::stream::iter(
+                    (0..chunks).map(move |c| output_batch(&resolution, c * OUTPUT_BATCH_ROWS)),
+                )
             })
             .try_flatten();
         Box::pin(RecordBatchStreamAdapter::new(OUTPUT_SCHEMA.clone(), batches))

@@ -9,7 +9,7 @@ use datafusion_macros::user_doc;
 use cdpfusion_core::identity::phone::{Region, normalize_phone};
 use cdpfusion_core::privacy::mask::mask_phone_into;
 
-use crate::string_kernel::{map_strings, Accepts, coerce_arguments};
+use crate::string_kernel::{Accepts, coerce_arguments, map_strings};
 
 #[user_doc(
     doc_section(label = "cdpfusion Privacy Functions"),
@@ -58,17 +58,25 @@ impl ScalarUDFImpl for MaskPhone {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_arguments(self.name(), "(phone)", &[("phone", Accepts::StringOrInteger)], 1, arg_types)
+        coerce_arguments(
+            self.name(),
+            "(phone)",
+            &[("phone", Accepts::StringOrInteger)],
+            1,
+            arg_types,
+        )
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let [phone] = take_function_args(self.name(), &args.args)?;
-        map_strings(self.name(), phone, |text, out| match normalize_phone(text, Region::Cn) {
-            Some(number) => {
-                mask_phone_into(&number, out);
-                true
+        map_strings(self.name(), phone, |text, out| {
+            match normalize_phone(text, Region::Cn) {
+                Some(number) => {
+                    mask_phone_into(&number, out);
+                    true
+                }
+                None => false,
             }
-            None => false,
         })
     }
 

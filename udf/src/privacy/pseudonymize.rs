@@ -1,6 +1,6 @@
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, exec_err};
 use datafusion::common::utils::take_function_args;
+use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
@@ -8,7 +8,7 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::privacy::pseudonymize::Pseudonymizer;
 
-use crate::string_kernel::{constant_string, map_strings, Accepts, coerce_arguments};
+use crate::string_kernel::{Accepts, coerce_arguments, constant_string, map_strings};
 
 #[user_doc(
     doc_section(label = "cdpfusion Privacy Functions"),
@@ -23,7 +23,10 @@ use crate::string_kernel::{constant_string, map_strings, Accepts, coerce_argumen
 +------------------------------------------------------------------+
 ```"#,
     argument(name = "value", description = "The identifier: a string or an integer."),
-    argument(name = "key", description = "The secret key: a constant, non-empty string. Keep it out of shared scripts.")
+    argument(
+        name = "key",
+        description = "The secret key: a constant, non-empty string. Keep it out of shared scripts."
+    )
 )]
 #[derive(Debug, PartialEq, Eq, Hash)]
 pub struct Pseudonymize {
@@ -58,7 +61,13 @@ impl ScalarUDFImpl for Pseudonymize {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_arguments(self.name(), "(value, key)", &[("value", Accepts::StringOrInteger), ("key", Accepts::String)], 2, arg_types)
+        coerce_arguments(
+            self.name(),
+            "(value, key)",
+            &[("value", Accepts::StringOrInteger), ("key", Accepts::String)],
+            2,
+            arg_types,
+        )
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
