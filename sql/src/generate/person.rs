@@ -239,6 +239,14 @@ fn write_leads(
             planned.push((again, None));
         }
     }
+    // Reception registers most store visitors as walk-in leads; this is
+    // where the store's demo tablet and salespeople's phones meet hundreds
+    // of customers.
+    if let Some(visit) = journey.visit {
+        if rng.random_bool(0.6) {
+            planned.push((visit, Some("store_walkin")));
+        }
+    }
     let mut scratch = String::new();
     let mut k = 0;
     while k < planned.len() {
@@ -361,15 +369,19 @@ fn write_app_events(
         .unwrap_or(journey.first_touch + 365 * DAY)
         .min(world.end_us);
     let sessions = 2 + rng.random_range(0..12);
+    let mut had_session = [false; 2];
     for _ in 0..sessions {
         let t = journey.first_touch + rng.random_range(0..(active_until - journey.first_touch).max(DAY));
         if t > world.end_us {
             continue;
         }
         let d = rng.random_range(0..identity.devices.len());
+        // The app asks for a login on a device's first session; later
+        // sessions may stay anonymous.
+        let logged_in = !had_session[d] || rng.random_bool(0.6);
+        had_session[d] = true;
         identity.used_devices[d] = true;
         let device = identity.devices[d].as_str();
-        let logged_in = rng.random_bool(0.6);
         let acc = if logged_in { account.as_deref() } else { None };
         identity.used_account |= logged_in;
         if logged_in {

@@ -180,7 +180,7 @@ impl PlannedResolution {
             None => None,
             Some(source) => {
                 let sql = if is_table_name(source) {
-                    format!("SELECT id_type, id_value, one_id FROM {source}")
+                    format!("SELECT * FROM {source}")
                 } else {
                     source.clone()
                 };
