@@ -1,5 +1,6 @@
 //! Every cdpfusion function is documented, and its documented example is
-//! run here: the SQL after `> ` must print exactly the table below it.
+//! run here: the SQL after `> ` (and the lines up to the table) must print
+//! exactly the table below it.
 
 use arrow::util::display::FormatOptions;
 use arrow::util::pretty::pretty_format_batches_with_options;
@@ -8,10 +9,12 @@ use arrow::util::pretty::pretty_format_batches_with_options;
 async fn every_function_has_a_running_example() {
     let ctx = cdpfusion_sql::cdpfusion_session().unwrap();
     let scalars = cdpfusion_udf::all_scalar_functions();
+    let aggregates = cdpfusion_udf::all_aggregate_functions();
     let tables = cdpfusion_udf::all_table_functions();
     let documented = scalars
         .iter()
         .map(|f| (f.name(), f.documentation()))
+        .chain(aggregates.iter().map(|f| (f.name(), f.documentation())))
         .chain(tables.iter().map(|f| (f.name(), f.documentation())));
     let mut checked = 0;
     for (name, doc) in documented {
@@ -56,12 +59,13 @@ fn split_example(example: &str) -> (String, String) {
     let mut sql = String::new();
     let mut table = String::new();
     for line in body.lines() {
-        if let Some(statement) = line.strip_prefix("> ") {
-            sql.push_str(statement);
-            sql.push('\n');
-        } else if !line.trim().is_empty() {
+        if line.starts_with('+') || line.starts_with('|') {
             table.push_str(line);
             table.push('\n');
+        } else if table.is_empty() {
+            // `> ` starts a statement; the lines up to the table continue it.
+            sql.push_str(line.strip_prefix("> ").unwrap_or(line));
+            sql.push('\n');
         }
     }
     (sql.trim().trim_end_matches(';').to_string(), table)

@@ -4,5 +4,6 @@
 //! them as DataFusion functions.
 
 pub mod identity;
+pub mod journey;
 pub mod privacy;
 pub mod text;

@@ -12,6 +12,9 @@ pub fn register_all(ctx: &SessionContext) {
     for function in cdpfusion_udf::all_scalar_functions() {
         ctx.register_udf(function.as_ref().clone());
     }
+    for function in cdpfusion_udf::all_aggregate_functions() {
+        ctx.register_udaf(function.as_ref().clone());
+    }
     for function in cdpfusion_udf::all_table_functions() {
         ctx.register_udtf(function.name(), function);
     }

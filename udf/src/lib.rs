@@ -7,9 +7,10 @@
 use std::sync::Arc;
 
 use datafusion::catalog::TableFunctionImpl;
-use datafusion::logical_expr::{Documentation, ScalarUDF};
+use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
 
 pub mod identity;
+pub mod journey;
 pub mod privacy;
 mod string_kernel;
 
@@ -18,6 +19,11 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     let mut functions = identity::scalar_functions();
     functions.extend(privacy::scalar_functions());
     functions
+}
+
+/// Every aggregate function cdpfusion adds to a session.
+pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
+    journey::aggregate_functions()
 }
 
 /// A cdpfusion table function: its SQL name and documentation beside the

@@ -1,0 +1,223 @@
+//! Argument handling shared by the journey aggregates: event times,
+//! conditions, and arguments that must be constants (windows, modes, rules,
+//! `as_of`).
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use datafusion::arrow::buffer::{NullBuffer, ScalarBuffer};
+use datafusion::arrow::datatypes::{DataType, Int64Type, IntervalUnit, TimeUnit, TimestampMicrosecondType};
+use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::logical_expr::function::AccumulatorArgs;
+use datafusion::physical_expr::expressions::Literal;
+
+const MICROS_PER_SECOND: i64 = 1_000_000;
+const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
+
+/// The type an event-time argument is read as: timestamps in microseconds
+/// (keeping their time zone, so the instant does not move), dates as
+/// timestamps at midnight UTC, integers as `Int64` in their own unit.
+pub(crate) fn coerce_event_time(function: &str, name: &str, data_type: &DataType) -> Result<DataType> {
+    match data_type {
+        DataType::Timestamp(_, tz) => Ok(DataType::Timestamp(TimeUnit::Microsecond, tz.clone())),
+        DataType::Date32 | DataType::Date64 => Ok(DataType::Timestamp(TimeUnit::Microsecond, None)),
+        DataType::Null => Ok(DataType::Timestamp(TimeUnit::Microsecond, None)),
+        t if t.is_integer() => Ok(DataType::Int64),
+        t => plan_err!("{function}: argument '{name}' must be a timestamp, a date or an integer, got {t}"),
+    }
+}
+
+/// Whether an event-time argument (after coercion) is a point in time rather
+/// than a plain integer.
+pub(crate) fn is_time(data_type: &DataType) -> bool {
+    matches!(data_type, DataType::Timestamp(_, _))
+}
+
+/// The values and nulls of a coerced event-time column (µs or integers).
+pub(crate) fn event_times(array: &ArrayRef) -> (&ScalarBuffer<i64>, Option<&NullBuffer>) {
+    match array.data_type() {
+        DataType::Timestamp(_, _) => {
+            let times = array.as_primitive::<TimestampMicrosecondType>();
+            (times.values(), times.nulls())
+        }
+        _ => {
+            let values = array.as_primitive::<Int64Type>();
+            (values.values(), values.nulls())
+        }
+    }
+}
+
+/// Condition arguments are booleans; an untyped NULL counts as false.
+pub(crate) fn coerce_condition(function: &str, name: &str, data_type: &DataType) -> Result<DataType> {
+    match data_type {
+        DataType::Boolean | DataType::Null => Ok(DataType::Boolean),
+        t => plan_err!("{function}: argument '{name}' must be a boolean condition, got {t}"),
+    }
+}
+
+/// Bit `bit` set in `masks[row]` for every row where `condition` is true
+/// (NULL is false).
+pub(crate) fn or_condition_bits(condition: &ArrayRef, bit: u32, masks: &mut [u32]) {
+    let condition: &BooleanArray = condition.as_boolean();
+    let values = match condition.nulls() {
+        Some(nulls) => condition.values() & nulls.inner(),
+        None => condition.values().clone(),
+    };
+    for row in values.set_indices() {
+        masks[row] |= 1 << bit;
+    }
+}
+
+/// The value of an argument that must be a constant. DataFusion folds
+/// constant expressions (`now()`, `INTERVAL '30 days' * 2`) to literals
+/// before this runs.
+pub(crate) fn constant_argument(
+    function: &str,
+    name: &str,
+    args: &AccumulatorArgs,
+    index: usize,
+) -> Result<ScalarValue> {
+    let expr = &args.exprs[index];
+    match expr.downcast_ref::<Literal>() {
+        Some(literal) => Ok(literal.value().clone()),
+        None => plan_err!("{function}: argument '{name}' must be a constant, got the expression {expr}"),
+    }
+}
+
+/// A constant string argument; NULL or missing gives `None`.
+pub(crate) fn constant_text(
+    function: &str,
+    name: &str,
+    args: &AccumulatorArgs,
+    index: usize,
+) -> Result<Option<String>> {
+    if index >= args.exprs.len() {
+        return Ok(None);
+    }
+    match constant_argument(function, name, args, index)? {
+        ScalarValue::Utf8(v) | ScalarValue::LargeUtf8(v) | ScalarValue::Utf8View(v) => Ok(v),
+        ScalarValue::Null => Ok(None),
+        other => plan_err!(
+            "{function}: argument '{name}' must be a string, got {}",
+            other.data_type()
+        ),
+    }
+}
+
+/// A constant point in time (`as_of`), in microseconds since the epoch.
+pub(crate) fn constant_instant(
+    function: &str,
+    name: &str,
+    args: &AccumulatorArgs,
+    index: usize,
+) -> Result<i64> {
+    let value = constant_argument(function, name, args, index)?;
+    let micros = match &value {
+        ScalarValue::TimestampSecond(Some(v), _) => v.checked_mul(MICROS_PER_SECOND),
+        ScalarValue::TimestampMillisecond(Some(v), _) => v.checked_mul(1_000),
+        ScalarValue::TimestampMicrosecond(Some(v), _) => Some(*v),
+        ScalarValue::TimestampNanosecond(Some(v), _) => Some(v.div_euclid(1_000)),
+        ScalarValue::Date32(Some(days)) => Some(*days as i64 * MICROS_PER_DAY),
+        ScalarValue::Date64(Some(ms)) => ms.checked_mul(1_000),
+        ScalarValue::Int64(Some(v)) => Some(*v),
+        v if v.is_null() => return plan_err!("{function}: argument '{name}' must not be NULL"),
+        v => {
+            return plan_err!(
+                "{function}: argument '{name}' must be a timestamp or a date, got {}",
+                v.data_type()
+            );
+        }
+    };
+    match micros {
+        Some(micros) => Ok(micros),
+        None => plan_err!("{function}: argument '{name}' is out of range: {value}"),
+    }
+}
+
+/// A constant, non-negative window, in the unit of the event times:
+/// microseconds for timestamps (an INTERVAL or DURATION, or an integer
+/// number of seconds as in ClickHouse), or the integers' own unit.
+pub(crate) fn constant_window(
+    function: &str,
+    name: &str,
+    args: &AccumulatorArgs,
+    index: usize,
+    time_is_timestamp: bool,
+) -> Result<i64> {
+    let value = constant_argument(function, name, args, index)?;
+    let negative = || plan_err!("{function}: argument '{name}' must not be negative, got {value}");
+    let integer = match &value {
+        ScalarValue::Int8(Some(v)) => Some(*v as i128),
+        ScalarValue::Int16(Some(v)) => Some(*v as i128),
+        ScalarValue::Int32(Some(v)) => Some(*v as i128),
+        ScalarValue::Int64(Some(v)) => Some(*v as i128),
+        ScalarValue::UInt8(Some(v)) => Some(*v as i128),
+        ScalarValue::UInt16(Some(v)) => Some(*v as i128),
+        ScalarValue::UInt32(Some(v)) => Some(*v as i128),
+        ScalarValue::UInt64(Some(v)) => Some(*v as i128),
+        _ => None,
+    };
+    if let Some(integer) = integer {
+        if integer < 0 {
+            return negative();
+        }
+        let scale = if time_is_timestamp {
+            MICROS_PER_SECOND as i128
+        } else {
+            1
+        };
+        return Ok((integer * scale).min(i64::MAX as i128) as i64);
+    }
+    if !time_is_timestamp {
+        return plan_err!(
+            "{function}: argument '{name}' must be an integer in the unit of the integer event times, got {}",
+            value.data_type()
+        );
+    }
+    let micros: i128 = match &value {
+        ScalarValue::IntervalMonthDayNano(Some(v)) if v.months == 0 => {
+            v.days as i128 * MICROS_PER_DAY as i128 + v.nanoseconds as i128 / 1_000
+        }
+        ScalarValue::IntervalDayTime(Some(v)) => {
+            v.days as i128 * MICROS_PER_DAY as i128 + v.milliseconds as i128 * 1_000
+        }
+        ScalarValue::IntervalMonthDayNano(Some(_)) | ScalarValue::IntervalYearMonth(Some(_)) => {
+            return plan_err!(
+                "{function}: argument '{name}' must not use months or years (they have no fixed length); write days, e.g. INTERVAL '30 days'"
+            );
+        }
+        ScalarValue::DurationSecond(Some(v)) => *v as i128 * MICROS_PER_SECOND as i128,
+        ScalarValue::DurationMillisecond(Some(v)) => *v as i128 * 1_000,
+        ScalarValue::DurationMicrosecond(Some(v)) => *v as i128,
+        ScalarValue::DurationNanosecond(Some(v)) => *v as i128 / 1_000,
+        v if v.is_null() => return plan_err!("{function}: argument '{name}' must not be NULL"),
+        v => {
+            return plan_err!(
+                "{function}: argument '{name}' must be an INTERVAL or an integer number of seconds, got {}",
+                v.data_type()
+            );
+        }
+    };
+    if micros < 0 {
+        return negative();
+    }
+    Ok(micros.min(i64::MAX as i128) as i64)
+}
+
+/// Accepted types for a window argument, checked before planning.
+pub(crate) fn check_window_type(function: &str, name: &str, data_type: &DataType) -> Result<()> {
+    match data_type {
+        t if t.is_integer() => Ok(()),
+        DataType::Interval(IntervalUnit::MonthDayNano | IntervalUnit::DayTime | IntervalUnit::YearMonth)
+        | DataType::Duration(_) => Ok(()),
+        t => plan_err!(
+            "{function}: argument '{name}' must be an INTERVAL or an integer number of seconds, got {t}"
+        ),
+    }
+}
+
+/// A guard for the accumulator state arrays a merge receives.
+pub(crate) fn expect_state_columns(function: &str, states: &[ArrayRef], count: usize) -> Result<()> {
+    if states.len() != count {
+        return exec_err!("{function}: expected {count} state columns, got {}", states.len());
+    }
+    Ok(())
+}

@@ -1,0 +1,358 @@
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray, UInt32Array,
+};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type, UInt32Type};
+use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
+};
+use datafusion_macros::user_doc;
+
+use cdpfusion_core::journey::lifecycle::{LifecycleClock, LifecycleRules, LifecycleState, MilestoneLookup};
+
+use super::arguments::{
+    coerce_event_time, constant_instant, constant_text, event_times, expect_state_columns,
+};
+
+const NAME: &str = "lifecycle_stage";
+const SYNTAX: &str = "(event_type, ts, as_of [, rules_json])";
+
+#[user_doc(
+    doc_section(label = "cdpfusion Journey Functions"),
+    description = "The lifecycle stage of one group (a person) as of a moment, from their events: `anonymous`, `lead`, `prospect`, `customer`, `owner`, `loyal`, `at_risk`, `churned` or `replacement`. The first rule that applies wins, in this order: customer (ordered, not delivered since); replacement (newest car delivered 1095+ days ago and any event in the last 90 days); churned (no service visit, or delivery, for 365+ days); at_risk (for 270+ days); loyal (2+ service visits in the last 548 days); owner (delivered); prospect (store visit or test drive in the last 180 days); lead (left contact details in the last 365 days); anonymous. Events after `as_of`, and rows with a NULL time or event type, are skipped. The thresholds and the event names are rules (see docs/journey.md).",
+    syntax_example = "lifecycle_stage(event_type, ts, as_of [, rules_json])",
+    sql_example = r#"```sql
+> SELECT person, lifecycle_stage(event, ts, TIMESTAMP '2026-06-30 00:00:00') AS stage
+  FROM (VALUES (1, 'leave_info', TIMESTAMP '2026-05-01 10:00:00'),
+               (2, 'delivery', TIMESTAMP '2024-01-10 10:00:00'), (2, 'service', TIMESTAMP '2025-02-01 09:00:00'),
+               (3, 'delivery', TIMESTAMP '2025-03-01 10:00:00'), (3, 'service', TIMESTAMP '2025-09-01 10:00:00'),
+               (3, 'service', TIMESTAMP '2026-03-01 10:00:00')) AS e(person, event, ts)
+  GROUP BY person ORDER BY person;
++--------+---------+
+| person | stage   |
++--------+---------+
+| 1      | lead    |
+| 2      | churned |
+| 3      | loyal   |
++--------+---------+
+```"#,
+    argument(
+        name = "event_type",
+        description = "The event's name. The default vocabulary: leave_info (lead), store_visit and test_drive (visit), order, delivery, service; other names only show activity. `rules_json` maps other names."
+    ),
+    argument(
+        name = "ts",
+        description = "The event time: a timestamp (any unit or time zone) or a date."
+    ),
+    argument(
+        name = "as_of",
+        description = "A constant timestamp or date the stage is computed at, e.g. `now()` or `TIMESTAMP '2026-06-30 23:59:59+08:00'`. Times without a zone are read as UTC."
+    ),
+    argument(
+        name = "rules_json",
+        description = r#"Optional constant JSON overriding defaults: `{"events": {"maintenance": "service"}, "churned_days": 400}`. Keys: events, lead_days, prospect_days, loyal_service_visits, loyal_window_days, at_risk_days, churned_days, replacement_car_age_days, replacement_active_days."#
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct LifecycleStage {
+    signature: Signature,
+}
+
+impl Default for LifecycleStage {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl LifecycleStage {
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+/// The rules and `as_of` of one call.
+#[derive(Debug, Clone)]
+struct StageSpec {
+    clock: LifecycleClock,
+    lookup: MilestoneLookup,
+}
+
+impl StageSpec {
+    fn of(args: &AccumulatorArgs) -> Result<Self> {
+        let as_of = constant_instant(NAME, "as_of", args, 2)?;
+        let rules = match constant_text(NAME, "rules_json", args, 3)? {
+            Some(json) => LifecycleRules::from_json(&json)
+                .or_else(|e| plan_err!("{NAME}: argument 'rules_json': {e}"))?,
+            None => LifecycleRules::default(),
+        };
+        Ok(Self {
+            clock: LifecycleClock::new(&rules, as_of),
+            lookup: MilestoneLookup::new(&rules),
+        })
+    }
+
+    /// Folds each row the filter lets through into `state_of(row)`.
+    fn fold_rows(
+        &self,
+        values: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+        states: &mut [LifecycleState],
+        state_of: impl Fn(usize) -> usize,
+    ) {
+        let (times, time_nulls) = event_times(&values[1]);
+        let event_types = values[0].as_string_view();
+        for row in 0..event_types.len() {
+            if event_types.is_null(row)
+                || time_nulls.is_some_and(|n| n.is_null(row))
+                || filter.is_some_and(|f| !f.is_valid(row) || !f.value(row))
+            {
+                continue;
+            }
+            let milestone = self.lookup.milestone(event_types.value(row));
+            self.clock.add(&mut states[state_of(row)], milestone, times[row]);
+        }
+    }
+}
+
+const STATE_FIELDS: [&str; 7] = [
+    "lead",
+    "visit",
+    "order",
+    "delivery",
+    "service",
+    "activity",
+    "recent_services",
+];
+
+fn state_arrays(states: &[LifecycleState]) -> Vec<ArrayRef> {
+    let column = |f: fn(&LifecycleState) -> i64| -> ArrayRef {
+        Arc::new(Int64Array::from_iter_values(states.iter().map(f)))
+    };
+    vec![
+        column(|s| s.lead),
+        column(|s| s.visit),
+        column(|s| s.order),
+        column(|s| s.delivery),
+        column(|s| s.service),
+        column(|s| s.activity),
+        Arc::new(UInt32Array::from_iter_values(
+            states.iter().map(|s| s.recent_services),
+        )),
+    ]
+}
+
+/// Reads merged state rows back.
+fn for_each_state(states: &[ArrayRef], mut merge: impl FnMut(usize, &LifecycleState)) -> Result<()> {
+    expect_state_columns(NAME, states, STATE_FIELDS.len())?;
+    let times: Vec<&[i64]> = states[..6]
+        .iter()
+        .map(|a| a.as_primitive::<Int64Type>().values().as_ref())
+        .collect();
+    let recent = states[6].as_primitive::<UInt32Type>().values();
+    for row in 0..states[0].len() {
+        merge(
+            row,
+            &LifecycleState {
+                lead: times[0][row],
+                visit: times[1][row],
+                order: times[2][row],
+                delivery: times[3][row],
+                service: times[4][row],
+                activity: times[5][row],
+                recent_services: recent[row],
+            },
+        );
+    }
+    Ok(())
+}
+
+fn stages_array(clock: &LifecycleClock, states: &[LifecycleState]) -> ArrayRef {
+    Arc::new(StringArray::from_iter_values(
+        states.iter().map(|s| clock.stage(s).as_str()),
+    ))
+}
+
+impl AggregateUDFImpl for LifecycleStage {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        if !(3..=4).contains(&arg_types.len()) {
+            return plan_err!("{NAME}: expected {SYNTAX}, got {} arguments", arg_types.len());
+        }
+        let event_type = match &arg_types[0] {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => DataType::Utf8View,
+            DataType::Dictionary(_, value) if value.is_string() => DataType::Utf8View,
+            t => return plan_err!("{NAME}: argument 'event_type' must be a string, got {t}"),
+        };
+        let ts = match &arg_types[1] {
+            t if t.is_integer() => {
+                return plan_err!("{NAME}: argument 'ts' must be a timestamp or a date, got {t}");
+            }
+            t => coerce_event_time(NAME, "ts", t)?,
+        };
+        let as_of = match &arg_types[2] {
+            t @ (DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64) => t.clone(),
+            t => return plan_err!("{NAME}: argument 'as_of' must be a timestamp or a date, got {t}"),
+        };
+        let mut types = vec![event_type, ts, as_of];
+        if let Some(rules) = arg_types.get(3) {
+            match rules {
+                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => {
+                    types.push(rules.clone())
+                }
+                t => return plan_err!("{NAME}: argument 'rules_json' must be a string, got {t}"),
+            }
+        }
+        Ok(types)
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Utf8)
+    }
+
+    fn is_nullable(&self) -> bool {
+        false
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(STATE_FIELDS
+            .iter()
+            .map(|field| {
+                let data_type = if *field == "recent_services" {
+                    DataType::UInt32
+                } else {
+                    DataType::Int64
+                };
+                Arc::new(Field::new(format!("{}[{field}]", args.name), data_type, true))
+            })
+            .collect())
+    }
+
+    fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(StageAccumulator {
+            spec: StageSpec::of(&acc_args)?,
+            state: LifecycleState::default(),
+        }))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(StageGroups {
+            spec: StageSpec::of(&args)?,
+            states: Vec::new(),
+        }))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+#[derive(Debug)]
+struct StageAccumulator {
+    spec: StageSpec,
+    state: LifecycleState,
+}
+
+impl Accumulator for StageAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        self.spec
+            .fold_rows(values, None, std::slice::from_mut(&mut self.state), |_| 0);
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        for_each_state(states, |_, other| LifecycleClock::merge(&mut self.state, other))
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        state_arrays(std::slice::from_ref(&self.state))
+            .iter()
+            .map(|a| ScalarValue::try_from_array(a, 0))
+            .collect()
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        Ok(ScalarValue::Utf8(Some(
+            self.spec.clock.stage(&self.state).as_str().to_string(),
+        )))
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>()
+    }
+}
+
+/// A fixed-size state per group.
+#[derive(Debug)]
+struct StageGroups {
+    spec: StageSpec,
+    states: Vec<LifecycleState>,
+}
+
+impl GroupsAccumulator for StageGroups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.states.resize(total_num_groups, LifecycleState::default());
+        self.spec
+            .fold_rows(values, opt_filter, &mut self.states, |row| group_indices[row]);
+        Ok(())
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.states.resize(total_num_groups, LifecycleState::default());
+        let states = &mut self.states;
+        for_each_state(values, |row, other| {
+            LifecycleClock::merge(&mut states[group_indices[row]], other)
+        })
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        Ok(stages_array(
+            &self.spec.clock,
+            &emit_to.take_needed(&mut self.states),
+        ))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        Ok(state_arrays(&emit_to.take_needed(&mut self.states)))
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        let mut states = vec![LifecycleState::default(); values[0].len()];
+        self.spec.fold_rows(values, opt_filter, &mut states, |row| row);
+        Ok(state_arrays(&states))
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>() + self.states.capacity() * size_of::<LifecycleState>()
+    }
+}

@@ -1,0 +1,479 @@
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, ListArray, UInt8Array};
+use datafusion::arrow::buffer::OffsetBuffer;
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type, UInt8Type};
+use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
+};
+use datafusion_macros::user_doc;
+
+use cdpfusion_core::journey::funnel::{FunnelEvent, FunnelMode, MAX_STEPS, deepest_step};
+
+use super::arguments::{
+    check_window_type, coerce_condition, coerce_event_time, constant_text, constant_window, event_times,
+    expect_state_columns, is_time, or_condition_bits,
+};
+
+const NAME: &str = "window_funnel";
+const SYNTAX: &str = "(window, [mode,] ts, cond1 [, cond2, ...])";
+
+#[user_doc(
+    doc_section(label = "cdpfusion Journey Functions"),
+    description = "The deepest step of a funnel one group (a person) reached, with ClickHouse's `windowFunnel` semantics: the first event meeting `cond1` starts a chain; each next condition counts when it is met, in order, no later than `window` after the event that started the chain. Events are read by time; events of the same time in step order, so the answer does not depend on the input order. Rows with a NULL time are skipped; a NULL condition is false. Returns 0 when no row meets `cond1`.",
+    syntax_example = "window_funnel(window, [mode,] ts, cond1 [, cond2, ...])",
+    sql_example = r#"```sql
+> SELECT person, window_funnel(INTERVAL '30 days', ts, event = 'leave_info', event = 'store_visit', event = 'test_drive', event = 'order') AS step
+  FROM (VALUES (1, 'leave_info', TIMESTAMP '2026-03-01 10:00:00'), (1, 'store_visit', TIMESTAMP '2026-03-05 15:00:00'),
+               (1, 'order', TIMESTAMP '2026-03-20 11:00:00'), (2, 'leave_info', TIMESTAMP '2026-03-01 09:00:00'),
+               (2, 'store_visit', TIMESTAMP '2026-03-02 09:00:00'), (2, 'test_drive', TIMESTAMP '2026-05-01 09:00:00')) AS e(person, event, ts)
+  GROUP BY person ORDER BY person;
++--------+------+
+| person | step |
++--------+------+
+| 1      | 2    |
+| 2      | 2    |
++--------+------+
+```"#,
+    argument(
+        name = "window",
+        description = "A constant: an INTERVAL without months (`INTERVAL '30 days'`), or an integer number of seconds as in ClickHouse. With integer event times, an integer in their unit."
+    ),
+    argument(
+        name = "mode",
+        description = "Optional constant string, a comma-separated list of `strict_order` (a row meeting none of the conditions, or a step met before the one it follows, ends the chain), `strict_deduplication` (a step met again ends the chain), `strict_increase` (each step strictly later than the one before)."
+    ),
+    argument(
+        name = "ts",
+        description = "The event time: a timestamp (any unit or time zone), a date or an integer."
+    ),
+    argument(
+        name = "cond1",
+        description = "Boolean conditions, one per step, in funnel order: 1 to 32 of them."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct WindowFunnel {
+    signature: Signature,
+}
+
+impl Default for WindowFunnel {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl WindowFunnel {
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+/// Where the arguments are: `mode` is present when the second argument is a
+/// string.
+struct Layout {
+    mode: Option<usize>,
+    ts: usize,
+    steps: usize,
+}
+
+impl Layout {
+    fn of(arg_types: &[DataType]) -> Result<Self> {
+        if arg_types.len() < 3 {
+            return plan_err!("{NAME}: expected {SYNTAX}, got {} arguments", arg_types.len());
+        }
+        let has_mode = matches!(
+            arg_types[1],
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
+        );
+        let ts = if has_mode { 2 } else { 1 };
+        let steps = arg_types.len().saturating_sub(ts + 1);
+        if steps == 0 {
+            return plan_err!("{NAME}: expected {SYNTAX}, got no condition");
+        }
+        if steps > MAX_STEPS {
+            return plan_err!("{NAME}: at most {MAX_STEPS} conditions, got {steps}");
+        }
+        Ok(Self {
+            mode: has_mode.then_some(1),
+            ts,
+            steps,
+        })
+    }
+}
+
+/// What an accumulator needs from the call.
+#[derive(Debug, Clone, Copy)]
+struct FunnelSpec {
+    window: i64,
+    mode: FunnelMode,
+    ts: usize,
+    steps: usize,
+}
+
+impl FunnelSpec {
+    fn of(args: &AccumulatorArgs) -> Result<Self> {
+        let types: Vec<DataType> = args.expr_fields.iter().map(|f| f.data_type().clone()).collect();
+        let layout = Layout::of(&types)?;
+        let window = constant_window(NAME, "window", args, 0, is_time(&types[layout.ts]))?;
+        let mode = match layout.mode {
+            Some(index) => match constant_text(NAME, "mode", args, index)? {
+                Some(text) => {
+                    FunnelMode::parse(&text).or_else(|e| plan_err!("{NAME}: argument 'mode': {e}"))?
+                }
+                None => FunnelMode::default(),
+            },
+            None => FunnelMode::default(),
+        };
+        Ok(Self {
+            window,
+            mode,
+            ts: layout.ts,
+            steps: layout.steps,
+        })
+    }
+
+    /// Calls `push(row, event)` for each event of the rows the filter lets
+    /// through: one per condition met, or a step-0 marker in `strict_order`.
+    fn for_each_event(
+        &self,
+        values: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+        mut push: impl FnMut(usize, FunnelEvent),
+    ) {
+        let rows = values[self.ts].len();
+        let mut masks = vec![0u32; rows];
+        for step in 0..self.steps {
+            or_condition_bits(&values[self.ts + 1 + step], step as u32, &mut masks);
+        }
+        let (times, nulls) = event_times(&values[self.ts]);
+        for (row, &mask) in masks.iter().enumerate() {
+            if nulls.is_some_and(|n| n.is_null(row))
+                || filter.is_some_and(|f| !f.is_valid(row) || !f.value(row))
+            {
+                continue;
+            }
+            let ts = times[row];
+            if mask == 0 {
+                if self.mode.strict_order {
+                    push(row, FunnelEvent { ts, step: 0 });
+                }
+                continue;
+            }
+            let mut bits = mask;
+            while bits != 0 {
+                let step = bits.trailing_zeros();
+                bits &= bits - 1;
+                push(
+                    row,
+                    FunnelEvent {
+                        ts,
+                        step: step as u8 + 1,
+                    },
+                );
+            }
+        }
+    }
+}
+
+impl AggregateUDFImpl for WindowFunnel {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        let layout = Layout::of(arg_types)?;
+        check_window_type(NAME, "window", &arg_types[0])?;
+        let mut types = arg_types.to_vec();
+        types[layout.ts] = coerce_event_time(NAME, "ts", &arg_types[layout.ts])?;
+        for step in 0..layout.steps {
+            let index = layout.ts + 1 + step;
+            types[index] = coerce_condition(NAME, &format!("cond{}", step + 1), &arg_types[index])?;
+        }
+        Ok(types)
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::UInt8)
+    }
+
+    fn is_nullable(&self) -> bool {
+        false
+    }
+
+    fn default_value(&self, _data_type: &DataType) -> Result<ScalarValue> {
+        Ok(ScalarValue::UInt8(Some(0)))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(vec![
+            Arc::new(Field::new_list(
+                format!("{}[ts]", args.name),
+                Field::new_list_field(DataType::Int64, false),
+                true,
+            )),
+            Arc::new(Field::new_list(
+                format!("{}[step]", args.name),
+                Field::new_list_field(DataType::UInt8, false),
+                true,
+            )),
+        ])
+    }
+
+    fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(FunnelAccumulator {
+            spec: FunnelSpec::of(&acc_args)?,
+            events: Vec::new(),
+        }))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(FunnelGroups {
+            spec: FunnelSpec::of(&args)?,
+            events: Vec::new(),
+            groups: 0,
+        }))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+/// The events of state lists (`ts`, `step`), row by row.
+fn for_each_state_event(states: &[ArrayRef], mut push: impl FnMut(usize, FunnelEvent)) -> Result<()> {
+    expect_state_columns(NAME, states, 2)?;
+    let (times, steps) = (states[0].as_list::<i32>(), states[1].as_list::<i32>());
+    let time_values = times.values().as_primitive::<Int64Type>().values();
+    let step_values = steps.values().as_primitive::<UInt8Type>().values();
+    for row in 0..times.len() {
+        if times.is_null(row) {
+            continue;
+        }
+        let range = times.value_offsets()[row] as usize..times.value_offsets()[row + 1] as usize;
+        for k in range {
+            push(
+                row,
+                FunnelEvent {
+                    ts: time_values[k],
+                    step: step_values[k],
+                },
+            );
+        }
+    }
+    Ok(())
+}
+
+/// State lists for `groups` groups whose events are sorted by group.
+fn state_lists(groups: usize, events: impl Iterator<Item = (usize, FunnelEvent)>) -> Vec<ArrayRef> {
+    let mut lengths = vec![0usize; groups];
+    let (mut times, mut steps) = (Vec::new(), Vec::new());
+    for (group, event) in events {
+        lengths[group] += 1;
+        times.push(event.ts);
+        steps.push(event.step);
+    }
+    let offsets = OffsetBuffer::from_lengths(lengths);
+    let list = |values: ArrayRef, data_type: DataType| -> ArrayRef {
+        Arc::new(ListArray::new(
+            Arc::new(Field::new_list_field(data_type, false)),
+            offsets.clone(),
+            values,
+            None,
+        ))
+    };
+    vec![
+        list(
+            Arc::new(datafusion::arrow::array::Int64Array::from(times)),
+            DataType::Int64,
+        ),
+        list(Arc::new(UInt8Array::from(steps)), DataType::UInt8),
+    ]
+}
+
+/// One group's events (for `GROUP BY`-less queries and window frames).
+#[derive(Debug)]
+struct FunnelAccumulator {
+    spec: FunnelSpec,
+    events: Vec<FunnelEvent>,
+}
+
+impl Accumulator for FunnelAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        self.spec
+            .for_each_event(values, None, |_, event| self.events.push(event));
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        for_each_state_event(states, |_, event| self.events.push(event))
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        let lists = state_lists(1, self.events.iter().map(|e| (0, *e)));
+        lists
+            .iter()
+            .map(|list| ScalarValue::try_from_array(list, 0))
+            .collect()
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        self.events.sort_unstable();
+        let step = deepest_step(
+            self.events.iter().copied(),
+            self.spec.steps,
+            self.spec.window,
+            self.spec.mode,
+        );
+        Ok(ScalarValue::UInt8(Some(step)))
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>() + self.events.capacity() * size_of::<FunnelEvent>()
+    }
+}
+
+/// An event and its group, in 16 bytes.
+#[derive(Debug, Clone, Copy)]
+struct GroupEvent {
+    ts: i64,
+    group: u32,
+    step: u8,
+}
+
+impl GroupEvent {
+    fn new(group: usize, event: FunnelEvent) -> Self {
+        Self {
+            ts: event.ts,
+            group: group as u32,
+            step: event.step,
+        }
+    }
+
+    fn event(&self) -> FunnelEvent {
+        FunnelEvent {
+            ts: self.ts,
+            step: self.step,
+        }
+    }
+
+    /// Sorting by this puts each group's events together, in the order the
+    /// funnel reads them.
+    fn order_key(&self) -> (u32, i64, u8) {
+        (self.group, self.ts, self.step)
+    }
+}
+
+/// All groups' events in one vector: adding a row is a push, with no
+/// allocation per group; groups are sorted apart when emitted.
+#[derive(Debug)]
+struct FunnelGroups {
+    spec: FunnelSpec,
+    events: Vec<GroupEvent>,
+    groups: usize,
+}
+
+impl FunnelGroups {
+    /// Removes and sorts the events of the groups `emit_to` emits; returns
+    /// them with the number of groups emitted.
+    fn take_sorted(&mut self, emit_to: EmitTo) -> (Vec<GroupEvent>, usize) {
+        let (mut taken, emitted) = match emit_to {
+            EmitTo::All => (std::mem::take(&mut self.events), std::mem::take(&mut self.groups)),
+            EmitTo::First(n) => {
+                let (taken, kept): (Vec<GroupEvent>, Vec<GroupEvent>) =
+                    self.events.iter().partition(|e| (e.group as usize) < n);
+                self.events = kept
+                    .into_iter()
+                    .map(|e| GroupEvent {
+                        group: e.group - n as u32,
+                        ..e
+                    })
+                    .collect();
+                self.groups -= n;
+                (taken, n)
+            }
+        };
+        taken.sort_unstable_by_key(GroupEvent::order_key);
+        (taken, emitted)
+    }
+}
+
+impl GroupsAccumulator for FunnelGroups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.groups = total_num_groups;
+        let events = &mut self.events;
+        self.spec.for_each_event(values, opt_filter, |row, event| {
+            events.push(GroupEvent::new(group_indices[row], event))
+        });
+        Ok(())
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.groups = total_num_groups;
+        let events = &mut self.events;
+        for_each_state_event(values, |row, event| {
+            events.push(GroupEvent::new(group_indices[row], event))
+        })
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let (events, groups) = self.take_sorted(emit_to);
+        let mut deepest = vec![0u8; groups];
+        for run in events.chunk_by(|a, b| a.group == b.group) {
+            deepest[run[0].group as usize] = deepest_step(
+                run.iter().map(GroupEvent::event),
+                self.spec.steps,
+                self.spec.window,
+                self.spec.mode,
+            );
+        }
+        Ok(Arc::new(UInt8Array::from(deepest)))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        let (events, groups) = self.take_sorted(emit_to);
+        Ok(state_lists(
+            groups,
+            events.iter().map(|e| (e.group as usize, e.event())),
+        ))
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        // Each row its own group; a row's events come out in row order.
+        let mut events = Vec::new();
+        self.spec
+            .for_each_event(values, opt_filter, |row, event| events.push((row, event)));
+        Ok(state_lists(values[0].len(), events.into_iter()))
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>() + self.events.capacity() * size_of::<GroupEvent>()
+    }
+}
