@@ -25,6 +25,9 @@ pub const DEMO_STEPS: &[(&str, &str)] = &[
         include_str!("../demo/03_shared_identifiers.sql"),
     ),
     ("04_one_id.sql", include_str!("../demo/04_one_id.sql")),
+    ("05_events.sql", include_str!("../demo/05_events.sql")),
+    ("06_lifecycle.sql", include_str!("../demo/06_lifecycle.sql")),
+    ("07_funnel.sql", include_str!("../demo/07_funnel.sql")),
 ];
 
 /// Rows of a result shown in the demo's output.

@@ -166,6 +166,9 @@ fn demo_runs_the_pipeline_then_reuses_the_dataset() {
         "== Source tables",
         "truth_identities",
         "sql/demo/03_shared_identifiers.sql",
+        "sql/demo/06_lifecycle.sql",
+        "<- bottleneck",
+        "corr_delay_satisfaction",
         "== Timings",
     ] {
         assert!(out.contains(expected), "demo output lacks {expected:?}:\n{out}");

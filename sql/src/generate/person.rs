@@ -16,6 +16,7 @@ use super::world::World;
 
 const DAY: i64 = 86_400_000_000;
 const SECOND: i64 = 1_000_000;
+const HOUR: i64 = 3_600 * SECOND;
 
 /// Appends a value built with `write!` (no intermediate String).
 fn put(builder: &mut StringBuilder, args: std::fmt::Arguments) {
@@ -160,7 +161,19 @@ fn simulate_journey(world: &World, rng: &mut impl Rng) -> Journey {
     // The rates make the test drive the stage where most buyers are lost.
     let mut r = ChaCha8Rng::seed_from_u64(rng.random());
     let lead = after(Some(first_touch), &mut r, 0.8, 0, 30);
-    let visit = after(lead, &mut r, 0.45, 1, 45);
+    // The store follows a lead up with a visit; most within a day, the rest
+    // up to a month later (satisfaction suffers, see write_surveys).
+    let visit = match lead {
+        Some(lead) if r.random_bool(0.45) => {
+            let delay = if r.random_bool(0.6) {
+                r.random_range(HOUR..DAY)
+            } else {
+                r.random_range(DAY..30 * DAY)
+            };
+            within(lead + delay)
+        }
+        _ => None,
+    };
     let test_drive = after(visit, &mut r, 0.6, 0, 20);
     let order = after(test_drive, &mut r, 0.3, 1, 60);
     let delivery = after(order, &mut r, 0.95, 15, 60);
@@ -545,6 +558,9 @@ fn write_surveys(
     } else {
         (rng.random_range(2..=8), SURVEY_REASONS_UNHAPPY)
     };
+    // A lead followed up after more than a day remembers it.
+    let slow_follow_up = matches!((journey.lead, journey.visit), (Some(l), Some(v)) if v - l > DAY);
+    let score = if slow_follow_up { (score - 2).max(1) } else { score };
     s.satisfaction.append_value(score);
     s.reason
         .append_option(rng.random_bool(0.8).then(|| *pick(rng, reasons)));

@@ -1,0 +1,54 @@
+//! The demo's journey steps on generated data: every person gets a stage,
+//! the funnel narrows step by step and the report flags one bottleneck, and
+//! satisfaction falls as the follow-up delay grows.
+
+use cdpfusion_sql::demo::DEMO_STEPS;
+use cdpfusion_sql::statements::split_statements;
+use cdpfusion_tests::{dataset_session, format_rows, query_i64};
+
+#[tokio::test]
+async fn demo_journey_steps_report_what_the_generator_planted() {
+    let ctx = dataset_session(5_000).await;
+    let mut last_results = Vec::new();
+    for (_, script) in DEMO_STEPS {
+        for statement in split_statements(script).unwrap() {
+            last_results.push(ctx.sql(&statement).await.unwrap().collect().await.unwrap());
+        }
+    }
+
+    let persons_with_events = query_i64(
+        &ctx,
+        "SELECT count(DISTINCT one_id) FROM events WHERE one_id IS NOT NULL",
+    )
+    .await;
+    let staged = query_i64(&ctx, "SELECT count(*) FROM stages").await;
+    assert_eq!(staged, persons_with_events);
+    let owners = query_i64(
+        &ctx,
+        "SELECT count(*) FROM stages WHERE stage IN ('owner', 'loyal', 'at_risk', 'churned', 'replacement')",
+    )
+    .await;
+    assert!(owners > 0);
+
+    // The funnel narrows at every step, and exactly one step is flagged.
+    let report = format_rows(&last_results[last_results.len() - 3]).unwrap();
+    assert_eq!(report.len(), 5);
+    let reached: Vec<i64> = report.iter().map(|row| row[2].parse().unwrap()).collect();
+    assert!(reached.windows(2).all(|w| w[0] >= w[1]), "{reached:?}");
+    let flagged: Vec<&str> = report
+        .iter()
+        .filter(|row| row[5] == "<- bottleneck")
+        .map(|row| row[1].as_str())
+        .collect();
+    assert_eq!(flagged.len(), 1, "{report:?}");
+
+    // Slow follow-up, lower satisfaction.
+    let experience = format_rows(last_results.last().unwrap()).unwrap();
+    let corr: f64 = experience[0][1].parse().unwrap();
+    assert!(corr < -0.1, "corr {corr}");
+    let (within, after): (f64, f64) = (
+        experience[0][3].parse().unwrap(),
+        experience[0][4].parse().unwrap(),
+    );
+    assert!(within > after + 1.0, "{within} vs {after}");
+}
