@@ -7,3 +7,4 @@ pub mod identity;
 pub mod journey;
 pub mod privacy;
 pub mod text;
+pub mod value;

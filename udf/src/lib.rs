@@ -9,21 +9,26 @@ use std::sync::Arc;
 use datafusion::catalog::TableFunctionImpl;
 use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
 
+mod arguments;
 pub mod identity;
 pub mod journey;
 pub mod privacy;
 mod string_kernel;
+pub mod value;
 
 /// Every scalar function cdpfusion adds to a session.
 pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     let mut functions = identity::scalar_functions();
     functions.extend(privacy::scalar_functions());
+    functions.extend(value::scalar_functions());
     functions
 }
 
 /// Every aggregate function cdpfusion adds to a session.
 pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    journey::aggregate_functions()
+    let mut functions = journey::aggregate_functions();
+    functions.extend(value::aggregate_functions());
+    functions
 }
 
 /// A cdpfusion table function: its SQL name and documentation beside the

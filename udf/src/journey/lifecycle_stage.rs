@@ -13,7 +13,7 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::journey::lifecycle::{LifecycleClock, LifecycleRules, LifecycleState, MilestoneLookup};
 
-use super::arguments::{
+use crate::arguments::{
     coerce_event_time, constant_instant, constant_text, event_times, expect_state_columns,
 };
 

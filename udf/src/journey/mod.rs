@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use datafusion::logical_expr::AggregateUDF;
 
-mod arguments;
 mod lifecycle_stage;
 mod retention;
 mod window_funnel;

@@ -12,7 +12,7 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::journey::retention::{MAX_CONDITIONS, retention_flags};
 
-use super::arguments::{coerce_condition, expect_state_columns, or_condition_bits};
+use crate::arguments::{coerce_condition, expect_state_columns, or_condition_bits};
 
 const NAME: &str = "retention";
 

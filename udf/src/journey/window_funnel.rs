@@ -12,7 +12,7 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::journey::funnel::{FunnelEvent, FunnelMode, MAX_STEPS, deepest_step};
 
-use super::arguments::{
+use crate::arguments::{
     check_window_type, coerce_condition, coerce_event_time, constant_text, constant_window, event_times,
     expect_state_columns, is_time, or_condition_bits,
 };

@@ -1,6 +1,5 @@
-//! Argument handling shared by the journey aggregates: event times,
-//! conditions, and arguments that must be constants (windows, modes, rules,
-//! `as_of`).
+//! Argument handling shared by the aggregates: event times, conditions,
+//! and arguments that must be constants (windows, modes, rules, `as_of`).
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
 use datafusion::arrow::buffer::{NullBuffer, ScalarBuffer};
@@ -220,4 +219,45 @@ pub(crate) fn expect_state_columns(function: &str, states: &[ArrayRef], count: u
         return exec_err!("{function}: expected {count} state columns, got {}", states.len());
     }
     Ok(())
+}
+
+/// Amounts and other measures are read as `Float64`.
+pub(crate) fn coerce_number(function: &str, name: &str, data_type: &DataType) -> Result<DataType> {
+    match data_type {
+        t if t.is_numeric() || *t == DataType::Null => Ok(DataType::Float64),
+        t => plan_err!("{function}: argument '{name}' must be a number, got {t}"),
+    }
+}
+
+/// The values and nulls of a coerced `Float64` column.
+pub(crate) fn number_values(array: &ArrayRef) -> (&ScalarBuffer<f64>, Option<&NullBuffer>) {
+    let numbers = array.as_primitive::<datafusion::arrow::datatypes::Float64Type>();
+    (numbers.values(), numbers.nulls())
+}
+
+/// Whether the aggregate's FILTER lets row `row` through.
+#[inline]
+pub(crate) fn passes(filter: Option<&BooleanArray>, row: usize) -> bool {
+    filter.is_none_or(|f| f.is_valid(row) && f.value(row))
+}
+
+/// A constant point in time (`as_of`) argument's accepted types.
+pub(crate) fn coerce_instant(function: &str, name: &str, data_type: &DataType) -> Result<DataType> {
+    match data_type {
+        t @ (DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64) => Ok(t.clone()),
+        t => plan_err!("{function}: argument '{name}' must be a timestamp or a date, got {t}"),
+    }
+}
+
+/// A scalar function's result: a scalar when every argument was one.
+pub(crate) fn same_shape(
+    args: &[datafusion::logical_expr::ColumnarValue],
+    result: ArrayRef,
+) -> Result<datafusion::logical_expr::ColumnarValue> {
+    use datafusion::logical_expr::ColumnarValue;
+    Ok(if args.iter().all(|a| matches!(a, ColumnarValue::Scalar(_))) {
+        ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?)
+    } else {
+        ColumnarValue::Array(result)
+    })
 }

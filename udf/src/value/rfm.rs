@@ -1,0 +1,306 @@
+use std::sync::Arc;
+
+use datafusion::arrow::array::{
+    Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, StructArray,
+};
+use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Float64Type, Int64Type};
+use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
+};
+use datafusion_macros::user_doc;
+
+use cdpfusion_core::value::rfm::RfmState;
+
+use crate::arguments::{
+    coerce_event_time, coerce_instant, coerce_number, constant_instant, event_times, expect_state_columns,
+    number_values, passes,
+};
+
+const NAME: &str = "rfm";
+
+#[user_doc(
+    doc_section(label = "cdpfusion Value Functions"),
+    description = "Recency, frequency and monetary value of one group's (a person's) purchases as of a moment: a struct `{recency_days, frequency, monetary, skipped}`. `recency_days` is whole days from the latest purchase to `as_of` (NULL without one); `frequency` counts purchases; `monetary` is their net amount. A negative amount is a refund: it lowers `monetary` and is not a purchase. A NULL amount is a purchase of unknown amount (adds 0). Rows with a NULL time or a time after `as_of` are not counted, and `skipped` says how many. Score with NTILE(5) over the population and name the segment with `rfm_segment`.",
+    syntax_example = "rfm(ts, amount, as_of)",
+    sql_example = r#"```sql
+> SELECT person, rfm(ts, amount, TIMESTAMP '2026-06-30 00:00:00') AS r
+  FROM (VALUES (1, TIMESTAMP '2026-06-20 10:00:00', 300.0), (1, TIMESTAMP '2026-01-05 10:00:00', 200.0),
+               (1, TIMESTAMP '2026-02-01 10:00:00', -50.0), (2, TIMESTAMP '2025-06-30 00:00:00', 1000.0),
+               (2, TIMESTAMP '2026-07-01 00:00:00', 80.0)) AS purchases(person, ts, amount)
+  GROUP BY person ORDER BY person;
++--------+-----------------------------------------------------------------+
+| person | r                                                               |
++--------+-----------------------------------------------------------------+
+| 1      | {recency_days: 9, frequency: 2, monetary: 450.0, skipped: 0}    |
+| 2      | {recency_days: 365, frequency: 1, monetary: 1000.0, skipped: 1} |
++--------+-----------------------------------------------------------------+
+```"#,
+    argument(
+        name = "ts",
+        description = "The purchase time: a timestamp (any unit or time zone) or a date."
+    ),
+    argument(
+        name = "amount",
+        description = "The amount, any number; negative for a refund."
+    ),
+    argument(
+        name = "as_of",
+        description = "A constant timestamp or date the recency is measured at (`now()` works)."
+    )
+)]
+#[derive(Debug, PartialEq, Eq, Hash)]
+pub struct Rfm {
+    signature: Signature,
+}
+
+impl Default for Rfm {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Rfm {
+    pub fn new() -> Self {
+        Self {
+            signature: Signature::user_defined(Volatility::Immutable),
+        }
+    }
+}
+
+fn result_fields() -> Fields {
+    Fields::from(vec![
+        Field::new("recency_days", DataType::Int64, true),
+        Field::new("frequency", DataType::Int64, false),
+        Field::new("monetary", DataType::Float64, false),
+        Field::new("skipped", DataType::Int64, false),
+    ])
+}
+
+fn fold_rows(
+    values: &[ArrayRef],
+    filter: Option<&BooleanArray>,
+    as_of: i64,
+    mut state_of: impl FnMut(usize) -> usize,
+    states: &mut [RfmState],
+) {
+    let (times, time_nulls) = event_times(&values[0]);
+    let (amounts, amount_nulls) = number_values(&values[1]);
+    for row in 0..times.len() {
+        if !passes(filter, row) {
+            continue;
+        }
+        let ts = (!time_nulls.is_some_and(|n| n.is_null(row))).then(|| times[row]);
+        let amount = (!amount_nulls.is_some_and(|n| n.is_null(row))).then(|| amounts[row]);
+        states[state_of(row)].add(ts, amount, as_of);
+    }
+}
+
+fn results(states: &[RfmState], as_of: i64) -> ArrayRef {
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(Int64Array::from_iter(
+            states.iter().map(|s| s.recency_days(as_of)),
+        )),
+        Arc::new(Int64Array::from_iter_values(states.iter().map(|s| s.frequency))),
+        Arc::new(Float64Array::from_iter_values(states.iter().map(|s| s.monetary))),
+        Arc::new(Int64Array::from_iter_values(states.iter().map(|s| s.skipped))),
+    ];
+    Arc::new(StructArray::new(result_fields(), columns, None))
+}
+
+fn state_arrays(states: &[RfmState]) -> Vec<ArrayRef> {
+    vec![
+        Arc::new(Int64Array::from_iter(states.iter().map(|s| s.last))),
+        Arc::new(Int64Array::from_iter_values(states.iter().map(|s| s.frequency))),
+        Arc::new(Float64Array::from_iter_values(states.iter().map(|s| s.monetary))),
+        Arc::new(Int64Array::from_iter_values(states.iter().map(|s| s.skipped))),
+    ]
+}
+
+fn for_each_state(states: &[ArrayRef], mut merge: impl FnMut(usize, &RfmState)) -> Result<()> {
+    expect_state_columns(NAME, states, 4)?;
+    let last = states[0].as_primitive::<Int64Type>();
+    let frequency = states[1].as_primitive::<Int64Type>().values();
+    let monetary = states[2].as_primitive::<Float64Type>().values();
+    let skipped = states[3].as_primitive::<Int64Type>().values();
+    for row in 0..last.len() {
+        merge(
+            row,
+            &RfmState {
+                last: last.is_valid(row).then(|| last.value(row)),
+                frequency: frequency[row],
+                monetary: monetary[row],
+                skipped: skipped[row],
+            },
+        );
+    }
+    Ok(())
+}
+
+impl AggregateUDFImpl for Rfm {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        let [ts, amount, as_of] = arg_types else {
+            return plan_err!(
+                "{NAME}: expected (ts, amount, as_of), got {} arguments",
+                arg_types.len()
+            );
+        };
+        if ts.is_integer() {
+            return plan_err!("{NAME}: argument 'ts' must be a timestamp or a date, got {ts}");
+        }
+        Ok(vec![
+            coerce_event_time(NAME, "ts", ts)?,
+            coerce_number(NAME, "amount", amount)?,
+            coerce_instant(NAME, "as_of", as_of)?,
+        ])
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Struct(result_fields()))
+    }
+
+    fn is_nullable(&self) -> bool {
+        false
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        let field = |name: &str, data_type: DataType| {
+            Arc::new(Field::new(format!("{}[{name}]", args.name), data_type, true))
+        };
+        Ok(vec![
+            field("last", DataType::Int64),
+            field("frequency", DataType::Int64),
+            field("monetary", DataType::Float64),
+            field("skipped", DataType::Int64),
+        ])
+    }
+
+    fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(RfmAccumulator {
+            as_of: constant_instant(NAME, "as_of", &acc_args, 2)?,
+            state: RfmState::default(),
+        }))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(RfmGroups {
+            as_of: constant_instant(NAME, "as_of", &args, 2)?,
+            states: Vec::new(),
+        }))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+#[derive(Debug)]
+struct RfmAccumulator {
+    as_of: i64,
+    state: RfmState,
+}
+
+impl Accumulator for RfmAccumulator {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        fold_rows(
+            values,
+            None,
+            self.as_of,
+            |_| 0,
+            std::slice::from_mut(&mut self.state),
+        );
+        Ok(())
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        for_each_state(states, |_, other| self.state.merge(other))
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        state_arrays(std::slice::from_ref(&self.state))
+            .iter()
+            .map(|a| ScalarValue::try_from_array(a, 0))
+            .collect()
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        ScalarValue::try_from_array(&results(std::slice::from_ref(&self.state), self.as_of), 0)
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>()
+    }
+}
+
+/// A fixed-size state per group.
+#[derive(Debug)]
+struct RfmGroups {
+    as_of: i64,
+    states: Vec<RfmState>,
+}
+
+impl GroupsAccumulator for RfmGroups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.states.resize(total_num_groups, RfmState::default());
+        fold_rows(
+            values,
+            opt_filter,
+            self.as_of,
+            |row| group_indices[row],
+            &mut self.states,
+        );
+        Ok(())
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.states.resize(total_num_groups, RfmState::default());
+        let states = &mut self.states;
+        for_each_state(values, |row, other| states[group_indices[row]].merge(other))
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        Ok(results(&emit_to.take_needed(&mut self.states), self.as_of))
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        Ok(state_arrays(&emit_to.take_needed(&mut self.states)))
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        let mut states = vec![RfmState::default(); values[0].len()];
+        fold_rows(values, opt_filter, self.as_of, |row| row, &mut states);
+        Ok(state_arrays(&states))
+    }
+
+    fn size(&self) -> usize {
+        size_of::<Self>() + self.states.capacity() * size_of::<RfmState>()
+    }
+}
