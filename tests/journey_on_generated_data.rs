@@ -1,6 +1,9 @@
-//! The demo's journey steps on generated data: every person gets a stage,
-//! the funnel narrows step by step and the report flags one bottleneck, and
-//! satisfaction falls as the follow-up delay grows.
+//! The demo's journey and value steps on generated data: every person gets a
+//! stage, the funnel narrows step by step and the report flags one
+//! bottleneck, satisfaction falls as the follow-up delay grows, and every
+//! buyer gets a customer value and a segment.
+
+use std::collections::HashMap;
 
 use cdpfusion_sql::demo::DEMO_STEPS;
 use cdpfusion_sql::statements::split_statements;
@@ -9,12 +12,15 @@ use cdpfusion_tests::{dataset_session, format_rows, query_i64};
 #[tokio::test]
 async fn demo_journey_steps_report_what_the_generator_planted() {
     let ctx = dataset_session(5_000).await;
-    let mut last_results = Vec::new();
-    for (_, script) in DEMO_STEPS {
+    let mut results = HashMap::new();
+    for (file, script) in DEMO_STEPS {
+        let mut outputs = Vec::new();
         for statement in split_statements(script).unwrap() {
-            last_results.push(ctx.sql(&statement).await.unwrap().collect().await.unwrap());
+            outputs.push(ctx.sql(&statement).await.unwrap().collect().await.unwrap());
         }
+        results.insert(*file, outputs);
     }
+    let funnel = &results["07_funnel.sql"];
 
     let persons_with_events = query_i64(
         &ctx,
@@ -31,7 +37,7 @@ async fn demo_journey_steps_report_what_the_generator_planted() {
     assert!(owners > 0);
 
     // The funnel narrows at every step, and exactly one step is flagged.
-    let report = format_rows(&last_results[last_results.len() - 3]).unwrap();
+    let report = format_rows(&funnel[1]).unwrap();
     assert_eq!(report.len(), 5);
     let reached: Vec<i64> = report.iter().map(|row| row[2].parse().unwrap()).collect();
     assert!(reached.windows(2).all(|w| w[0] >= w[1]), "{reached:?}");
@@ -43,7 +49,7 @@ async fn demo_journey_steps_report_what_the_generator_planted() {
     assert_eq!(flagged.len(), 1, "{report:?}");
 
     // Slow follow-up, lower satisfaction.
-    let experience = format_rows(last_results.last().unwrap()).unwrap();
+    let experience = format_rows(&funnel[3]).unwrap();
     let corr: f64 = experience[0][1].parse().unwrap();
     assert!(corr < -0.1, "corr {corr}");
     let (within, after): (f64, f64) = (
@@ -51,4 +57,19 @@ async fn demo_journey_steps_report_what_the_generator_planted() {
         experience[0][4].parse().unwrap(),
     );
     assert!(within > after + 1.0, "{within} vs {after}");
+
+    // Every buyer has a value; segments come from the standard names.
+    let buyers = query_i64(&ctx, "SELECT count(DISTINCT one_id) FROM store_rfm").await;
+    let valued = query_i64(
+        &ctx,
+        "SELECT count(*) FROM customer_value WHERE customer_value > 0",
+    )
+    .await;
+    assert_eq!(valued, buyers);
+    let segments = format_rows(&results["08_value.sql"][2]).unwrap();
+    assert!(segments.len() >= 8, "{segments:?}");
+    assert!(segments.iter().any(|row| row[0] == "Champions"));
+    let graded_stores = format_rows(&results["08_value.sql"][3]).unwrap();
+    let stores = query_i64(&ctx, "SELECT count(*) FROM stores").await;
+    assert_eq!(graded_stores.len() as i64, stores.min(10));
 }

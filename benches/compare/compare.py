@@ -7,13 +7,23 @@ Parquet files written by `cdpfusion generate`. Prints medians and ratios.
     python3 benches/compare/compare.py --persons 1000000 --runs 3
 
 Workloads:
-  one_id  read the sources, normalise phones and emails, link identifiers that
-          share a record, and find persons (connected components).
-          cdpfusion: resolve_identities over the demo's identifier_links view.
-          DuckDB: what a skilled analyst writes today: normalise with regexps,
-          build edges with a self-join on the record, drop identifiers linked to
-          more than 50 others, then iterative min-label propagation in SQL until
-          no label changes.
+  one_id     read the sources, normalise phones and emails, link identifiers
+             that share a record, and find persons (connected components).
+             cdpfusion: resolve_identities over the demo's identifier_links view.
+             DuckDB: what a skilled analyst writes today: normalise with regexps,
+             build edges with a self-join on the record, drop identifiers linked
+             to more than 50 others, then iterative min-label propagation in SQL
+             until no label changes.
+  funnel     persons per deepest step of leave_info -> store_visit -> test_drive
+             -> order -> delivery within 365 days, from events.parquet.
+             cdpfusion: window_funnel. DuckDB: a self-join per step taking the
+             earliest next event within the window of each start.
+  lifecycle  persons per lifecycle stage as of the data's end, from
+             events.parquet. cdpfusion: lifecycle_stage. DuckDB: conditional
+             aggregation (max(ts) FILTER per milestone) and a CASE.
+
+events.parquet (one_id, event_type, ts) is written once per dataset by the
+demo's One-ID and events steps, so both engines aggregate the same rows.
 """
 
 import argparse
@@ -32,7 +42,7 @@ TABLES = ["crm_customers", "leads", "app_events", "dms_orders", "service_visits"
 def cdpfusion_binary():
     binary = ROOT / "target" / "release" / "cdpfusion"
     if not binary.exists():
-        subprocess.run(["cargo", "build", "--release", "-p", "cdpfusion-sql"], cwd=ROOT, check=True)
+        subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
     return binary
 
 
@@ -121,11 +131,142 @@ def duckdb_one_id(data_dir):
     return elapsed, persons, iterations
 
 
+def external_tables(data_dir):
+    return "\n".join(
+        f"CREATE EXTERNAL TABLE {t} STORED AS PARQUET LOCATION '{data_dir / (t + '.parquet')}';" for t in TABLES
+    )
+
+
+def demo_sql(name):
+    """A demo step's statements, without the report query at its end."""
+    text = (ROOT / "sql" / "demo" / name).read_text()
+    return text[: text.rindex("\nSELECT ")]
+
+
+def ensure_events(binary, data_dir, workdir):
+    events = data_dir / "events.parquet"
+    if events.exists():
+        return events
+    script = workdir / "events.sql"
+    script.write_text(
+        external_tables(data_dir)
+        + "\n"
+        + demo_sql("02_identifier_links.sql")
+        + "\nCREATE TABLE one_id AS SELECT * FROM resolve_identities('SELECT * FROM identifier_links');\n"
+        + demo_sql("05_events.sql")
+        + f"\nCOPY (SELECT one_id, event_type, ts FROM events WHERE one_id IS NOT NULL) TO '{events}';\n"
+    )
+    subprocess.run([str(binary), "-q", "-f", str(script)], check=True, capture_output=True)
+    return events
+
+
+STEPS = ["leave_info", "store_visit", "test_drive", "order", "delivery"]
+AS_OF = "2026-06-30 23:59:59+08:00"
+
+
+def cdpfusion_query(binary, workdir, name, sql):
+    script = workdir / f"{name}.sql"
+    script.write_text(sql)
+    started = time.perf_counter()
+    out = subprocess.run(
+        [str(binary), "-q", "--format", "csv", "-f", str(script)], check=True, capture_output=True, text=True
+    ).stdout
+    elapsed = time.perf_counter() - started
+    rows = [tuple(line.split(",")) for line in out.strip().splitlines()[1:]]
+    return elapsed, rows
+
+
+def cdpfusion_funnel(binary, events, workdir):
+    conditions = ", ".join(f"event_type = '{s}'" for s in STEPS)
+    return cdpfusion_query(
+        binary,
+        workdir,
+        "funnel",
+        f"""CREATE EXTERNAL TABLE events STORED AS PARQUET LOCATION '{events}';
+SELECT step, count(*) AS persons FROM (
+  SELECT one_id, window_funnel(INTERVAL '365 days', ts, {conditions}) AS step FROM events GROUP BY one_id)
+GROUP BY step ORDER BY step;
+""",
+    )
+
+
+def cdpfusion_lifecycle(binary, events, workdir):
+    return cdpfusion_query(
+        binary,
+        workdir,
+        "lifecycle",
+        f"""CREATE EXTERNAL TABLE events STORED AS PARQUET LOCATION '{events}';
+SELECT stage, count(*) AS persons FROM (
+  SELECT one_id, lifecycle_stage(event_type, ts, TIMESTAMP '{AS_OF}') AS stage FROM events GROUP BY one_id)
+GROUP BY stage ORDER BY stage;
+""",
+    )
+
+
+def duckdb_funnel_sql(events):
+    """The earliest next step after each start, one self-join per step."""
+    parts = [f"s1 AS (SELECT one_id, ts AS t1, ts AS t FROM e WHERE event_type = '{STEPS[0]}')"]
+    for k, step in enumerate(STEPS[1:], start=2):
+        parts.append(
+            f"s{k} AS (SELECT p.one_id, p.t1, min(e.ts) AS t FROM s{k - 1} p JOIN e ON e.one_id = p.one_id "
+            f"AND e.event_type = '{step}' AND e.ts >= p.t AND e.ts <= p.t1 + INTERVAL 365 DAY GROUP BY p.one_id, p.t1)"
+        )
+    depth = " UNION ALL ".join(f"SELECT one_id, {k} AS step FROM s{k}" for k in range(1, len(STEPS) + 1))
+    return (
+        f"WITH e AS (SELECT one_id, event_type, ts FROM read_parquet('{events}') WHERE ts IS NOT NULL), "
+        + ", ".join(parts)
+        + f", deepest AS (SELECT one_id, max(step) AS step FROM ({depth}) GROUP BY one_id), "
+        + f"persons AS (SELECT DISTINCT one_id FROM read_parquet('{events}')) "
+        + "SELECT coalesce(d.step, 0) AS step, count(*) AS persons FROM persons p LEFT JOIN deepest d USING (one_id) "
+        + "GROUP BY 1 ORDER BY 1"
+    )
+
+
+def duckdb_lifecycle_sql(events):
+    a = f"TIMESTAMPTZ '{AS_OF}'"
+    return f"""
+WITH m AS (
+  SELECT one_id,
+    max(ts) FILTER (WHERE event_type = 'leave_info') AS lead_at,
+    max(ts) FILTER (WHERE event_type IN ('store_visit', 'test_drive')) AS visit_at,
+    max(ts) FILTER (WHERE event_type = 'order') AS order_at,
+    max(ts) FILTER (WHERE event_type = 'delivery') AS delivery_at,
+    max(ts) FILTER (WHERE event_type = 'service') AS service_at,
+    max(ts) AS active_at,
+    count(*) FILTER (WHERE event_type = 'service' AND ts >= {a} - INTERVAL 548 DAY) AS recent_services
+  FROM read_parquet('{events}') WHERE ts <= {a} OR ts IS NULL
+  GROUP BY one_id)
+SELECT CASE
+  WHEN order_at IS NOT NULL AND (delivery_at IS NULL OR order_at > delivery_at) THEN 'customer'
+  WHEN delivery_at IS NOT NULL AND delivery_at <= {a} - INTERVAL 1095 DAY AND active_at >= {a} - INTERVAL 90 DAY THEN 'replacement'
+  WHEN delivery_at IS NOT NULL AND greatest(delivery_at, coalesce(service_at, delivery_at)) <= {a} - INTERVAL 365 DAY THEN 'churned'
+  WHEN delivery_at IS NOT NULL AND greatest(delivery_at, coalesce(service_at, delivery_at)) <= {a} - INTERVAL 270 DAY THEN 'at_risk'
+  WHEN delivery_at IS NOT NULL AND recent_services >= 2 THEN 'loyal'
+  WHEN delivery_at IS NOT NULL THEN 'owner'
+  WHEN visit_at >= {a} - INTERVAL 180 DAY THEN 'prospect'
+  WHEN lead_at >= {a} - INTERVAL 365 DAY THEN 'lead'
+  ELSE 'anonymous' END AS stage, count(*) AS persons
+FROM m GROUP BY 1 ORDER BY 1
+"""
+
+
+def duckdb_query(sql):
+    import duckdb
+
+    started = time.perf_counter()
+    con = duckdb.connect()
+    rows = [tuple(str(v) for v in row) for row in con.execute(sql).fetchall()]
+    elapsed = time.perf_counter() - started
+    con.close()
+    return elapsed, rows
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data", type=pathlib.Path, default=None, help="dataset directory (default: bench-data/N)")
+    parser.add_argument("--workloads", default="one_id,funnel,lifecycle", help="comma-separated workloads")
     parser.add_argument("--skip-duckdb", action="store_true", help="time cdpfusion alone (large sizes)")
     args = parser.parse_args()
 
@@ -134,18 +275,44 @@ def main():
     ensure_data(binary, args.persons, data_dir)
     workdir = data_dir / "_work"
     workdir.mkdir(exist_ok=True)
+    workloads = [w.strip() for w in args.workloads.split(",") if w.strip()]
+    print(f"{args.persons} persons, {args.runs} runs each (median), data in {data_dir}")
 
-    print(f"one_id at {args.persons} persons, {args.runs} runs each, data in {data_dir}")
-    ours = [cdpfusion_one_id(binary, data_dir, workdir) for _ in range(args.runs)]
-    ours_median = statistics.median(t for t, _ in ours)
-    peak_child_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"  cdpfusion  median {ours_median:8.2f}s  persons {ours[0][1]}  peak RSS {peak_child_mib:.0f} MiB")
-    if args.skip_duckdb:
-        return
-    theirs = [duckdb_one_id(data_dir) for _ in range(args.runs)]
-    theirs_median = statistics.median(t for t, _, _ in theirs)
-    print(f"  duckdb     median {theirs_median:8.2f}s  persons {theirs[0][1]}  label-propagation rounds {theirs[0][2]}")
-    print(f"  ratio (duckdb / cdpfusion): {theirs_median / ours_median:.1f}x")
+    results = []
+    if "one_id" in workloads:
+        ours = [cdpfusion_one_id(binary, data_dir, workdir) for _ in range(args.runs)]
+        peak_child_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        theirs = [] if args.skip_duckdb else [duckdb_one_id(data_dir) for _ in range(args.runs)]
+        note = f"persons {ours[0][1]}, cdpfusion peak RSS {peak_child_mib:.0f} MiB"
+        if theirs:
+            note += f"; duckdb persons {theirs[0][1]} after {theirs[0][2]} propagation rounds"
+        results.append(("one_id", [t for t, _ in ours], [t for t, _, _ in theirs], note))
+
+    events = None
+    for name, ours_fn, theirs_sql in [
+        ("funnel", cdpfusion_funnel, duckdb_funnel_sql),
+        ("lifecycle", cdpfusion_lifecycle, duckdb_lifecycle_sql),
+    ]:
+        if name not in workloads:
+            continue
+        events = events or ensure_events(binary, data_dir, workdir)
+        ours = [ours_fn(binary, events, workdir) for _ in range(args.runs)]
+        theirs = [] if args.skip_duckdb else [duckdb_query(theirs_sql(events)) for _ in range(args.runs)]
+        note = "same answer" if theirs and ours[0][1] == theirs[0][1] else "answers differ"
+        if not theirs:
+            note = "duckdb skipped"
+        elif note == "answers differ":
+            note += f": cdpfusion {ours[0][1]} duckdb {theirs[0][1]}"
+        results.append((name, [t for t, _ in ours], [t for t, _ in theirs], note))
+
+    print(f"{'workload':<10} {'cdpfusion s':>12} {'duckdb s':>10} {'ratio':>7}  notes")
+    for name, ours, theirs, note in results:
+        ours_median = statistics.median(ours)
+        if theirs:
+            theirs_median = statistics.median(theirs)
+            print(f"{name:<10} {ours_median:12.2f} {theirs_median:10.2f} {theirs_median / ours_median:6.1f}x  {note}")
+        else:
+            print(f"{name:<10} {ours_median:12.2f} {'-':>10} {'-':>7}  {note}")
 
 
 if __name__ == "__main__":

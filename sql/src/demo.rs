@@ -28,6 +28,7 @@ pub const DEMO_STEPS: &[(&str, &str)] = &[
     ("05_events.sql", include_str!("../demo/05_events.sql")),
     ("06_lifecycle.sql", include_str!("../demo/06_lifecycle.sql")),
     ("07_funnel.sql", include_str!("../demo/07_funnel.sql")),
+    ("08_value.sql", include_str!("../demo/08_value.sql")),
 ];
 
 /// Rows of a result shown in the demo's output.

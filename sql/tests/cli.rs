@@ -169,6 +169,7 @@ fn demo_runs_the_pipeline_then_reuses_the_dataset() {
         "sql/demo/06_lifecycle.sql",
         "<- bottleneck",
         "corr_delay_satisfaction",
+        "avg_customer_value",
         "== Timings",
     ] {
         assert!(out.contains(expected), "demo output lacks {expected:?}:\n{out}");
