@@ -21,8 +21,14 @@ Workloads:
   lifecycle  persons per lifecycle stage as of the data's end, from
              events.parquet. cdpfusion: lifecycle_stage. DuckDB: conditional
              aggregation (max(ts) FILTER per milestone) and a CASE.
+  rfm        recency, frequency and net monetary value per person over orders
+             and service visits. cdpfusion: rfm. DuckDB: max/count/sum with
+             FILTERs; both summed over persons to compare.
+  lead_score activity score per person (decay, per-type caps, saturation).
+             cdpfusion: lead_score. DuckDB: the same formula as a sum per
+             (person, event type), capped, then summed per person.
 
-events.parquet (one_id, event_type, ts) is written once per dataset by the
+events.parquet (one_id, event_type, ts, amount_cny, dwell_s) is written once per dataset by the
 demo's One-ID and events steps, so both engines aggregate the same rows.
 """
 
@@ -39,7 +45,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 TABLES = ["crm_customers", "leads", "app_events", "dms_orders", "service_visits", "surveys", "stores"]
 
 
-def cdpfusion_binary():
+def cdpfusion_binary(given):
+    if given:
+        return given.resolve()
     binary = ROOT / "target" / "release" / "cdpfusion"
     if not binary.exists():
         subprocess.run(["cargo", "build", "--release"], cwd=ROOT, check=True)
@@ -154,7 +162,8 @@ def ensure_events(binary, data_dir, workdir):
         + demo_sql("02_identifier_links.sql")
         + "\nCREATE TABLE one_id AS SELECT * FROM resolve_identities('SELECT * FROM identifier_links');\n"
         + demo_sql("05_events.sql")
-        + f"\nCOPY (SELECT one_id, event_type, ts FROM events WHERE one_id IS NOT NULL) TO '{events}';\n"
+        + "\nCOPY (SELECT one_id, event_type, ts, CAST(amount_cny AS DOUBLE) AS amount_cny, dwell_s FROM events"
+        + f" WHERE one_id IS NOT NULL) TO '{events}';\n"
     )
     subprocess.run([str(binary), "-q", "-f", str(script)], check=True, capture_output=True)
     return events
@@ -250,6 +259,72 @@ FROM m GROUP BY 1 ORDER BY 1
 """
 
 
+def cdpfusion_rfm(binary, events, workdir):
+    return cdpfusion_query(
+        binary,
+        workdir,
+        "rfm",
+        f"""CREATE EXTERNAL TABLE events STORED AS PARQUET LOCATION '{events}';
+SELECT count(*), sum(r['frequency']), sum(r['recency_days']), round(sum(r['monetary'])) FROM (
+  SELECT one_id, rfm(ts, amount_cny, TIMESTAMP '{AS_OF}') AS r FROM events
+  WHERE event_type IN ('order', 'service') GROUP BY one_id);
+""",
+    )
+
+
+def duckdb_rfm_sql(events):
+    a = f"TIMESTAMPTZ '{AS_OF}'"
+    return f"""
+SELECT count(*), sum(frequency), sum(recency_days), round(sum(monetary)) FROM (
+  SELECT one_id,
+    count(*) FILTER (WHERE ts <= {a} AND coalesce(amount_cny, 0) >= 0) AS frequency,
+    floor((epoch({a}) - epoch(max(ts) FILTER (WHERE ts <= {a} AND coalesce(amount_cny, 0) >= 0))) / 86400) AS recency_days,
+    coalesce(sum(amount_cny) FILTER (WHERE ts <= {a}), 0) AS monetary
+  FROM read_parquet('{events}') WHERE event_type IN ('order', 'service') GROUP BY one_id)
+"""
+
+
+LEAD_WEIGHTS = [
+    ("view_content", 1, 20),
+    ("share", 3, 15),
+    ("leave_info", 10, 20),
+    ("store_visit", 15, 30),
+    ("test_drive", 25, 40),
+    ("survey", 5, 10),
+]
+
+
+def cdpfusion_lead_score(binary, events, workdir):
+    return cdpfusion_query(
+        binary,
+        workdir,
+        "lead_score",
+        f"""CREATE EXTERNAL TABLE events STORED AS PARQUET LOCATION '{events}';
+SELECT count(*), round(avg(score), 2) FROM (
+  SELECT one_id, lead_score(event_type, ts, dwell_s, TIMESTAMP '{AS_OF}') AS score FROM events GROUP BY one_id);
+""",
+    )
+
+
+def duckdb_lead_score_sql(events):
+    a = f"TIMESTAMPTZ '{AS_OF}'"
+    weights = " UNION ALL ".join(f"SELECT '{t}' AS event_type, {w} AS weight, {c} AS cap" for t, w, c in LEAD_WEIGHTS)
+    return f"""
+WITH w AS ({weights}),
+per_type AS (
+  SELECT e.one_id, least(w.cap, sum((w.weight + coalesce(least(greatest(e.dwell_s, 0), 300), 0) * 0.5 / 60)
+                                    * exp(-ln(2) / 30 * (epoch({a}) - epoch(e.ts)) / 86400))) AS points
+  FROM read_parquet('{events}') e JOIN w USING (event_type)
+  WHERE e.ts <= {a}
+  GROUP BY e.one_id, w.event_type, w.cap),
+persons AS (SELECT DISTINCT one_id FROM read_parquet('{events}')),
+scores AS (
+  SELECT p.one_id, least(99.9, floor(100 * (1 - exp(-coalesce(sum(t.points), 0) / 50)) * 10) / 10) AS score
+  FROM persons p LEFT JOIN per_type t USING (one_id) GROUP BY p.one_id)
+SELECT count(*), round(avg(score), 2) FROM scores
+"""
+
+
 def duckdb_query(sql):
     import duckdb
 
@@ -261,16 +336,31 @@ def duckdb_query(sql):
     return elapsed, rows
 
 
+def normalized(rows):
+    """Rows with numbers compared as numbers (the engines print them differently)."""
+
+    def value(text):
+        try:
+            return float(text)
+        except ValueError:
+            return text
+
+    return [tuple(value(v) for v in row) for row in rows]
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data", type=pathlib.Path, default=None, help="dataset directory (default: bench-data/N)")
-    parser.add_argument("--workloads", default="one_id,funnel,lifecycle", help="comma-separated workloads")
+    parser.add_argument(
+        "--workloads", default="one_id,funnel,lifecycle,rfm,lead_score", help="comma-separated workloads"
+    )
+    parser.add_argument("--binary", type=pathlib.Path, default=None, help="cdpfusion binary (default: release build)")
     parser.add_argument("--skip-duckdb", action="store_true", help="time cdpfusion alone (large sizes)")
     args = parser.parse_args()
 
-    binary = cdpfusion_binary()
+    binary = cdpfusion_binary(args.binary)
     data_dir = (args.data or ROOT / "bench-data" / str(args.persons)).resolve()
     ensure_data(binary, args.persons, data_dir)
     workdir = data_dir / "_work"
@@ -292,13 +382,15 @@ def main():
     for name, ours_fn, theirs_sql in [
         ("funnel", cdpfusion_funnel, duckdb_funnel_sql),
         ("lifecycle", cdpfusion_lifecycle, duckdb_lifecycle_sql),
+        ("rfm", cdpfusion_rfm, duckdb_rfm_sql),
+        ("lead_score", cdpfusion_lead_score, duckdb_lead_score_sql),
     ]:
         if name not in workloads:
             continue
         events = events or ensure_events(binary, data_dir, workdir)
         ours = [ours_fn(binary, events, workdir) for _ in range(args.runs)]
         theirs = [] if args.skip_duckdb else [duckdb_query(theirs_sql(events)) for _ in range(args.runs)]
-        note = "same answer" if theirs and ours[0][1] == theirs[0][1] else "answers differ"
+        note = "same answer" if theirs and normalized(ours[0][1]) == normalized(theirs[0][1]) else "answers differ"
         if not theirs:
             note = "duckdb skipped"
         elif note == "answers differ":

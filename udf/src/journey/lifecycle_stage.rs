@@ -4,18 +4,19 @@ use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringArray, UInt32Array,
 };
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type, UInt32Type};
-use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
+    Accumulator, AggregateUDFImpl, Documentation, GroupsAccumulator, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
 use cdpfusion_core::journey::lifecycle::{LifecycleClock, LifecycleRules, LifecycleState, MilestoneLookup};
 
 use crate::arguments::{
-    coerce_event_time, constant_instant, constant_text, event_times, expect_state_columns,
+    coerce_event_time, constant_instant, constant_text, event_times, expect_state_columns, passes,
 };
+use crate::fold_accumulator::{FoldAccumulator, FoldGroups, GroupFold};
 
 const NAME: &str = "lifecycle_stage";
 const SYNTAX: &str = "(event_type, ts, as_of [, rules_json])";
@@ -95,28 +96,6 @@ impl StageSpec {
             lookup: MilestoneLookup::new(&rules),
         })
     }
-
-    /// Folds each row the filter lets through into `state_of(row)`.
-    fn fold_rows(
-        &self,
-        values: &[ArrayRef],
-        filter: Option<&BooleanArray>,
-        states: &mut [LifecycleState],
-        state_of: impl Fn(usize) -> usize,
-    ) {
-        let (times, time_nulls) = event_times(&values[1]);
-        let event_types = values[0].as_string_view();
-        for row in 0..event_types.len() {
-            if event_types.is_null(row)
-                || time_nulls.is_some_and(|n| n.is_null(row))
-                || filter.is_some_and(|f| !f.is_valid(row) || !f.value(row))
-            {
-                continue;
-            }
-            let milestone = self.lookup.milestone(event_types.value(row));
-            self.clock.add(&mut states[state_of(row)], milestone, times[row]);
-        }
-    }
 }
 
 const STATE_FIELDS: [&str; 7] = [
@@ -129,52 +108,78 @@ const STATE_FIELDS: [&str; 7] = [
     "recent_services",
 ];
 
-fn state_arrays(states: &[LifecycleState]) -> Vec<ArrayRef> {
-    let column = |f: fn(&LifecycleState) -> i64| -> ArrayRef {
-        Arc::new(Int64Array::from_iter_values(states.iter().map(f)))
-    };
-    vec![
-        column(|s| s.lead),
-        column(|s| s.visit),
-        column(|s| s.order),
-        column(|s| s.delivery),
-        column(|s| s.service),
-        column(|s| s.activity),
-        Arc::new(UInt32Array::from_iter_values(
-            states.iter().map(|s| s.recent_services),
-        )),
-    ]
-}
+impl GroupFold for StageSpec {
+    type State = LifecycleState;
 
-/// Reads merged state rows back.
-fn for_each_state(states: &[ArrayRef], mut merge: impl FnMut(usize, &LifecycleState)) -> Result<()> {
-    expect_state_columns(NAME, states, STATE_FIELDS.len())?;
-    let times: Vec<&[i64]> = states[..6]
-        .iter()
-        .map(|a| a.as_primitive::<Int64Type>().values().as_ref())
-        .collect();
-    let recent = states[6].as_primitive::<UInt32Type>().values();
-    for row in 0..states[0].len() {
-        merge(
-            row,
-            &LifecycleState {
-                lead: times[0][row],
-                visit: times[1][row],
-                order: times[2][row],
-                delivery: times[3][row],
-                service: times[4][row],
-                activity: times[5][row],
-                recent_services: recent[row],
-            },
-        );
+    fn fold(
+        &self,
+        values: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+        states: &mut [LifecycleState],
+        group_of: impl Fn(usize) -> usize,
+    ) {
+        let (times, time_nulls) = event_times(&values[1]);
+        let event_types = values[0].as_string_view();
+        for row in 0..event_types.len() {
+            if !passes(filter, row) || event_types.is_null(row) || time_nulls.is_some_and(|n| n.is_null(row))
+            {
+                continue;
+            }
+            let milestone = self.lookup.milestone(event_types.value(row));
+            self.clock.add(&mut states[group_of(row)], milestone, times[row]);
+        }
     }
-    Ok(())
-}
 
-fn stages_array(clock: &LifecycleClock, states: &[LifecycleState]) -> ArrayRef {
-    Arc::new(StringArray::from_iter_values(
-        states.iter().map(|s| clock.stage(s).as_str()),
-    ))
+    fn merge(&self, state: &mut LifecycleState, other: &LifecycleState) {
+        LifecycleClock::merge(state, other);
+    }
+
+    fn state_arrays(&self, states: &[LifecycleState]) -> Vec<ArrayRef> {
+        let column = |f: fn(&LifecycleState) -> i64| -> ArrayRef {
+            Arc::new(Int64Array::from_iter_values(states.iter().map(f)))
+        };
+        vec![
+            column(|s| s.lead),
+            column(|s| s.visit),
+            column(|s| s.order),
+            column(|s| s.delivery),
+            column(|s| s.service),
+            column(|s| s.activity),
+            Arc::new(UInt32Array::from_iter_values(
+                states.iter().map(|s| s.recent_services),
+            )),
+        ]
+    }
+
+    fn read_states(&self, columns: &[ArrayRef], mut each: impl FnMut(usize, &LifecycleState)) -> Result<()> {
+        expect_state_columns(NAME, columns, STATE_FIELDS.len())?;
+        let times: Vec<&[i64]> = columns[..6]
+            .iter()
+            .map(|a| a.as_primitive::<Int64Type>().values().as_ref())
+            .collect();
+        let recent = columns[6].as_primitive::<UInt32Type>().values();
+        for row in 0..columns[0].len() {
+            each(
+                row,
+                &LifecycleState {
+                    lead: times[0][row],
+                    visit: times[1][row],
+                    order: times[2][row],
+                    delivery: times[3][row],
+                    service: times[4][row],
+                    activity: times[5][row],
+                    recent_services: recent[row],
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn evaluate(&self, states: &[LifecycleState]) -> Result<ArrayRef> {
+        Ok(Arc::new(StringArray::from_iter_values(
+            states.iter().map(|s| self.clock.stage(s).as_str()),
+        )))
+    }
 }
 
 impl AggregateUDFImpl for LifecycleStage {
@@ -240,10 +245,7 @@ impl AggregateUDFImpl for LifecycleStage {
     }
 
     fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(StageAccumulator {
-            spec: StageSpec::of(&acc_args)?,
-            state: LifecycleState::default(),
-        }))
+        Ok(Box::new(FoldAccumulator::new(StageSpec::of(&acc_args)?)))
     }
 
     fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
@@ -251,108 +253,10 @@ impl AggregateUDFImpl for LifecycleStage {
     }
 
     fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(StageGroups {
-            spec: StageSpec::of(&args)?,
-            states: Vec::new(),
-        }))
+        Ok(Box::new(FoldGroups::new(StageSpec::of(&args)?)))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
-    }
-}
-
-#[derive(Debug)]
-struct StageAccumulator {
-    spec: StageSpec,
-    state: LifecycleState,
-}
-
-impl Accumulator for StageAccumulator {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        self.spec
-            .fold_rows(values, None, std::slice::from_mut(&mut self.state), |_| 0);
-        Ok(())
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        for_each_state(states, |_, other| LifecycleClock::merge(&mut self.state, other))
-    }
-
-    fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        state_arrays(std::slice::from_ref(&self.state))
-            .iter()
-            .map(|a| ScalarValue::try_from_array(a, 0))
-            .collect()
-    }
-
-    fn evaluate(&mut self) -> Result<ScalarValue> {
-        Ok(ScalarValue::Utf8(Some(
-            self.spec.clock.stage(&self.state).as_str().to_string(),
-        )))
-    }
-
-    fn size(&self) -> usize {
-        size_of::<Self>()
-    }
-}
-
-/// A fixed-size state per group.
-#[derive(Debug)]
-struct StageGroups {
-    spec: StageSpec,
-    states: Vec<LifecycleState>,
-}
-
-impl GroupsAccumulator for StageGroups {
-    fn update_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        opt_filter: Option<&BooleanArray>,
-        total_num_groups: usize,
-    ) -> Result<()> {
-        self.states.resize(total_num_groups, LifecycleState::default());
-        self.spec
-            .fold_rows(values, opt_filter, &mut self.states, |row| group_indices[row]);
-        Ok(())
-    }
-
-    fn merge_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        total_num_groups: usize,
-    ) -> Result<()> {
-        self.states.resize(total_num_groups, LifecycleState::default());
-        let states = &mut self.states;
-        for_each_state(values, |row, other| {
-            LifecycleClock::merge(&mut states[group_indices[row]], other)
-        })
-    }
-
-    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        Ok(stages_array(
-            &self.spec.clock,
-            &emit_to.take_needed(&mut self.states),
-        ))
-    }
-
-    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        Ok(state_arrays(&emit_to.take_needed(&mut self.states)))
-    }
-
-    fn convert_to_state(
-        &self,
-        values: &[ArrayRef],
-        opt_filter: Option<&BooleanArray>,
-    ) -> Result<Vec<ArrayRef>> {
-        let mut states = vec![LifecycleState::default(); values[0].len()];
-        self.spec.fold_rows(values, opt_filter, &mut states, |row| row);
-        Ok(state_arrays(&states))
-    }
-
-    fn size(&self) -> usize {
-        size_of::<Self>() + self.states.capacity() * size_of::<LifecycleState>()
     }
 }

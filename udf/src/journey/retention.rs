@@ -3,16 +3,17 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, ListArray, UInt8Array, UInt32Array};
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, UInt32Type};
-use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
+    Accumulator, AggregateUDFImpl, Documentation, GroupsAccumulator, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
 use cdpfusion_core::journey::retention::{MAX_CONDITIONS, retention_flags};
 
-use crate::arguments::{coerce_condition, expect_state_columns, or_condition_bits};
+use crate::arguments::{coerce_condition, expect_state_columns, or_condition_bits, passes};
+use crate::fold_accumulator::{FoldAccumulator, FoldGroups, GroupFold};
 
 const NAME: &str = "retention";
 
@@ -79,9 +80,49 @@ fn flags_array(masks: &[u32], conditions: usize) -> ArrayRef {
     ))
 }
 
-fn state_masks(states: &[ArrayRef]) -> Result<&UInt32Array> {
-    expect_state_columns(NAME, states, 1)?;
-    Ok(states[0].as_primitive::<UInt32Type>())
+/// The number of conditions of the call.
+#[derive(Debug)]
+struct RetentionFold {
+    conditions: usize,
+}
+
+impl GroupFold for RetentionFold {
+    /// Bit i: some row met condition i+1.
+    type State = u32;
+
+    fn fold(
+        &self,
+        values: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+        states: &mut [u32],
+        group_of: impl Fn(usize) -> usize,
+    ) {
+        for (row, mask) in row_masks(values).into_iter().enumerate() {
+            if passes(filter, row) {
+                states[group_of(row)] |= mask;
+            }
+        }
+    }
+
+    fn merge(&self, state: &mut u32, other: &u32) {
+        *state |= other;
+    }
+
+    fn state_arrays(&self, states: &[u32]) -> Vec<ArrayRef> {
+        vec![Arc::new(UInt32Array::from(states.to_vec()))]
+    }
+
+    fn read_states(&self, columns: &[ArrayRef], mut each: impl FnMut(usize, &u32)) -> Result<()> {
+        expect_state_columns(NAME, columns, 1)?;
+        for (row, mask) in columns[0].as_primitive::<UInt32Type>().iter().enumerate() {
+            each(row, &mask.unwrap_or(0));
+        }
+        Ok(())
+    }
+
+    fn evaluate(&self, states: &[u32]) -> Result<ArrayRef> {
+        Ok(flags_array(states, self.conditions))
+    }
 }
 
 impl AggregateUDFImpl for Retention {
@@ -124,10 +165,9 @@ impl AggregateUDFImpl for Retention {
     }
 
     fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RetentionAccumulator {
+        Ok(Box::new(FoldAccumulator::new(RetentionFold {
             conditions: acc_args.exprs.len(),
-            met: 0,
-        }))
+        })))
     }
 
     fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
@@ -135,116 +175,12 @@ impl AggregateUDFImpl for Retention {
     }
 
     fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(RetentionGroups {
+        Ok(Box::new(FoldGroups::new(RetentionFold {
             conditions: args.exprs.len(),
-            met: Vec::new(),
-        }))
+        })))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
-    }
-}
-
-#[derive(Debug)]
-struct RetentionAccumulator {
-    conditions: usize,
-    met: u32,
-}
-
-impl Accumulator for RetentionAccumulator {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        self.met = row_masks(values).iter().fold(self.met, |met, m| met | m);
-        Ok(())
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        self.met = state_masks(states)?
-            .iter()
-            .flatten()
-            .fold(self.met, |met, m| met | m);
-        Ok(())
-    }
-
-    fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        Ok(vec![ScalarValue::UInt32(Some(self.met))])
-    }
-
-    fn evaluate(&mut self) -> Result<ScalarValue> {
-        ScalarValue::try_from_array(&flags_array(&[self.met], self.conditions), 0)
-    }
-
-    fn size(&self) -> usize {
-        size_of::<Self>()
-    }
-}
-
-/// One `u32` per group: the conditions some row of the group met.
-#[derive(Debug)]
-struct RetentionGroups {
-    conditions: usize,
-    met: Vec<u32>,
-}
-
-impl GroupsAccumulator for RetentionGroups {
-    fn update_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        opt_filter: Option<&BooleanArray>,
-        total_num_groups: usize,
-    ) -> Result<()> {
-        self.met.resize(total_num_groups, 0);
-        let masks = row_masks(values);
-        for (row, (&group, &mask)) in group_indices.iter().zip(&masks).enumerate() {
-            if opt_filter.is_none_or(|f| f.is_valid(row) && f.value(row)) {
-                self.met[group] |= mask;
-            }
-        }
-        Ok(())
-    }
-
-    fn merge_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        total_num_groups: usize,
-    ) -> Result<()> {
-        self.met.resize(total_num_groups, 0);
-        let masks = state_masks(values)?;
-        for (&group, mask) in group_indices.iter().zip(masks.iter()) {
-            self.met[group] |= mask.unwrap_or(0);
-        }
-        Ok(())
-    }
-
-    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        Ok(flags_array(&emit_to.take_needed(&mut self.met), self.conditions))
-    }
-
-    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        Ok(vec![Arc::new(UInt32Array::from(
-            emit_to.take_needed(&mut self.met),
-        ))])
-    }
-
-    fn convert_to_state(
-        &self,
-        values: &[ArrayRef],
-        opt_filter: Option<&BooleanArray>,
-    ) -> Result<Vec<ArrayRef>> {
-        let mut masks = row_masks(values);
-        if let Some(filter) = opt_filter {
-            for (row, mask) in masks.iter_mut().enumerate() {
-                if !filter.is_valid(row) || !filter.value(row) {
-                    *mask = 0;
-                }
-            }
-        }
-        Ok(vec![Arc::new(UInt32Array::from(masks))])
-    }
-
-    fn size(&self) -> usize {
-        size_of::<Self>() + self.met.capacity() * size_of::<u32>()
     }
 }

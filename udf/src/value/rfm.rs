@@ -4,10 +4,10 @@ use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, StructArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Float64Type, Int64Type};
-use datafusion::common::{Result, ScalarValue, plan_err};
+use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::{
-    Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
+    Accumulator, AggregateUDFImpl, Documentation, GroupsAccumulator, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
@@ -17,6 +17,7 @@ use crate::arguments::{
     coerce_event_time, coerce_instant, coerce_number, constant_instant, event_times, expect_state_columns,
     number_values, passes,
 };
+use crate::fold_accumulator::{FoldAccumulator, FoldGroups, GroupFold};
 
 const NAME: &str = "rfm";
 
@@ -78,64 +79,78 @@ fn result_fields() -> Fields {
     ])
 }
 
-fn fold_rows(
-    values: &[ArrayRef],
-    filter: Option<&BooleanArray>,
+/// The call's `as_of`: what every row is folded against.
+#[derive(Debug)]
+struct RfmFold {
     as_of: i64,
-    mut state_of: impl FnMut(usize) -> usize,
-    states: &mut [RfmState],
-) {
-    let (times, time_nulls) = event_times(&values[0]);
-    let (amounts, amount_nulls) = number_values(&values[1]);
-    for row in 0..times.len() {
-        if !passes(filter, row) {
-            continue;
+}
+
+impl GroupFold for RfmFold {
+    type State = RfmState;
+
+    fn fold(
+        &self,
+        values: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+        states: &mut [RfmState],
+        group_of: impl Fn(usize) -> usize,
+    ) {
+        let (times, time_nulls) = event_times(&values[0]);
+        let (amounts, amount_nulls) = number_values(&values[1]);
+        for row in 0..times.len() {
+            if !passes(filter, row) {
+                continue;
+            }
+            let ts = (!time_nulls.is_some_and(|n| n.is_null(row))).then(|| times[row]);
+            let amount = (!amount_nulls.is_some_and(|n| n.is_null(row))).then(|| amounts[row]);
+            states[group_of(row)].add(ts, amount, self.as_of);
         }
-        let ts = (!time_nulls.is_some_and(|n| n.is_null(row))).then(|| times[row]);
-        let amount = (!amount_nulls.is_some_and(|n| n.is_null(row))).then(|| amounts[row]);
-        states[state_of(row)].add(ts, amount, as_of);
     }
-}
 
-fn results(states: &[RfmState], as_of: i64) -> ArrayRef {
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(Int64Array::from_iter(
-            states.iter().map(|s| s.recency_days(as_of)),
-        )),
-        Arc::new(Int64Array::from_iter_values(states.iter().map(|s| s.frequency))),
-        Arc::new(Float64Array::from_iter_values(states.iter().map(|s| s.monetary))),
-        Arc::new(Int64Array::from_iter_values(states.iter().map(|s| s.skipped))),
-    ];
-    Arc::new(StructArray::new(result_fields(), columns, None))
-}
-
-fn state_arrays(states: &[RfmState]) -> Vec<ArrayRef> {
-    vec![
-        Arc::new(Int64Array::from_iter(states.iter().map(|s| s.last))),
-        Arc::new(Int64Array::from_iter_values(states.iter().map(|s| s.frequency))),
-        Arc::new(Float64Array::from_iter_values(states.iter().map(|s| s.monetary))),
-        Arc::new(Int64Array::from_iter_values(states.iter().map(|s| s.skipped))),
-    ]
-}
-
-fn for_each_state(states: &[ArrayRef], mut merge: impl FnMut(usize, &RfmState)) -> Result<()> {
-    expect_state_columns(NAME, states, 4)?;
-    let last = states[0].as_primitive::<Int64Type>();
-    let frequency = states[1].as_primitive::<Int64Type>().values();
-    let monetary = states[2].as_primitive::<Float64Type>().values();
-    let skipped = states[3].as_primitive::<Int64Type>().values();
-    for row in 0..last.len() {
-        merge(
-            row,
-            &RfmState {
-                last: last.is_valid(row).then(|| last.value(row)),
-                frequency: frequency[row],
-                monetary: monetary[row],
-                skipped: skipped[row],
-            },
-        );
+    fn merge(&self, state: &mut RfmState, other: &RfmState) {
+        state.merge(other);
     }
-    Ok(())
+
+    fn state_arrays(&self, states: &[RfmState]) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(Int64Array::from_iter(states.iter().map(|s| s.last))),
+            Arc::new(Int64Array::from_iter_values(states.iter().map(|s| s.frequency))),
+            Arc::new(Float64Array::from_iter_values(states.iter().map(|s| s.monetary))),
+            Arc::new(Int64Array::from_iter_values(states.iter().map(|s| s.skipped))),
+        ]
+    }
+
+    fn read_states(&self, columns: &[ArrayRef], mut each: impl FnMut(usize, &RfmState)) -> Result<()> {
+        expect_state_columns(NAME, columns, 4)?;
+        let last = columns[0].as_primitive::<Int64Type>();
+        let frequency = columns[1].as_primitive::<Int64Type>().values();
+        let monetary = columns[2].as_primitive::<Float64Type>().values();
+        let skipped = columns[3].as_primitive::<Int64Type>().values();
+        for row in 0..last.len() {
+            each(
+                row,
+                &RfmState {
+                    last: last.is_valid(row).then(|| last.value(row)),
+                    frequency: frequency[row],
+                    monetary: monetary[row],
+                    skipped: skipped[row],
+                },
+            );
+        }
+        Ok(())
+    }
+
+    fn evaluate(&self, states: &[RfmState]) -> Result<ArrayRef> {
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from_iter(
+                states.iter().map(|s| s.recency_days(self.as_of)),
+            )),
+            Arc::new(Int64Array::from_iter_values(states.iter().map(|s| s.frequency))),
+            Arc::new(Float64Array::from_iter_values(states.iter().map(|s| s.monetary))),
+            Arc::new(Int64Array::from_iter_values(states.iter().map(|s| s.skipped))),
+        ];
+        Ok(Arc::new(StructArray::new(result_fields(), columns, None)))
+    }
 }
 
 impl AggregateUDFImpl for Rfm {
@@ -185,10 +200,8 @@ impl AggregateUDFImpl for Rfm {
     }
 
     fn accumulator(&self, acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(RfmAccumulator {
-            as_of: constant_instant(NAME, "as_of", &acc_args, 2)?,
-            state: RfmState::default(),
-        }))
+        let as_of = constant_instant(NAME, "as_of", &acc_args, 2)?;
+        Ok(Box::new(FoldAccumulator::new(RfmFold { as_of })))
     }
 
     fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
@@ -196,111 +209,11 @@ impl AggregateUDFImpl for Rfm {
     }
 
     fn create_groups_accumulator(&self, args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
-        Ok(Box::new(RfmGroups {
-            as_of: constant_instant(NAME, "as_of", &args, 2)?,
-            states: Vec::new(),
-        }))
+        let as_of = constant_instant(NAME, "as_of", &args, 2)?;
+        Ok(Box::new(FoldGroups::new(RfmFold { as_of })))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
-    }
-}
-
-#[derive(Debug)]
-struct RfmAccumulator {
-    as_of: i64,
-    state: RfmState,
-}
-
-impl Accumulator for RfmAccumulator {
-    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
-        fold_rows(
-            values,
-            None,
-            self.as_of,
-            |_| 0,
-            std::slice::from_mut(&mut self.state),
-        );
-        Ok(())
-    }
-
-    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
-        for_each_state(states, |_, other| self.state.merge(other))
-    }
-
-    fn state(&mut self) -> Result<Vec<ScalarValue>> {
-        state_arrays(std::slice::from_ref(&self.state))
-            .iter()
-            .map(|a| ScalarValue::try_from_array(a, 0))
-            .collect()
-    }
-
-    fn evaluate(&mut self) -> Result<ScalarValue> {
-        ScalarValue::try_from_array(&results(std::slice::from_ref(&self.state), self.as_of), 0)
-    }
-
-    fn size(&self) -> usize {
-        size_of::<Self>()
-    }
-}
-
-/// A fixed-size state per group.
-#[derive(Debug)]
-struct RfmGroups {
-    as_of: i64,
-    states: Vec<RfmState>,
-}
-
-impl GroupsAccumulator for RfmGroups {
-    fn update_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        opt_filter: Option<&BooleanArray>,
-        total_num_groups: usize,
-    ) -> Result<()> {
-        self.states.resize(total_num_groups, RfmState::default());
-        fold_rows(
-            values,
-            opt_filter,
-            self.as_of,
-            |row| group_indices[row],
-            &mut self.states,
-        );
-        Ok(())
-    }
-
-    fn merge_batch(
-        &mut self,
-        values: &[ArrayRef],
-        group_indices: &[usize],
-        total_num_groups: usize,
-    ) -> Result<()> {
-        self.states.resize(total_num_groups, RfmState::default());
-        let states = &mut self.states;
-        for_each_state(values, |row, other| states[group_indices[row]].merge(other))
-    }
-
-    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        Ok(results(&emit_to.take_needed(&mut self.states), self.as_of))
-    }
-
-    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        Ok(state_arrays(&emit_to.take_needed(&mut self.states)))
-    }
-
-    fn convert_to_state(
-        &self,
-        values: &[ArrayRef],
-        opt_filter: Option<&BooleanArray>,
-    ) -> Result<Vec<ArrayRef>> {
-        let mut states = vec![RfmState::default(); values[0].len()];
-        fold_rows(values, opt_filter, self.as_of, |row| row, &mut states);
-        Ok(state_arrays(&states))
-    }
-
-    fn size(&self) -> usize {
-        size_of::<Self>() + self.states.capacity() * size_of::<RfmState>()
     }
 }
