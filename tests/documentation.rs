@@ -7,7 +7,22 @@ use arrow::util::pretty::pretty_format_batches_with_options;
 
 #[tokio::test]
 async fn every_function_has_a_running_example() {
-    let ctx = cdpfusion_sql::cdpfusion_session().unwrap();
+    let catalog = tempfile::TempDir::new().unwrap();
+    let ctx = cdpfusion_tests::session_with_catalog(catalog.path()).unwrap();
+    // The segment examples read 'doc_example_vip': {1, 2, 5} refreshed to {1, 2, 3}.
+    for statement in [
+        "CREATE TABLE vip_source AS SELECT column1 AS one_id FROM (VALUES (1), (2), (5))",
+        "CREATE SEGMENT doc_example_vip AS SELECT one_id FROM vip_source",
+        "CREATE OR REPLACE TABLE vip_source AS SELECT column1 AS one_id FROM (VALUES (1), (2), (3))",
+        "REFRESH SEGMENT doc_example_vip",
+    ] {
+        cdpfusion_sql::sql(&ctx, statement)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+    }
     let scalars = cdpfusion_udf::all_scalar_functions();
     let aggregates = cdpfusion_udf::all_aggregate_functions();
     let tables = cdpfusion_udf::all_table_functions();

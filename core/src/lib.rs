@@ -6,5 +6,6 @@
 pub mod identity;
 pub mod journey;
 pub mod privacy;
+pub mod segment;
 pub mod text;
 pub mod value;

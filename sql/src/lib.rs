@@ -12,7 +12,10 @@
 
 pub mod demo;
 pub mod generate;
+pub mod segment_statements;
+pub mod segments;
 mod session;
 pub mod statements;
 
+pub use segments::sql;
 pub use session::{cdpfusion_session, cdpfusion_session_with, register_all};

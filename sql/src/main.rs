@@ -17,7 +17,12 @@ use datafusion_cli::print_options::{MaxRows, PrintOptions};
 
 use cdpfusion_sql::demo::{DemoOptions, run_demo};
 use cdpfusion_sql::generate::{GenerateOptions, generate};
+use cdpfusion_sql::segment_statements::parse_segment_statement;
+use cdpfusion_sql::segments::execute_segment_statement;
 use cdpfusion_sql::statements::split_statements;
+use cdpfusion_udf::segment::options::CdpfusionOptions;
+
+mod repl;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -62,6 +67,11 @@ struct ShellArgs {
     /// Syntax highlighting in the shell.
     #[arg(long)]
     color: bool,
+
+    /// Where segments are kept: a directory or an object store URL
+    /// (default: $CDPFUSION_CATALOG, else ~/.local/share/cdpfusion/segments).
+    #[arg(long, value_name = "DIR")]
+    catalog: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -182,6 +192,11 @@ async fn shell(args: ShellArgs) -> Result<()> {
     if std::env::var_os("DATAFUSION_EXPLAIN_FORMAT").is_none() {
         options.explain.format = ExplainFormat::Tree;
     }
+    let mut settings = CdpfusionOptions::default();
+    if let Some(catalog) = &args.catalog {
+        settings.catalog = catalog.clone();
+    }
+    options.extensions.insert(settings);
     let registry = Arc::new(InstrumentedObjectStoreRegistry::new());
     let runtime = RuntimeEnvBuilder::new()
         .with_object_store_registry(registry.clone())
@@ -204,16 +219,49 @@ async fn shell(args: ShellArgs) -> Result<()> {
             );
             println!("Type SQL ending in ';', \\? for help, \\q to quit.");
         }
-        return datafusion_cli::exec::exec_from_repl(&ctx, &mut print_options)
-            .await
-            .map_err(|e| DataFusionError::External(Box::new(e)));
+        return repl::repl(&ctx, &mut print_options).await;
     }
     for file in &args.files {
         let script = std::fs::read_to_string(file).map_err(|e| {
             DataFusionError::Execution(format!("cannot read SQL file '{}': {e}", file.display()))
         })?;
-        let statements = split_statements(&script)?;
-        datafusion_cli::exec::exec_from_commands(&ctx, statements, &print_options).await?;
+        run_statements(&ctx, &script, &print_options).await?;
     }
-    datafusion_cli::exec::exec_from_commands(&ctx, args.commands, &print_options).await
+    for command in &args.commands {
+        run_statements(&ctx, command, &print_options).await?;
+    }
+    Ok(())
+}
+
+/// Runs a script's statements in order, stopping at the first that fails:
+/// segment statements here, the rest as datafusion-cli runs them.
+pub(crate) async fn run_statements(
+    ctx: &datafusion::prelude::SessionContext,
+    script: &str,
+    print_options: &PrintOptions,
+) -> Result<()> {
+    for statement in split_statements(script)? {
+        match parse_segment_statement(&statement)? {
+            Some(segment) => {
+                let started = datafusion::common::instant::Instant::now();
+                let batch = execute_segment_statement(ctx, segment).await?;
+                let options = ctx.state().config().options().format.clone();
+                // As datafusion-cli prints query results: a table unless a
+                // format was asked for.
+                let mut print_options = print_options.clone();
+                if print_options.format == PrintFormat::Automatic {
+                    print_options.format = PrintFormat::Table;
+                }
+                print_options.print_batches(
+                    batch.schema(),
+                    std::slice::from_ref(&batch),
+                    started,
+                    batch.num_rows(),
+                    &options,
+                )?;
+            }
+            None => datafusion_cli::exec::exec_from_commands(ctx, vec![statement], print_options).await?,
+        }
+    }
+    Ok(())
 }

@@ -7,6 +7,8 @@ use datafusion::prelude::SessionContext;
 use datafusion_cli::catalog::DynamicObjectStoreCatalog;
 use datafusion_cli::functions::ParquetMetadataFunc;
 
+use cdpfusion_udf::segment::options::CdpfusionOptions;
+
 /// Adds every cdpfusion function to `ctx`. Works on any DataFusion session.
 pub fn register_all(ctx: &SessionContext) {
     for function in cdpfusion_udf::all_scalar_functions() {
@@ -32,6 +34,12 @@ pub fn cdpfusion_session() -> Result<SessionContext> {
 /// exactly as in datafusion-cli.
 pub fn cdpfusion_session_with(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> Result<SessionContext> {
     let mut config = config.with_information_schema(true);
+    if config.options().extensions.get::<CdpfusionOptions>().is_none() {
+        config
+            .options_mut()
+            .extensions
+            .insert(CdpfusionOptions::default());
+    }
     if std::env::var_os("DATAFUSION_FORMAT_NULL").is_none() {
         config.options_mut().format.null = String::from("NULL");
     }

@@ -7,17 +7,30 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::SessionContext;
 use sqllogictest::{DBOutput, DefaultColumnType};
 
-/// A cdpfusion session (the same one the shell uses) that sqllogictest drives.
+/// A cdpfusion session (the same one the shell uses) that sqllogictest
+/// drives, with a segment catalog of its own that lives as long as it.
 pub struct CdpfusionDb {
     ctx: SessionContext,
+    _catalog: tempfile::TempDir,
 }
 
 impl CdpfusionDb {
     pub fn new() -> Result<Self> {
+        let catalog = tempfile::TempDir::new()?;
         Ok(Self {
-            ctx: cdpfusion_sql::cdpfusion_session()?,
+            ctx: session_with_catalog(catalog.path())?,
+            _catalog: catalog,
         })
     }
+}
+
+/// A cdpfusion session whose segment catalog is `dir`.
+pub fn session_with_catalog(dir: &std::path::Path) -> Result<SessionContext> {
+    let mut config = datafusion::prelude::SessionConfig::from_env()?;
+    let mut settings = cdpfusion_udf::segment::options::CdpfusionOptions::default();
+    settings.catalog = dir.to_string_lossy().into_owned();
+    config.options_mut().extensions.insert(settings);
+    cdpfusion_sql::cdpfusion_session_with(config, std::sync::Arc::new(Default::default()))
 }
 
 #[async_trait::async_trait]
@@ -26,7 +39,7 @@ impl sqllogictest::AsyncDB for CdpfusionDb {
     type ColumnType = DefaultColumnType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>> {
-        let df = self.ctx.sql(sql).await?;
+        let df = cdpfusion_sql::sql(&self.ctx, sql).await?;
         let types = df
             .schema()
             .fields()

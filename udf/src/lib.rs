@@ -14,6 +14,7 @@ mod fold_accumulator;
 pub mod identity;
 pub mod journey;
 pub mod privacy;
+pub mod segment;
 mod string_kernel;
 pub mod value;
 
@@ -22,6 +23,7 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     let mut functions = identity::scalar_functions();
     functions.extend(privacy::scalar_functions());
     functions.extend(value::scalar_functions());
+    functions.extend(segment::scalar_functions());
     functions
 }
 
@@ -41,5 +43,7 @@ pub trait CdpTableFunction: TableFunctionImpl {
 
 /// Every table function cdpfusion adds to a session.
 pub fn all_table_functions() -> Vec<Arc<dyn CdpTableFunction>> {
-    identity::table_functions()
+    let mut functions = identity::table_functions();
+    functions.extend(segment::table_functions());
+    functions
 }

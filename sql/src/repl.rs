@@ -1,0 +1,125 @@
+//! The interactive shell: datafusion-cli's editor, hints, highlighting and
+//! `\` commands, with the segment statements recognised before the rest of
+//! the SQL goes to DataFusion.
+
+use std::borrow::Cow;
+
+use datafusion::error::Result;
+use datafusion::prelude::SessionContext;
+use datafusion_cli::command::{Command, OutputFormat};
+use datafusion_cli::helper::CliHelper;
+use datafusion_cli::print_options::PrintOptions;
+use rustyline::completion::{Completer, Pair};
+use rustyline::error::ReadlineError;
+use rustyline::highlight::{CmdKind, Highlighter};
+use rustyline::hint::Hinter;
+use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::{Context, Editor, Helper};
+
+use cdpfusion_sql::segment_statements::parse_segment_statement;
+
+use crate::run_statements;
+
+/// datafusion-cli's helper, except that a complete segment statement is
+/// valid input (DataFusion's parser does not know it).
+struct ShellHelper(CliHelper);
+
+impl Validator for ShellHelper {
+    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
+        let input = ctx.input().trim_end();
+        if input.ends_with(';') && matches!(parse_segment_statement(input), Ok(Some(_))) {
+            return Ok(ValidationResult::Valid(None));
+        }
+        self.0.validate(ctx)
+    }
+}
+
+impl Completer for ShellHelper {
+    type Candidate = Pair;
+
+    fn complete(&self, line: &str, pos: usize, ctx: &Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+        self.0.complete(line, pos, ctx)
+    }
+}
+
+impl Hinter for ShellHelper {
+    type Hint = String;
+
+    fn hint(&self, line: &str, pos: usize, ctx: &Context<'_>) -> Option<String> {
+        self.0.hint(line, pos, ctx)
+    }
+}
+
+impl Highlighter for ShellHelper {
+    fn highlight<'l>(&self, line: &'l str, pos: usize) -> Cow<'l, str> {
+        self.0.highlight(line, pos)
+    }
+
+    fn highlight_char(&self, line: &str, pos: usize, kind: CmdKind) -> bool {
+        self.0.highlight_char(line, pos, kind)
+    }
+
+    fn highlight_hint<'h>(&self, hint: &'h str) -> Cow<'h, str> {
+        self.0.highlight_hint(hint)
+    }
+}
+
+impl Helper for ShellHelper {}
+
+pub async fn repl(ctx: &SessionContext, print_options: &mut PrintOptions) -> Result<()> {
+    let external = |e: ReadlineError| datafusion::error::DataFusionError::External(Box::new(e));
+    let mut editor: Editor<ShellHelper, _> = Editor::new().map_err(external)?;
+    let dialect = ctx.state().config().options().sql_parser.dialect.clone();
+    editor.set_helper(Some(ShellHelper(CliHelper::new(&dialect, print_options.color))));
+    editor.load_history(".history").ok();
+    loop {
+        match editor.readline("> ") {
+            Ok(line) if line.starts_with('\\') => {
+                editor.add_history_entry(line.trim_end()).map_err(external)?;
+                let command = line.split_whitespace().collect::<Vec<_>>().join(" ");
+                match command[1..].parse::<Command>() {
+                    Ok(Command::Quit) => break,
+                    Ok(Command::OutputFormat(Some(format))) => match format.parse::<OutputFormat>() {
+                        Ok(format) => {
+                            if let Err(e) = format.execute(print_options) {
+                                eprintln!("{e}");
+                            }
+                        }
+                        Err(_) => eprintln!("'\\{}' is not a valid command, \\? lists them", &line[1..]),
+                    },
+                    Ok(Command::OutputFormat(None)) => {
+                        println!("Output format is {:?}.", print_options.format)
+                    }
+                    Ok(command) => {
+                        if let Err(e) = command.execute(ctx, print_options).await {
+                            eprintln!("{e}");
+                        }
+                    }
+                    Err(_) => eprintln!("'\\{}' is not a valid command, \\? lists them", &line[1..]),
+                }
+            }
+            Ok(line) => {
+                editor.add_history_entry(line.trim_end()).map_err(external)?;
+                tokio::select! {
+                    result = run_statements(ctx, &line, print_options) => {
+                        if let Err(e) = result {
+                            eprintln!("{e}");
+                        }
+                    }
+                    _ = tokio::signal::ctrl_c() => println!("^C"),
+                }
+            }
+            Err(ReadlineError::Interrupted) => println!("^C"),
+            Err(ReadlineError::Eof) => {
+                println!("\\q");
+                break;
+            }
+            Err(e) => {
+                eprintln!("Unknown error happened {e:?}");
+                break;
+            }
+        }
+    }
+    editor.save_history(".history").ok();
+    Ok(())
+}

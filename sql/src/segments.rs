@@ -1,0 +1,185 @@
+//! Running the segment statements against the session's segment catalog,
+//! and [`sql`], which runs any statement: a segment statement here, the rest
+//! through DataFusion.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema};
+use datafusion::dataframe::DataFrame;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::prelude::SessionContext;
+use futures::StreamExt;
+
+use cdpfusion_core::segment::Members;
+use cdpfusion_udf::segment::catalog::{SegmentCatalog, SegmentDefinition};
+use cdpfusion_udf::segment::list_segments;
+use cdpfusion_udf::segment::open::open_catalog;
+
+use crate::segment_statements::{SegmentStatement, parse_segment_statement};
+
+/// Runs one SQL statement, segment statements included.
+pub async fn sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
+    match parse_segment_statement(sql)? {
+        Some(statement) => ctx.read_batch(execute_segment_statement(ctx, statement).await?),
+        None => ctx.sql(sql).await,
+    }
+}
+
+fn segment_error(name: &str, message: impl std::fmt::Display) -> DataFusionError {
+    DataFusionError::Plan(format!("segment '{name}': {message}"))
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Runs a segment statement; returns the rows it reports.
+pub async fn execute_segment_statement(
+    ctx: &SessionContext,
+    statement: SegmentStatement,
+) -> Result<RecordBatch> {
+    let (catalog, keep) = open_catalog(ctx.state().config_options())?;
+    match statement {
+        SegmentStatement::Create {
+            name,
+            or_replace,
+            comment,
+            query,
+        } => {
+            if !or_replace && catalog.definition(&name).await?.is_some() {
+                return Err(segment_error(
+                    &name,
+                    "already exists; use CREATE OR REPLACE SEGMENT to change it",
+                ));
+            }
+            // The query runs before anything is written: a bad definition
+            // leaves the catalog as it was.
+            let members = members_of(ctx, &name, &query).await?;
+            let definition = SegmentDefinition {
+                name: name.clone(),
+                query,
+                comment,
+                created_at: now(),
+            };
+            catalog.save_definition(&definition).await?;
+            refreshed(&catalog, &name, members, keep).await
+        }
+        SegmentStatement::Refresh(Some(name)) => refresh(ctx, &catalog, &name, keep).await,
+        SegmentStatement::Refresh(None) => {
+            let mut rows = Vec::new();
+            for name in catalog.names().await? {
+                rows.push(refresh(ctx, &catalog, &name, keep).await?);
+            }
+            let schema = Arc::new(refresh_schema());
+            Ok(datafusion::arrow::compute::concat_batches(&schema, &rows)?)
+        }
+        SegmentStatement::Drop { name, if_exists } => {
+            let dropped = catalog.drop_segment(&name).await?;
+            if !dropped && !if_exists {
+                return Err(segment_error(&name, "does not exist"));
+            }
+            Ok(RecordBatch::try_new(
+                Arc::new(Schema::new(vec![
+                    Field::new("segment", DataType::Utf8, false),
+                    Field::new("dropped", DataType::Boolean, false),
+                ])),
+                vec![
+                    Arc::new(StringArray::from(vec![name])),
+                    Arc::new(BooleanArray::from(vec![dropped])),
+                ],
+            )?)
+        }
+        SegmentStatement::Show => list_segments(&catalog).await,
+    }
+}
+
+fn refresh_schema() -> Schema {
+    Schema::new(vec![
+        Field::new("segment", DataType::Utf8, false),
+        Field::new("size", DataType::UInt64, false),
+        Field::new("entered", DataType::UInt64, false),
+        Field::new("exited", DataType::UInt64, false),
+        Field::new("refreshed_at", DataType::Utf8, false),
+    ])
+}
+
+/// Re-runs a segment's query. When the query fails, the membership stays as
+/// it was, the error is kept in the manifest, and the statement fails.
+async fn refresh(
+    ctx: &SessionContext,
+    catalog: &SegmentCatalog,
+    name: &str,
+    keep: usize,
+) -> Result<RecordBatch> {
+    let Some(definition) = catalog.definition(name).await? else {
+        return Err(segment_error(name, "does not exist"));
+    };
+    match members_of(ctx, name, &definition.query).await {
+        Ok(members) => refreshed(catalog, name, members, keep).await,
+        Err(e) => {
+            catalog.save_error(name, &e.to_string()).await?;
+            Err(segment_error(
+                name,
+                format!("refresh failed, membership unchanged: {e}"),
+            ))
+        }
+    }
+}
+
+async fn refreshed(
+    catalog: &SegmentCatalog,
+    name: &str,
+    members: Members,
+    keep: usize,
+) -> Result<RecordBatch> {
+    let before = catalog.members(name, 0).await?.unwrap_or_default();
+    let snapshot = catalog.save_snapshot(name, &members, now(), keep).await?;
+    Ok(RecordBatch::try_new(
+        Arc::new(refresh_schema()),
+        vec![
+            Arc::new(StringArray::from(vec![name.to_string()])),
+            Arc::new(UInt64Array::from(vec![snapshot.size])),
+            Arc::new(UInt64Array::from(vec![members.minus(&before).len()])),
+            Arc::new(UInt64Array::from(vec![before.minus(&members).len()])),
+            Arc::new(StringArray::from(vec![snapshot.refreshed_at])),
+        ],
+    )?)
+}
+
+/// The `one_id`s a segment's query returns.
+async fn members_of(ctx: &SessionContext, name: &str, query: &str) -> Result<Members> {
+    let frame = ctx
+        .sql(query)
+        .await
+        .map_err(|e| segment_error(name, format!("the query failed: {e}")))?;
+    let schema = frame.schema().clone();
+    let index = match schema.index_of_column_by_name(None, "one_id") {
+        Some(i) if schema.field(i).data_type().is_integer() => i,
+        _ => {
+            let returned: Vec<String> = schema
+                .fields()
+                .iter()
+                .map(|f| format!("{} {}", f.name(), f.data_type()))
+                .collect();
+            return Err(segment_error(
+                name,
+                format!(
+                    "the query must return a column one_id of an integer type; it returns ({})",
+                    returned.join(", ")
+                ),
+            ));
+        }
+    };
+    let mut members = Members::default();
+    let mut batches = frame.execute_stream().await?;
+    while let Some(batch) = batches.next().await {
+        let batch = batch.map_err(|e| segment_error(name, format!("the query failed: {e}")))?;
+        let ids: ArrayRef = cast(batch.column(index), &DataType::Int64)?;
+        for id in ids.as_primitive::<Int64Type>().iter().flatten() {
+            members.insert(id);
+        }
+    }
+    Ok(members)
+}

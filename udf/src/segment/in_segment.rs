@@ -1,0 +1,153 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use datafusion::arrow::array::{AsArray, BooleanArray};
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::common::{DataFusionError, Result, ScalarValue, plan_err};
+use datafusion::logical_expr::{
+    ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+};
+use datafusion_macros::user_doc;
+
+use cdpfusion_core::segment::Members;
+
+use super::open::open_catalog;
+use crate::arguments::same_shape;
+
+const NAME: &str = "in_segment";
+
+#[user_doc(
+    doc_section(label = "cdpfusion Segment Functions"),
+    description = "Whether `one_id` is a member of the segment as of its latest refresh, looked up in its bitmap: for filters and joins (`WHERE in_segment('vip', one_id)`). NULL when `one_id` is NULL; an unknown segment is an error.",
+    syntax_example = "in_segment(name, one_id)",
+    sql_example = r#"```sql
+> SELECT one_id, in_segment('doc_example_vip', one_id) AS vip FROM (VALUES (1), (4)) AS t(one_id) ORDER BY one_id;
++--------+-------+
+| one_id | vip   |
++--------+-------+
+| 1      | true  |
+| 4      | false |
++--------+-------+
+```"#,
+    argument(name = "name", description = "The segment's name: a constant string."),
+    argument(name = "one_id", description = "The person's id, an integer.")
+)]
+#[derive(Debug)]
+pub struct InSegment {
+    signature: Signature,
+    /// The bitmap last read for each (catalog, segment), by snapshot file,
+    /// so a query reads each segment once, not once a batch.
+    cache: Mutex<HashMap<(String, String), (String, Arc<Members>)>>,
+}
+
+impl PartialEq for InSegment {
+    fn eq(&self, other: &Self) -> bool {
+        self.signature == other.signature
+    }
+}
+
+impl Eq for InSegment {}
+
+impl std::hash::Hash for InSegment {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.signature.hash(state);
+    }
+}
+
+impl Default for InSegment {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl InSegment {
+    pub fn new() -> Self {
+        Self {
+            // Volatile: membership changes with each refresh.
+            signature: Signature::user_defined(Volatility::Volatile),
+            cache: Mutex::default(),
+        }
+    }
+
+    /// The segment's current members. Scalar functions run synchronously
+    /// inside the query's runtime, so the catalog is read on a thread of
+    /// its own.
+    fn members(&self, args: &ScalarFunctionArgs, name: &str) -> Result<Arc<Members>> {
+        let (catalog, _) = open_catalog(&args.config_options)?;
+        let key = (catalog.location().to_string(), name.to_string());
+        let cached = self.cache.lock().unwrap().get(&key).cloned();
+        let loaded = std::thread::scope(|scope| {
+            scope
+                .spawn(|| {
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
+                    runtime.block_on(async {
+                        let manifest = catalog.manifest(name).await?;
+                        let file = manifest
+                            .snapshots
+                            .last()
+                            .map(|s| s.file.clone())
+                            .unwrap_or_default();
+                        if let Some((cached_file, members)) = &cached {
+                            if *cached_file == file && !file.is_empty() {
+                                return Ok::<_, DataFusionError>((file, members.clone()));
+                            }
+                        }
+                        Ok((file, Arc::new(catalog.current(name).await?)))
+                    })
+                })
+                .join()
+                .map_err(|_| DataFusionError::Execution(format!("{NAME}: reading the catalog failed")))?
+        })?;
+        self.cache.lock().unwrap().insert(key, loaded.clone());
+        Ok(loaded.1)
+    }
+}
+
+impl ScalarUDFImpl for InSegment {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
+        let [name, one_id] = arg_types else {
+            return plan_err!(
+                "{NAME}: expected (name, one_id), got {} arguments",
+                arg_types.len()
+            );
+        };
+        if !matches!(name, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+            return plan_err!("{NAME}: argument 'name' must be a string, got {name}");
+        }
+        if !(one_id.is_integer() || *one_id == DataType::Null) {
+            return plan_err!("{NAME}: argument 'one_id' must be an integer, got {one_id}");
+        }
+        Ok(vec![DataType::Utf8, DataType::Int64])
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let name = match &args.args[0] {
+            ColumnarValue::Scalar(ScalarValue::Utf8(Some(name))) => name.clone(),
+            _ => return plan_err!("{NAME}: argument 'name' must be a constant string"),
+        };
+        let members = self.members(&args, &name)?;
+        let ids = args.args[1].to_array(args.number_rows)?;
+        let ids = ids.as_primitive::<Int64Type>();
+        let result: BooleanArray = ids.iter().map(|id| id.map(|id| members.contains(id))).collect();
+        same_shape(&args.args, Arc::new(result))
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}

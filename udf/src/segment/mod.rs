@@ -1,0 +1,36 @@
+//! Segments: audiences defined once by a query, refreshed into compressed
+//! bitmap snapshots in a catalog, and read by these functions. The
+//! statements that define and refresh them are in `cdpfusion-sql`.
+
+use std::sync::Arc;
+
+use datafusion::logical_expr::ScalarUDF;
+
+pub mod catalog;
+mod in_segment;
+pub mod open;
+pub mod options;
+mod segment_changes;
+mod segment_members;
+mod segment_overlap;
+mod segment_table;
+mod segments_list;
+
+pub use in_segment::InSegment;
+pub use segment_changes::SegmentChangesFunc;
+pub use segment_members::SegmentMembersFunc;
+pub use segment_overlap::SegmentOverlapFunc;
+pub use segments_list::{SegmentsFunc, list_segments};
+
+pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
+    vec![Arc::new(ScalarUDF::new_from_impl(InSegment::new()))]
+}
+
+pub fn table_functions() -> Vec<Arc<dyn crate::CdpTableFunction>> {
+    vec![
+        Arc::new(SegmentChangesFunc),
+        Arc::new(SegmentMembersFunc),
+        Arc::new(SegmentOverlapFunc),
+        Arc::new(SegmentsFunc),
+    ]
+}

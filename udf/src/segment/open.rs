@@ -1,0 +1,45 @@
+//! Opening the segment catalog a session's settings name.
+
+use std::sync::Arc;
+
+use datafusion::common::config::ConfigOptions;
+use datafusion::common::{DataFusionError, Result};
+use datafusion::object_store::local::LocalFileSystem;
+use datafusion::object_store::path::Path;
+
+use super::catalog::SegmentCatalog;
+use super::options::CdpfusionOptions;
+
+/// The catalog of these settings: a local directory (created when missing)
+/// or an object store URL, whose endpoint, region and credentials come from
+/// the usual environment variables (`AWS_ENDPOINT`, `AWS_REGION`, ...).
+pub fn open_catalog(config: &ConfigOptions) -> Result<(SegmentCatalog, usize)> {
+    let options = config
+        .extensions
+        .get::<CdpfusionOptions>()
+        .cloned()
+        .unwrap_or_default();
+    let location = options.catalog_location();
+    Ok((open_location(&location)?, options.segment_history.max(2)))
+}
+
+pub fn open_location(location: &str) -> Result<SegmentCatalog> {
+    let fail = |e: &dyn std::fmt::Display| {
+        DataFusionError::Plan(format!("segment catalog '{location}' cannot be opened: {e}"))
+    };
+    if location.contains("://") && !location.starts_with("file://") {
+        let url = url::Url::parse(location).map_err(|e| fail(&e))?;
+        let (store, root) =
+            datafusion::object_store::parse_url_opts(&url, std::env::vars()).map_err(|e| fail(&e))?;
+        return Ok(SegmentCatalog::new(Arc::from(store), root, location.to_string()));
+    }
+    let dir = std::path::PathBuf::from(location.trim_start_matches("file://"));
+    std::fs::create_dir_all(&dir).map_err(|e| fail(&e))?;
+    let dir = dir.canonicalize().map_err(|e| fail(&e))?;
+    let root = Path::from_filesystem_path(&dir).map_err(|e| fail(&e))?;
+    Ok(SegmentCatalog::new(
+        Arc::new(LocalFileSystem::new()),
+        root,
+        location.to_string(),
+    ))
+}

@@ -1,0 +1,75 @@
+//! What the segment table functions share: reading a name argument, and a
+//! table that loads from the catalog when scanned (table functions are
+//! called while planning, synchronously; the catalog is read in `scan`).
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::{Result, plan_err};
+use datafusion::datasource::TableType;
+use datafusion::datasource::memory::MemorySourceConfig;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::ExecutionPlan;
+use futures::future::BoxFuture;
+
+use super::catalog::SegmentCatalog;
+use super::open::open_catalog;
+
+/// Builds the rows from the catalog.
+pub(crate) type Load = Arc<dyn Fn(SegmentCatalog) -> BoxFuture<'static, Result<RecordBatch>> + Send + Sync>;
+
+/// The string literal at `index`, a segment name.
+pub(crate) fn name_argument(function: &str, exprs: &[Expr], index: usize, name: &str) -> Result<String> {
+    match exprs.get(index) {
+        Some(Expr::Literal(value, _)) => match value.try_as_str() {
+            Some(Some(text)) => Ok(text.to_string()),
+            _ => plan_err!("{function}: argument '{name}' must be a string literal, got {value}"),
+        },
+        Some(other) => plan_err!("{function}: argument '{name}' must be a string literal, got {other}"),
+        None => plan_err!("{function}: argument '{name}' is missing"),
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct SegmentTable {
+    pub schema: SchemaRef,
+    pub load: Load,
+}
+
+impl std::fmt::Debug for SegmentTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SegmentTable")
+            .field("schema", &self.schema)
+            .finish()
+    }
+}
+
+#[async_trait]
+impl TableProvider for SegmentTable {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Temporary
+    }
+
+    async fn scan(
+        &self,
+        session: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        _limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let (catalog, _) = open_catalog(session.config_options())?;
+        let batch = (self.load)(catalog).await?;
+        Ok(MemorySourceConfig::try_new_exec(
+            &[vec![batch]],
+            self.schema.clone(),
+            projection.cloned(),
+        )?)
+    }
+}

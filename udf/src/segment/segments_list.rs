@@ -1,0 +1,97 @@
+use std::sync::{Arc, LazyLock};
+
+use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::common::{Result, plan_err};
+use datafusion::logical_expr::Documentation;
+use datafusion_macros::user_doc;
+use futures::FutureExt;
+
+use super::catalog::SegmentCatalog;
+use super::segment_table::SegmentTable;
+
+const NAME: &str = "segments";
+
+#[user_doc(
+    doc_section(label = "cdpfusion Segment Functions"),
+    description = "Table function: the segments of the session's catalog, as `SHOW SEGMENTS` lists them: `name, size, last_refresh, definition, comment, last_error` (the error of the last refresh when it failed; the membership then stays as it was).",
+    syntax_example = "segments()",
+    sql_example = r#"```sql
+> SELECT name, size, definition FROM segments();
++-----------------+------+-------------------------------+
+| name            | size | definition                    |
++-----------------+------+-------------------------------+
+| doc_example_vip | 3    | SELECT one_id FROM vip_source |
++-----------------+------+-------------------------------+
+```"#
+)]
+#[derive(Debug, Default)]
+pub struct SegmentsFunc;
+
+impl crate::CdpTableFunction for SegmentsFunc {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    fn documentation(&self) -> Option<&Documentation> {
+        self.doc()
+    }
+}
+
+static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
+    Arc::new(Schema::new(vec![
+        Field::new("name", DataType::Utf8, false),
+        Field::new("size", DataType::UInt64, true),
+        Field::new("last_refresh", DataType::Utf8, true),
+        Field::new("definition", DataType::Utf8, false),
+        Field::new("comment", DataType::Utf8, true),
+        Field::new("last_error", DataType::Utf8, true),
+    ]))
+});
+
+/// Every segment of the catalog, one row each, by name.
+pub async fn list_segments(catalog: &SegmentCatalog) -> Result<RecordBatch> {
+    let (mut names, mut sizes, mut refreshed, mut queries, mut comments, mut errors) = (
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+        Vec::new(),
+    );
+    for name in catalog.names().await? {
+        let Some(definition) = catalog.definition(&name).await? else {
+            continue;
+        };
+        let manifest = catalog.manifest(&name).await?;
+        let latest = manifest.snapshots.last();
+        names.push(name);
+        sizes.push(latest.map(|s| s.size));
+        refreshed.push(latest.map(|s| s.refreshed_at.clone()));
+        queries.push(definition.query);
+        comments.push(definition.comment);
+        errors.push(manifest.last_error);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(names)),
+        Arc::new(UInt64Array::from(sizes)),
+        Arc::new(StringArray::from(refreshed)),
+        Arc::new(StringArray::from(queries)),
+        Arc::new(StringArray::from(comments)),
+        Arc::new(StringArray::from(errors)),
+    ];
+    Ok(RecordBatch::try_new(SCHEMA.clone(), columns)?)
+}
+
+impl TableFunctionImpl for SegmentsFunc {
+    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        if !args.exprs().is_empty() {
+            return plan_err!("{NAME}: expected (), got {} arguments", args.exprs().len());
+        }
+        Ok(Arc::new(SegmentTable {
+            schema: SCHEMA.clone(),
+            load: Arc::new(|catalog| async move { list_segments(&catalog).await }.boxed()),
+        }))
+    }
+}
