@@ -16,7 +16,14 @@ async fn demo_journey_steps_report_what_the_generator_planted() {
     for (file, script) in DEMO_STEPS {
         let mut outputs = Vec::new();
         for statement in split_statements(script).unwrap() {
-            outputs.push(ctx.sql(&statement).await.unwrap().collect().await.unwrap());
+            outputs.push(
+                cdpfusion_sql::sql(&ctx, &statement)
+                    .await
+                    .unwrap()
+                    .collect()
+                    .await
+                    .unwrap(),
+            );
         }
         results.insert(*file, outputs);
     }
@@ -72,4 +79,11 @@ async fn demo_journey_steps_report_what_the_generator_planted() {
     let graded_stores = format_rows(&results["08_value.sql"][3]).unwrap();
     let stores = query_i64(&ctx, "SELECT count(*) FROM stores").await;
     assert_eq!(graded_stores.len() as i64, stores.min(10));
+
+    // The demo's audiences exist after two refreshes, with changes between.
+    let segments = format_rows(&results["09_segments.sql"][7]).unwrap();
+    let names: Vec<&str> = segments.iter().map(|row| row[0].as_str()).collect();
+    assert_eq!(names, ["churned_owners", "suv_test_drive_invite"]);
+    let churned: i64 = segments[0][1].parse().unwrap();
+    assert!(churned > 0, "{segments:?}");
 }

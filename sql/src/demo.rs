@@ -29,6 +29,7 @@ pub const DEMO_STEPS: &[(&str, &str)] = &[
     ("06_lifecycle.sql", include_str!("../demo/06_lifecycle.sql")),
     ("07_funnel.sql", include_str!("../demo/07_funnel.sql")),
     ("08_value.sql", include_str!("../demo/08_value.sql")),
+    ("09_segments.sql", include_str!("../demo/09_segments.sql")),
 ];
 
 /// Rows of a result shown in the demo's output.
@@ -85,7 +86,12 @@ pub async fn run_demo(options: &DemoOptions, out: &mut impl Write) -> Result<()>
         timings.push(("generate dataset".to_string(), summary.elapsed));
     }
 
-    let ctx = crate::cdpfusion_session()?;
+    // The demo's segments live beside its data, not in the user's catalog.
+    let mut config = datafusion::prelude::SessionConfig::from_env()?;
+    let mut settings = cdpfusion_udf::segment::options::CdpfusionOptions::default();
+    settings.catalog = dir.join("segments").to_string_lossy().into_owned();
+    config.options_mut().extensions.insert(settings);
+    let ctx = crate::cdpfusion_session_with(config, std::sync::Arc::new(Default::default()))?;
     register_dataset(&ctx, dir).await?;
 
     writeln!(out, "\n== Source tables")?;
@@ -113,8 +119,7 @@ pub async fn run_demo(options: &DemoOptions, out: &mut impl Write) -> Result<()>
         writeln!(out, "\n== {title}   [sql/demo/{file}]")?;
         let step = Instant::now();
         for statement in split_statements(script)? {
-            let df = ctx
-                .sql(&statement)
+            let df = crate::sql(&ctx, &statement)
                 .await
                 .map_err(|e| e.context(format!("demo step {file}")))?;
             let batches = df

@@ -182,3 +182,95 @@ fn demo_runs_the_pipeline_then_reuses_the_dataset() {
         stdout(&second)
     );
 }
+
+/// Runs `sql` with the segment catalog `catalog`; panics unless it succeeds.
+fn with_catalog(catalog: &Path, sql: &str) -> String {
+    let o = cdpfusion(&[
+        "-q",
+        "--format",
+        "csv",
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "-c",
+        sql,
+    ]);
+    assert!(o.status.success(), "{sql}: {}", stderr(&o));
+    stdout(&o)
+}
+
+#[test]
+fn segments_survive_the_shell_and_a_refresh_killed_midway() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog");
+    let ids = dir.path().join("ids.parquet");
+    let ids = ids.to_str().unwrap();
+    with_catalog(&catalog, &format!("COPY (SELECT 7 AS one_id) TO '{ids}'"));
+    with_catalog(
+        &catalog,
+        &format!("CREATE SEGMENT s AS SELECT one_id FROM '{ids}'"),
+    );
+    // A second shell sees the segment.
+    assert_eq!(
+        with_catalog(&catalog, "SELECT name, size FROM segments()"),
+        "name,size\ns,1\n"
+    );
+
+    // A refresh that takes a while, killed before it ends.
+    with_catalog(
+        &catalog,
+        &format!("COPY (SELECT value AS one_id FROM range(1, 30000001)) TO '{ids}'"),
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cdpfusion"))
+        .args([
+            "-q",
+            "--catalog",
+            catalog.to_str().unwrap(),
+            "-c",
+            "REFRESH SEGMENT s",
+        ])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    child.kill().unwrap();
+    assert!(
+        !child.wait().unwrap().success(),
+        "the refresh ended before it was killed"
+    );
+    // The catalog is whole: the previous snapshot, complete.
+    assert_eq!(
+        with_catalog(
+            &catalog,
+            "SELECT count(*) AS n, min(one_id) AS low FROM segment_members('s')"
+        ),
+        "n,low\n1,7\n"
+    );
+
+    // Two refreshes at once both finish and leave a complete snapshot.
+    let refresh = || {
+        Command::new(env!("CARGO_BIN_EXE_cdpfusion"))
+            .args([
+                "-q",
+                "--catalog",
+                catalog.to_str().unwrap(),
+                "-c",
+                "REFRESH SEGMENT s",
+            ])
+            .output()
+            .unwrap()
+    };
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(refresh);
+        let b = scope.spawn(refresh);
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    assert!(
+        a.status.success() && b.status.success(),
+        "{} {}",
+        stderr(&a),
+        stderr(&b)
+    );
+    assert_eq!(
+        with_catalog(&catalog, "SELECT count(*) AS n FROM segment_members('s')"),
+        "n\n30000000\n"
+    );
+}

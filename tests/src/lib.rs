@@ -140,7 +140,10 @@ pub fn generated_dataset(persons: u64) -> std::path::PathBuf {
 
 /// A cdpfusion session with a generated dataset's tables registered.
 pub async fn dataset_session(persons: u64) -> SessionContext {
-    let ctx = cdpfusion_sql::cdpfusion_session().unwrap();
+    // Segments go to a catalog of the test process, never the user's.
+    static CATALOG: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    let catalog = CATALOG.get_or_init(|| tempfile::TempDir::new().unwrap());
+    let ctx = session_with_catalog(catalog.path()).unwrap();
     cdpfusion_sql::demo::register_dataset(&ctx, &generated_dataset(persons))
         .await
         .unwrap();
