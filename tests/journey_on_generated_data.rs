@@ -73,10 +73,10 @@ async fn demo_journey_steps_report_what_the_generator_planted() {
     )
     .await;
     assert_eq!(valued, buyers);
-    let segments = format_rows(&results["08_value.sql"][2]).unwrap();
+    let segments = format_rows(&results["08_value.sql"][3]).unwrap();
     assert!(segments.len() >= 8, "{segments:?}");
     assert!(segments.iter().any(|row| row[0] == "Champions"));
-    let graded_stores = format_rows(&results["08_value.sql"][3]).unwrap();
+    let graded_stores = format_rows(&results["08_value.sql"][4]).unwrap();
     let stores = query_i64(&ctx, "SELECT count(*) FROM stores").await;
     assert_eq!(graded_stores.len() as i64, stores.min(10));
 

@@ -29,6 +29,16 @@ SELECT s.one_id,
 FROM scored s JOIN stores st ON st.store_id = s.store_id
 GROUP BY s.one_id;
 
+-- The distribution of customer value, and the after-sales share of spending.
+SELECT count(*) AS customers,
+       round(approx_percentile_cont(0.1) WITHIN GROUP (ORDER BY customer_value), 1) AS p10,
+       round(median(customer_value), 1) AS median,
+       round(approx_percentile_cont(0.9) WITHIN GROUP (ORDER BY customer_value), 1) AS p90,
+       max(customer_value) AS max,
+       round(avg(stores), 2) AS avg_stores,
+       round(100 * avg(after_sales_share), 1) AS after_sales_pct
+FROM customer_value;
+
 -- Group-level segments: RFM over all stores, scored over all customers.
 SELECT segment, count(*) AS persons, round(avg(v.customer_value), 1) AS avg_customer_value,
        round(100 * avg(v.after_sales_share), 1) AS after_sales_pct
