@@ -172,14 +172,12 @@ async fn members_of(ctx: &SessionContext, name: &str, query: &str) -> Result<Mem
             ));
         }
     };
-    let mut members = Members::default();
+    let mut ids = Vec::new();
     let mut batches = frame.execute_stream().await?;
     while let Some(batch) = batches.next().await {
         let batch = batch.map_err(|e| segment_error(name, format!("the query failed: {e}")))?;
-        let ids: ArrayRef = cast(batch.column(index), &DataType::Int64)?;
-        for id in ids.as_primitive::<Int64Type>().iter().flatten() {
-            members.insert(id);
-        }
+        let column: ArrayRef = cast(batch.column(index), &DataType::Int64)?;
+        ids.extend(column.as_primitive::<Int64Type>().iter().flatten());
     }
-    Ok(members)
+    Ok(Members::from_ids(ids))
 }

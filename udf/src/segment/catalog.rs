@@ -4,7 +4,7 @@
 //! ```text
 //! <catalog>/<name>/definition.json    name, query, comment, created_at
 //! <catalog>/<name>/manifest.json      the snapshots kept, newest last
-//! <catalog>/<name>/snapshots/<id>.roaring
+//! <catalog>/<name>/snapshots/<n>-<pid>-<nanos>.ids
 //! ```
 //!
 //! A refresh writes its snapshot completely before the manifest names it,
@@ -160,7 +160,7 @@ impl SegmentCatalog {
         let mut manifest = self.manifest(name).await?;
         // Unique per writer, so two refreshes at once never share a file.
         let file = format!(
-            "snapshots/{}-{}-{}.roaring",
+            "snapshots/{}-{}-{}.ids",
             manifest.snapshots.len() + 1,
             std::process::id(),
             std::time::SystemTime::now()

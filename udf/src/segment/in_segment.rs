@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use datafusion::arrow::array::{AsArray, BooleanArray};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
@@ -9,16 +10,17 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use cdpfusion_core::segment::Members;
+use cdpfusion_core::segment::MemberLookup;
 
 use super::open::open_catalog;
+use super::options::CdpfusionOptions;
 use crate::arguments::same_shape;
 
 const NAME: &str = "in_segment";
 
 #[user_doc(
     doc_section(label = "cdpfusion Segment Functions"),
-    description = "Whether `one_id` is a member of the segment as of its latest refresh, looked up in its bitmap: for filters and joins (`WHERE in_segment('vip', one_id)`). NULL when `one_id` is NULL; an unknown segment is an error.",
+    description = "Whether `one_id` is a member of the segment as of its latest refresh, looked up in a hash set of its members: for filters and joins (`WHERE in_segment('vip', one_id)`). NULL when `one_id` is NULL; an unknown segment is an error.",
     syntax_example = "in_segment(name, one_id)",
     sql_example = r#"```sql
 > SELECT one_id, in_segment('doc_example_vip', one_id) AS vip FROM (VALUES (1), (4)) AS t(one_id) ORDER BY one_id;
@@ -35,9 +37,9 @@ const NAME: &str = "in_segment";
 #[derive(Debug)]
 pub struct InSegment {
     signature: Signature,
-    /// The bitmap last read for each (catalog, segment), by snapshot file,
-    /// so a query reads each segment once, not once a batch.
-    cache: Mutex<HashMap<(String, String), (String, Arc<Members>)>>,
+    /// The members last read for each (catalog, segment), with the snapshot
+    /// file they came from and when the manifest was last read.
+    cache: Mutex<HashMap<(String, String), Cached>>,
 }
 
 impl PartialEq for InSegment {
@@ -69,13 +71,25 @@ impl InSegment {
         }
     }
 
-    /// The segment's current members. Scalar functions run synchronously
-    /// inside the query's runtime, so the catalog is read on a thread of
-    /// its own.
-    fn members(&self, args: &ScalarFunctionArgs, name: &str) -> Result<Arc<Members>> {
-        let (catalog, _) = open_catalog(&args.config_options)?;
-        let key = (catalog.location().to_string(), name.to_string());
+    /// The segment's current members. The manifest is read at most once per
+    /// [`RECHECK`], not once a batch; scalar functions run synchronously
+    /// inside the query's runtime, so the catalog is read on a thread of its
+    /// own.
+    fn members(&self, args: &ScalarFunctionArgs, name: &str) -> Result<Arc<MemberLookup>> {
+        let options = args
+            .config_options
+            .extensions
+            .get::<CdpfusionOptions>()
+            .cloned()
+            .unwrap_or_default();
+        let key = (options.catalog_location(), name.to_string());
         let cached = self.cache.lock().unwrap().get(&key).cloned();
+        if let Some(entry) = &cached {
+            if entry.checked.elapsed() < RECHECK {
+                return Ok(entry.members.clone());
+            }
+        }
+        let (catalog, _) = open_catalog(&args.config_options)?;
         let loaded = std::thread::scope(|scope| {
             scope
                 .spawn(|| {
@@ -90,20 +104,34 @@ impl InSegment {
                             .last()
                             .map(|s| s.file.clone())
                             .unwrap_or_default();
-                        if let Some((cached_file, members)) = &cached {
-                            if *cached_file == file && !file.is_empty() {
-                                return Ok::<_, DataFusionError>((file, members.clone()));
-                            }
-                        }
-                        Ok((file, Arc::new(catalog.current(name).await?)))
+                        let members = match &cached {
+                            Some(entry) if entry.file == file && !file.is_empty() => entry.members.clone(),
+                            _ => Arc::new(MemberLookup::new(&catalog.current(name).await?)),
+                        };
+                        Ok::<_, DataFusionError>(Cached {
+                            file,
+                            members,
+                            checked: Instant::now(),
+                        })
                     })
                 })
                 .join()
                 .map_err(|_| DataFusionError::Execution(format!("{NAME}: reading the catalog failed")))?
         })?;
-        self.cache.lock().unwrap().insert(key, loaded.clone());
-        Ok(loaded.1)
+        let members = loaded.members.clone();
+        self.cache.lock().unwrap().insert(key, loaded);
+        Ok(members)
     }
+}
+
+/// How long a segment's members are used before its manifest is read again.
+const RECHECK: Duration = Duration::from_secs(1);
+
+#[derive(Debug, Clone)]
+struct Cached {
+    file: String,
+    members: Arc<MemberLookup>,
+    checked: Instant,
 }
 
 impl ScalarUDFImpl for InSegment {

@@ -1,5 +1,5 @@
-//! Segments: audiences defined once by a query, refreshed into compressed
-//! bitmap snapshots in a catalog, and read by these functions. The
+//! Segments: audiences defined once by a query, refreshed into membership
+//! snapshots in a catalog, and read by these functions. The
 //! statements that define and refresh them are in `cdpfusion-sql`.
 
 use std::sync::Arc;

@@ -63,7 +63,7 @@ impl TableFunctionImpl for SegmentOverlapFunc {
                 let (a, b) = (a.clone(), b.clone());
                 async move {
                     let (a, b) = (catalog.current(&a).await?, catalog.current(&b).await?);
-                    let (both, either) = (a.intersection_len(&b), a.union_len(&b));
+                    let (both, either) = a.overlap(&b);
                     let jaccard = if either == 0 {
                         0.0
                     } else {
