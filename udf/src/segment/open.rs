@@ -29,8 +29,9 @@ pub fn open_location(location: &str) -> Result<SegmentCatalog> {
     };
     if location.contains("://") && !location.starts_with("file://") {
         let url = url::Url::parse(location).map_err(|e| fail(&e))?;
-        let (store, root) =
-            datafusion::object_store::parse_url_opts(&url, std::env::vars()).map_err(|e| fail(&e))?;
+        // object_store knows the AWS variables by their lower-case names.
+        let options = std::env::vars().map(|(key, value)| (key.to_ascii_lowercase(), value));
+        let (store, root) = datafusion::object_store::parse_url_opts(&url, options).map_err(|e| fail(&e))?;
         return Ok(SegmentCatalog::new(Arc::from(store), root, location.to_string()));
     }
     let dir = std::path::PathBuf::from(location.trim_start_matches("file://"));
