@@ -24,6 +24,42 @@ pub(crate) fn coerce_event_time(function: &str, name: &str, data_type: &DataType
     }
 }
 
+/// A string type, or an untyped NULL that stands for one.
+pub(crate) fn is_text(data_type: &DataType) -> bool {
+    matches!(
+        data_type,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
+    )
+}
+
+/// A string argument, kept as it is (rules and weights JSON).
+pub(crate) fn coerce_text(function: &str, name: &str, data_type: &DataType) -> Result<DataType> {
+    if is_text(data_type) {
+        Ok(data_type.clone())
+    } else {
+        plan_err!("{function}: argument '{name}' must be a string, got {data_type}")
+    }
+}
+
+/// An event name, read as `Utf8View` (what Parquet scans give), from any
+/// string or dictionary of strings.
+pub(crate) fn coerce_event_name(function: &str, name: &str, data_type: &DataType) -> Result<DataType> {
+    match data_type {
+        t if is_text(t) => Ok(DataType::Utf8View),
+        DataType::Dictionary(_, value) if value.is_string() => Ok(DataType::Utf8View),
+        t => plan_err!("{function}: argument '{name}' must be a string, got {t}"),
+    }
+}
+
+/// An event time that must be a point in time (not an integer), coerced as
+/// [`coerce_event_time`] does.
+pub(crate) fn coerce_timestamp(function: &str, name: &str, data_type: &DataType) -> Result<DataType> {
+    if data_type.is_integer() {
+        return plan_err!("{function}: argument '{name}' must be a timestamp or a date, got {data_type}");
+    }
+    coerce_event_time(function, name, data_type)
+}
+
 /// Whether an event-time argument (after coercion) is a point in time rather
 /// than a plain integer.
 pub(crate) fn is_time(data_type: &DataType) -> bool {

@@ -14,7 +14,8 @@ use datafusion_macros::user_doc;
 use cdpfusion_core::journey::lifecycle::{LifecycleClock, LifecycleRules, LifecycleState, MilestoneLookup};
 
 use crate::arguments::{
-    coerce_event_time, constant_instant, constant_text, event_times, expect_state_columns, passes,
+    coerce_event_name, coerce_instant, coerce_text, coerce_timestamp, constant_instant, constant_text,
+    event_times, expect_state_columns, passes,
 };
 use crate::fold_accumulator::{FoldAccumulator, FoldGroups, GroupFold};
 
@@ -195,29 +196,13 @@ impl AggregateUDFImpl for LifecycleStage {
         if !(3..=4).contains(&arg_types.len()) {
             return plan_err!("{NAME}: expected {SYNTAX}, got {} arguments", arg_types.len());
         }
-        let event_type = match &arg_types[0] {
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => DataType::Utf8View,
-            DataType::Dictionary(_, value) if value.is_string() => DataType::Utf8View,
-            t => return plan_err!("{NAME}: argument 'event_type' must be a string, got {t}"),
-        };
-        let ts = match &arg_types[1] {
-            t if t.is_integer() => {
-                return plan_err!("{NAME}: argument 'ts' must be a timestamp or a date, got {t}");
-            }
-            t => coerce_event_time(NAME, "ts", t)?,
-        };
-        let as_of = match &arg_types[2] {
-            t @ (DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64) => t.clone(),
-            t => return plan_err!("{NAME}: argument 'as_of' must be a timestamp or a date, got {t}"),
-        };
-        let mut types = vec![event_type, ts, as_of];
+        let mut types = vec![
+            coerce_event_name(NAME, "event_type", &arg_types[0])?,
+            coerce_timestamp(NAME, "ts", &arg_types[1])?,
+            coerce_instant(NAME, "as_of", &arg_types[2])?,
+        ];
         if let Some(rules) = arg_types.get(3) {
-            match rules {
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => {
-                    types.push(rules.clone())
-                }
-                t => return plan_err!("{NAME}: argument 'rules_json' must be a string, got {t}"),
-            }
+            types.push(coerce_text(NAME, "rules_json", rules)?);
         }
         Ok(types)
     }

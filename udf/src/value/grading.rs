@@ -10,7 +10,7 @@ use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs};
 
 use cdpfusion_core::value::grade::LeadStatus;
 
-use crate::arguments::same_shape;
+use crate::arguments::{is_text, same_shape};
 
 /// Coerces (value [, status [, thresholds_json]]).
 pub(crate) fn coerce_grade_arguments(
@@ -24,12 +24,6 @@ pub(crate) fn coerce_grade_arguments(
             arg_types.len()
         );
     }
-    let is_text = |t: &DataType| {
-        matches!(
-            t,
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
-        )
-    };
     let mut types = Vec::with_capacity(arg_types.len());
     match &arg_types[0] {
         t if t.is_numeric() || *t == DataType::Null => types.push(DataType::Float64),

@@ -13,8 +13,8 @@ use datafusion_macros::user_doc;
 use cdpfusion_core::value::lead_score::{LeadScoreRules, LeadScorer};
 
 use crate::arguments::{
-    coerce_event_time, coerce_instant, coerce_number, constant_instant, constant_text, event_times,
-    expect_state_columns, number_values, passes,
+    coerce_event_name, coerce_instant, coerce_number, coerce_text, coerce_timestamp, constant_instant,
+    constant_text, event_times, expect_state_columns, number_values, passes,
 };
 
 const NAME: &str = "lead_score";
@@ -153,30 +153,14 @@ impl AggregateUDFImpl for LeadScore {
         if !(4..=5).contains(&arg_types.len()) {
             return plan_err!("{NAME}: expected {SYNTAX}, got {} arguments", arg_types.len());
         }
-        let event_type = match &arg_types[0] {
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => DataType::Utf8View,
-            DataType::Dictionary(_, value) if value.is_string() => DataType::Utf8View,
-            t => return plan_err!("{NAME}: argument 'event_type' must be a string, got {t}"),
-        };
-        if arg_types[1].is_integer() {
-            return plan_err!(
-                "{NAME}: argument 'ts' must be a timestamp or a date, got {}",
-                arg_types[1]
-            );
-        }
         let mut types = vec![
-            event_type,
-            coerce_event_time(NAME, "ts", &arg_types[1])?,
+            coerce_event_name(NAME, "event_type", &arg_types[0])?,
+            coerce_timestamp(NAME, "ts", &arg_types[1])?,
             coerce_number(NAME, "dwell_s", &arg_types[2])?,
             coerce_instant(NAME, "as_of", &arg_types[3])?,
         ];
         if let Some(weights) = arg_types.get(4) {
-            match weights {
-                DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => {
-                    types.push(weights.clone())
-                }
-                t => return plan_err!("{NAME}: argument 'weights_json' must be a string, got {t}"),
-            }
+            types.push(coerce_text(NAME, "weights_json", weights)?);
         }
         Ok(types)
     }

@@ -14,7 +14,7 @@ use datafusion_macros::user_doc;
 use cdpfusion_core::value::rfm::RfmState;
 
 use crate::arguments::{
-    coerce_event_time, coerce_instant, coerce_number, constant_instant, event_times, expect_state_columns,
+    coerce_instant, coerce_number, coerce_timestamp, constant_instant, event_times, expect_state_columns,
     number_values, passes,
 };
 use crate::fold_accumulator::{FoldAccumulator, FoldGroups, GroupFold};
@@ -169,11 +169,8 @@ impl AggregateUDFImpl for Rfm {
                 arg_types.len()
             );
         };
-        if ts.is_integer() {
-            return plan_err!("{NAME}: argument 'ts' must be a timestamp or a date, got {ts}");
-        }
         Ok(vec![
-            coerce_event_time(NAME, "ts", ts)?,
+            coerce_timestamp(NAME, "ts", ts)?,
             coerce_number(NAME, "amount", amount)?,
             coerce_instant(NAME, "as_of", as_of)?,
         ])
