@@ -12,6 +12,7 @@
 
 pub mod demo;
 pub mod generate;
+pub mod object_stores;
 pub mod segment_statements;
 pub mod segments;
 mod session;

@@ -9,6 +9,8 @@ use datafusion_cli::functions::ParquetMetadataFunc;
 
 use cdpfusion_udf::segment::options::CdpfusionOptions;
 
+use crate::object_stores::S3FromEnvironment;
+
 /// Adds every cdpfusion function to `ctx`. Works on any DataFusion session.
 pub fn register_all(ctx: &SessionContext) {
     for function in cdpfusion_udf::all_scalar_functions() {
@@ -31,7 +33,8 @@ pub fn cdpfusion_session() -> Result<SessionContext> {
 /// A session as the `cdpfusion` shell has it: every cdpfusion function,
 /// `information_schema`, `parquet_metadata()`, NULL shown as `NULL`, and tables
 /// named by path or URL (`SELECT * FROM 'data/leads.parquet'`, `s3://...`)
-/// exactly as in datafusion-cli.
+/// exactly as in datafusion-cli, and `s3://` locations configured from the
+/// AWS environment variables in every statement.
 pub fn cdpfusion_session_with(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> Result<SessionContext> {
     let mut config = config.with_information_schema(true);
     if config.options().extensions.get::<CdpfusionOptions>().is_none() {
@@ -43,7 +46,9 @@ pub fn cdpfusion_session_with(config: SessionConfig, runtime: Arc<RuntimeEnv>) -
     if std::env::var_os("DATAFUSION_FORMAT_NULL").is_none() {
         config.options_mut().format.null = String::from("NULL");
     }
-    let ctx = SessionContext::new_with_config_rt(config, runtime).enable_url_table();
+    let mut runtime = Arc::unwrap_or_clone(runtime);
+    runtime.object_store_registry = Arc::new(S3FromEnvironment::wrap(runtime.object_store_registry));
+    let ctx = SessionContext::new_with_config_rt(config, Arc::new(runtime)).enable_url_table();
     ctx.register_catalog_list(Arc::new(DynamicObjectStoreCatalog::new(
         ctx.state().catalog_list().clone(),
         ctx.state_weak_ref(),
