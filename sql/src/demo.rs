@@ -56,7 +56,20 @@ pub async fn register_dataset(ctx: &SessionContext, dir: &std::path::Path) -> Re
     Ok(())
 }
 
+/// Runs the demo in a session of its own, whose segments live beside the
+/// data rather than in the user's catalog.
 pub async fn run_demo(options: &DemoOptions, out: &mut impl Write) -> Result<()> {
+    let mut config = datafusion::prelude::SessionConfig::from_env()?;
+    let mut settings = cdpfusion_udf::segment::options::CdpfusionOptions::default();
+    settings.catalog = options.data_dir.join("segments").to_string_lossy().into_owned();
+    config.options_mut().extensions.insert(settings);
+    let ctx = crate::cdpfusion_session_with(config, std::sync::Arc::new(Default::default()))?;
+    run_demo_in(&ctx, options, out).await
+}
+
+/// Runs the demo in `ctx`: afterwards it holds the dataset's tables and
+/// every view and table the pipeline made (`one_id`, `events`, ...).
+pub async fn run_demo_in(ctx: &SessionContext, options: &DemoOptions, out: &mut impl Write) -> Result<()> {
     let started = Instant::now();
     let dir = &options.data_dir;
     let mut timings: Vec<(String, Duration)> = Vec::new();
@@ -86,13 +99,7 @@ pub async fn run_demo(options: &DemoOptions, out: &mut impl Write) -> Result<()>
         timings.push(("generate dataset".to_string(), summary.elapsed));
     }
 
-    // The demo's segments live beside its data, not in the user's catalog.
-    let mut config = datafusion::prelude::SessionConfig::from_env()?;
-    let mut settings = cdpfusion_udf::segment::options::CdpfusionOptions::default();
-    settings.catalog = dir.join("segments").to_string_lossy().into_owned();
-    config.options_mut().extensions.insert(settings);
-    let ctx = crate::cdpfusion_session_with(config, std::sync::Arc::new(Default::default()))?;
-    register_dataset(&ctx, dir).await?;
+    register_dataset(ctx, dir).await?;
 
     writeln!(out, "\n== Source tables")?;
     let step = Instant::now();
@@ -119,7 +126,7 @@ pub async fn run_demo(options: &DemoOptions, out: &mut impl Write) -> Result<()>
         writeln!(out, "\n== {title}   [sql/demo/{file}]")?;
         let step = Instant::now();
         for statement in split_statements(script)? {
-            let df = crate::sql(&ctx, &statement)
+            let df = crate::sql(ctx, &statement)
                 .await
                 .map_err(|e| e.context(format!("demo step {file}")))?;
             let batches = df

@@ -15,6 +15,7 @@ pub mod generate;
 pub mod object_stores;
 pub mod segment_statements;
 pub mod segments;
+pub mod server;
 mod session;
 pub mod statements;
 

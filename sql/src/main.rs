@@ -1,5 +1,5 @@
 //! `cdpfusion`: the SQL shell (datafusion-cli with every cdpfusion function),
-//! the demo and the dataset generator.
+//! the server, the demo and the dataset generator.
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -19,6 +19,7 @@ use cdpfusion_sql::demo::{DemoOptions, run_demo};
 use cdpfusion_sql::generate::{GenerateOptions, generate};
 use cdpfusion_sql::segment_statements::parse_segment_statement;
 use cdpfusion_sql::segments::execute_segment_statement;
+use cdpfusion_sql::server::{ServerSettings, Users};
 use cdpfusion_sql::statements::split_statements;
 use cdpfusion_udf::segment::options::CdpfusionOptions;
 
@@ -28,7 +29,7 @@ mod repl;
 #[command(
     name = "cdpfusion",
     version,
-    about = "A customer data platform inside DataFusion: SQL shell, demo and dataset generator",
+    about = "A customer data platform inside DataFusion: SQL shell, PostgreSQL-protocol server, demo and dataset generator",
     args_conflicts_with_subcommands = true
 )]
 struct Cli {
@@ -44,6 +45,8 @@ enum Command {
     Demo(DemoArgs),
     /// Write the automotive dataset as Parquet files.
     Generate(GenerateArgs),
+    /// Serve the session over the PostgreSQL wire protocol (psql, psycopg, BI tools).
+    Serve(ServeArgs),
 }
 
 /// Without a subcommand, `cdpfusion` is a SQL shell.
@@ -103,6 +106,35 @@ struct GenerateArgs {
     seed: u64,
 }
 
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on; only this machine can connect unless told otherwise.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: std::net::IpAddr,
+    /// Port to listen on.
+    #[arg(long, default_value_t = 5432)]
+    port: u16,
+    /// Where segments are kept: a directory or an object store URL.
+    #[arg(long, value_name = "DIR")]
+    catalog: Option<String>,
+    /// Refuse DDL, COPY, INSERT and segment changes.
+    #[arg(long)]
+    read_only: bool,
+    /// Users allowed to connect, one `user:password` per line
+    /// (default: $CDPFUSION_USERS, `user:password` pairs separated by commas).
+    #[arg(long, value_name = "FILE")]
+    users_file: Option<PathBuf>,
+    /// SQL files run once at start, before accepting connections (tables, views).
+    #[arg(long, value_name = "FILE")]
+    init: Vec<PathBuf>,
+    /// PEM certificate chain: serve TLS (with --tls-key).
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+}
+
 fn non_empty(value: &str) -> std::result::Result<String, String> {
     if value.trim().is_empty() {
         Err("the SQL command is empty".to_string())
@@ -133,6 +165,7 @@ fn main() -> ExitCode {
         match cli.command {
             Some(Command::Demo(args)) => demo(args).await,
             Some(Command::Generate(args)) => generate_command(args),
+            Some(Command::Serve(args)) => serve(args).await,
             None => shell(cli.shell).await,
         }
     });
@@ -186,17 +219,71 @@ fn generate_command(args: GenerateArgs) -> Result<()> {
     Ok(())
 }
 
-async fn shell(args: ShellArgs) -> Result<()> {
+async fn serve(args: ServeArgs) -> Result<()> {
+    let users = Users::load(args.users_file.as_deref())?;
+    let ctx =
+        cdpfusion_sql::cdpfusion_session_with(session_options(args.catalog)?.into(), Default::default())?;
+    for file in &args.init {
+        let script = read_script(file)?;
+        for statement in split_statements(&script)? {
+            cdpfusion_sql::sql(&ctx, &statement).await?.collect().await?;
+        }
+    }
+    let settings = ServerSettings {
+        address: std::net::SocketAddr::new(args.host, args.port),
+        read_only: args.read_only,
+        users,
+        tls: args.tls_cert.zip(args.tls_key),
+    };
+    let mode = if settings.read_only { " (read-only)" } else { "" };
+    let tls = if settings.tls.is_some() { "TLS, " } else { "" };
+    cdpfusion_sql::server::serve(ctx, settings, shutdown_signal(), |address| {
+        eprintln!("cdpfusion serving on {address}{mode}: {tls}SCRAM-SHA-256 logins; Ctrl-C stops");
+    })
+    .await?;
+    eprintln!("cdpfusion server stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM (what `kill` and service managers send).
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate => {}
+    }
+}
+
+fn read_script(file: &std::path::Path) -> Result<String> {
+    std::fs::read_to_string(file)
+        .map_err(|e| DataFusionError::Execution(format!("cannot read SQL file '{}': {e}", file.display())))
+}
+
+/// The shell's settings: DataFusion's from `DATAFUSION_*` variables, the
+/// readable EXPLAIN and the segment catalog.
+fn session_options(catalog: Option<String>) -> Result<datafusion::config::ConfigOptions> {
     let mut options = datafusion::config::ConfigOptions::from_env()?;
     // As datafusion-cli: the readable tree form of EXPLAIN unless asked otherwise.
     if std::env::var_os("DATAFUSION_EXPLAIN_FORMAT").is_none() {
         options.explain.format = ExplainFormat::Tree;
     }
     let mut settings = CdpfusionOptions::default();
-    if let Some(catalog) = &args.catalog {
-        settings.catalog = catalog.clone();
+    if let Some(catalog) = catalog {
+        settings.catalog = catalog;
     }
     options.extensions.insert(settings);
+    Ok(options)
+}
+
+async fn shell(args: ShellArgs) -> Result<()> {
+    let options = session_options(args.catalog.clone())?;
     let registry = Arc::new(InstrumentedObjectStoreRegistry::new());
     let runtime = RuntimeEnvBuilder::new()
         .with_object_store_registry(registry.clone())
@@ -222,9 +309,7 @@ async fn shell(args: ShellArgs) -> Result<()> {
         return repl::repl(&ctx, &mut print_options).await;
     }
     for file in &args.files {
-        let script = std::fs::read_to_string(file).map_err(|e| {
-            DataFusionError::Execution(format!("cannot read SQL file '{}': {e}", file.display()))
-        })?;
+        let script = read_script(file)?;
         run_statements(&ctx, &script, &print_options).await?;
     }
     for command in &args.commands {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema};
+use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use datafusion::dataframe::DataFrame;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::SessionContext;
@@ -14,8 +14,8 @@ use futures::StreamExt;
 
 use cdpfusion_core::segment::Members;
 use cdpfusion_udf::segment::catalog::{SegmentCatalog, SegmentDefinition};
-use cdpfusion_udf::segment::list_segments;
 use cdpfusion_udf::segment::open::open_catalog;
+use cdpfusion_udf::segment::{list_segments, segments_schema};
 
 use crate::segment_statements::{SegmentStatement, parse_segment_statement};
 
@@ -81,10 +81,7 @@ pub async fn execute_segment_statement(
                 return Err(segment_error(&name, "does not exist"));
             }
             Ok(RecordBatch::try_new(
-                Arc::new(Schema::new(vec![
-                    Field::new("segment", DataType::Utf8, false),
-                    Field::new("dropped", DataType::Boolean, false),
-                ])),
+                Arc::new(drop_schema()),
                 vec![
                     Arc::new(StringArray::from(vec![name])),
                     Arc::new(BooleanArray::from(vec![dropped])),
@@ -93,6 +90,23 @@ pub async fn execute_segment_statement(
         }
         SegmentStatement::Show => list_segments(&catalog).await,
     }
+}
+
+/// The columns a segment statement returns, known before it runs (a
+/// prepared statement describes its result before executing).
+pub fn segment_statement_schema(statement: &SegmentStatement) -> SchemaRef {
+    match statement {
+        SegmentStatement::Create { .. } | SegmentStatement::Refresh(_) => Arc::new(refresh_schema()),
+        SegmentStatement::Drop { .. } => Arc::new(drop_schema()),
+        SegmentStatement::Show => segments_schema(),
+    }
+}
+
+fn drop_schema() -> Schema {
+    Schema::new(vec![
+        Field::new("segment", DataType::Utf8, false),
+        Field::new("dropped", DataType::Boolean, false),
+    ])
 }
 
 fn refresh_schema() -> Schema {

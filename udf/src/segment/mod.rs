@@ -20,7 +20,7 @@ pub use in_segment::InSegment;
 pub use segment_changes::SegmentChangesFunc;
 pub use segment_members::SegmentMembersFunc;
 pub use segment_overlap::SegmentOverlapFunc;
-pub use segments_list::{SegmentsFunc, list_segments};
+pub use segments_list::{SegmentsFunc, list_segments, segments_schema};
 
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![Arc::new(ScalarUDF::new_from_impl(InSegment::new()))]

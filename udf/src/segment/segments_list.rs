@@ -50,6 +50,11 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     ]))
 });
 
+/// The columns of `segments()` and `SHOW SEGMENTS`.
+pub fn segments_schema() -> SchemaRef {
+    SCHEMA.clone()
+}
+
 /// Every segment of the catalog, one row each, by name.
 pub async fn list_segments(catalog: &SegmentCatalog) -> Result<RecordBatch> {
     let (mut names, mut sizes, mut refreshed, mut queries, mut comments, mut errors) = (

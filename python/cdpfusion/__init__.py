@@ -1,0 +1,82 @@
+"""cdpfusion: a customer data platform inside DataFusion, for notebooks.
+
+>>> import cdpfusion
+>>> ctx = cdpfusion.connect()
+>>> ctx.sql("SELECT normalize_phone('138-0013-8000') AS phone").to_pandas()
+           phone
+0  +8613800138000
+
+``cdpfusion.register(ctx)`` adds cdpfusion's functions to a
+``datafusion.SessionContext`` of the ``datafusion`` package instead.
+"""
+
+from ._cdpfusion import (
+    DATAFUSION_VERSION,
+    FFI_VERSION,
+    AggregateFunction,
+    Context,
+    Result,
+    ScalarFunction,
+    SQLError,
+    TableFunction,
+    __version__,
+    aggregate_functions,
+    scalar_functions,
+    table_functions,
+)
+
+__all__ = [
+    "AggregateFunction",
+    "Context",
+    "DATAFUSION_VERSION",
+    "FFI_VERSION",
+    "Result",
+    "SQLError",
+    "ScalarFunction",
+    "TableFunction",
+    "__version__",
+    "aggregate_functions",
+    "connect",
+    "register",
+    "scalar_functions",
+    "table_functions",
+]
+
+# Table functions that plan a SQL query of their own argument need a native
+# cdpfusion session; through the FFI they would only get a foreign one.
+NATIVE_ONLY_TABLE_FUNCTIONS = frozenset({"resolve_identities", "identity_lookup", "identity_graph"})
+
+
+def connect(catalog=None):
+    """A new cdpfusion session.
+
+    ``catalog`` is where segments are kept: a directory or an ``s3://`` URL
+    (default: ``$CDPFUSION_CATALOG``, else ``~/.local/share/cdpfusion/segments``).
+    """
+    return Context(catalog)
+
+
+def register(ctx):
+    """Adds cdpfusion's scalar, aggregate and table functions to ``ctx``, a
+    ``datafusion.SessionContext`` of the ``datafusion`` package (same major
+    version as ``cdpfusion.FFI_VERSION``). Returns the names registered.
+
+    The table functions that take a SQL query as their argument
+    (``resolve_identities``, ``identity_lookup``, ``identity_graph``) need a
+    cdpfusion session and are not added; use ``cdpfusion.connect()`` for them.
+    """
+    import datafusion
+
+    registered = []
+    for function in scalar_functions():
+        ctx.register_udf(datafusion.udf(function))
+        registered.append(function.name)
+    for function in aggregate_functions():
+        ctx.register_udaf(datafusion.udaf(function))
+        registered.append(function.name)
+    for function in table_functions():
+        if function.name in NATIVE_ONLY_TABLE_FUNCTIONS:
+            continue
+        ctx.register_udtf(datafusion.TableFunction(function.name, function, ctx))
+        registered.append(function.name)
+    return registered

@@ -1,0 +1,269 @@
+//! The query handlers: datafusion-postgres's, which speak PostgreSQL's SQL
+//! to BI tools (pg_catalog, SET/SHOW, transactions, prepared statements),
+//! in front of which cdpfusion runs what that parser cannot read: the
+//! segment statements and DataFusion's own `CREATE EXTERNAL TABLE` and
+//! `COPY ... TO`.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::datatypes::Schema;
+use datafusion::error::DataFusionError;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::{SQLOptions, SessionContext};
+use datafusion::sql::parser::{DFParser, Statement as DataFusionStatement};
+use datafusion::sql::sqlparser::ast::Statement;
+use datafusion_postgres::arrow_pg::datatypes::arrow_schema_to_pg_fields;
+use datafusion_postgres::arrow_pg::datatypes::df::encode_dataframe;
+use datafusion_postgres::hooks::cursor::CursorStatementHook;
+use datafusion_postgres::hooks::set_show::SetShowHook;
+use datafusion_postgres::hooks::transactions::TransactionStatementHook;
+use datafusion_postgres::pgwire::api::portal::{Format, Portal};
+use datafusion_postgres::pgwire::api::query::{ExtendedQueryHandler, SimpleQueryHandler};
+use datafusion_postgres::pgwire::api::results::{FieldInfo, Response, Tag};
+use datafusion_postgres::pgwire::api::stmt::QueryParser;
+use datafusion_postgres::pgwire::api::store::PortalStore;
+use datafusion_postgres::pgwire::api::{ClientInfo, ClientPortalStore, Type};
+use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
+use datafusion_postgres::{DfSessionService, Parser, QueryHook};
+use futures::Sink;
+
+use super::read_only::{ReadOnlyHook, refused};
+use crate::segment_statements::{SegmentStatement, parse_segment_statement};
+use crate::segments::{execute_segment_statement, segment_statement_schema};
+use crate::statements::split_statements;
+
+/// What datafusion-postgres's prepared statements hold: the SQL and, when
+/// its parser read it, the statement and plan. cdpfusion's own statements
+/// are stored with `None`.
+type PreparedStatement = (String, Option<(Statement, LogicalPlan)>);
+
+/// A statement cdpfusion runs itself.
+enum OwnStatement {
+    Segment(SegmentStatement),
+    /// `CREATE EXTERNAL TABLE` or `COPY ... TO`, with its command tag.
+    DataFusion(&'static str),
+}
+
+impl OwnStatement {
+    fn parse(sql: &str) -> PgWireResult<Option<Self>> {
+        if let Some(segment) = parse_segment_statement(sql).map_err(sql_error)? {
+            return Ok(Some(Self::Segment(segment)));
+        }
+        let Ok(mut statements) = DFParser::parse_sql(sql) else {
+            return Ok(None);
+        };
+        Ok(match statements.pop_front() {
+            Some(DataFusionStatement::CreateExternalTable(_)) => {
+                Some(Self::DataFusion("CREATE EXTERNAL TABLE"))
+            }
+            Some(DataFusionStatement::CopyTo(_)) => Some(Self::DataFusion("COPY")),
+            _ => None,
+        })
+    }
+
+    fn writes(&self) -> bool {
+        !matches!(self, Self::Segment(SegmentStatement::Show))
+    }
+
+    fn kind(&self) -> &'static str {
+        match self {
+            Self::Segment(SegmentStatement::Create { .. }) => "CREATE SEGMENT",
+            Self::Segment(SegmentStatement::Refresh(_)) => "REFRESH SEGMENT",
+            Self::Segment(SegmentStatement::Drop { .. }) => "DROP SEGMENT",
+            Self::Segment(SegmentStatement::Show) => "SHOW SEGMENTS",
+            Self::DataFusion(tag) => tag,
+        }
+    }
+
+    /// The columns the statement returns, before it runs.
+    fn schema(&self) -> Schema {
+        match self {
+            Self::Segment(segment) => segment_statement_schema(segment).as_ref().clone(),
+            Self::DataFusion(_) => Schema::empty(),
+        }
+    }
+}
+
+pub fn sql_error(e: DataFusionError) -> PgWireError {
+    PgWireError::UserError(Box::new(ErrorInfo::new(
+        "ERROR".to_string(),
+        "XX000".to_string(),
+        e.strip_backtrace(),
+    )))
+}
+
+pub struct CdpfusionService {
+    ctx: Arc<SessionContext>,
+    inner: Arc<DfSessionService>,
+    parser: Arc<CdpfusionParser>,
+    read_only: bool,
+}
+
+impl CdpfusionService {
+    pub fn new(ctx: Arc<SessionContext>, read_only: bool) -> Self {
+        // The hook list replaces datafusion-postgres's defaults: add them back
+        // after the read-only guard, which must see every statement first.
+        let mut hooks: Vec<Arc<dyn QueryHook>> = Vec::new();
+        if read_only {
+            hooks.push(Arc::new(ReadOnlyHook));
+        }
+        hooks.push(Arc::new(CursorStatementHook));
+        hooks.push(Arc::new(SetShowHook));
+        hooks.push(Arc::new(TransactionStatementHook));
+        let inner = Arc::new(DfSessionService::new_with_hooks(ctx.clone(), hooks));
+        let parser = Arc::new(CdpfusionParser {
+            inner: ExtendedQueryHandler::query_parser(inner.as_ref()),
+            read_only,
+        });
+        Self {
+            ctx,
+            inner,
+            parser,
+            read_only,
+        }
+    }
+
+    async fn run_own(&self, sql: &str, statement: OwnStatement, format: &Format) -> PgWireResult<Response> {
+        if self.read_only && statement.writes() {
+            return Err(refused(statement.kind()));
+        }
+        match statement {
+            OwnStatement::Segment(segment) => {
+                let batch = execute_segment_statement(&self.ctx, segment)
+                    .await
+                    .map_err(sql_error)?;
+                let frame = self.ctx.read_batch(batch).map_err(sql_error)?;
+                Ok(Response::Query(encode_dataframe(frame, format, None).await?))
+            }
+            OwnStatement::DataFusion(tag) => {
+                let options = SQLOptions::new();
+                let frame = self.ctx.sql_with_options(sql, options).await.map_err(sql_error)?;
+                let batches = frame.collect().await.map_err(sql_error)?;
+                // COPY reports the rows it wrote, as PostgreSQL's does.
+                let rows = batches
+                    .first()
+                    .filter(|batch| batch.num_columns() == 1 && batch.num_rows() == 1)
+                    .and_then(|batch| {
+                        datafusion::arrow::array::AsArray::as_primitive_opt::<
+                            datafusion::arrow::datatypes::UInt64Type,
+                        >(batch.column(0))
+                        .map(|count| count.value(0) as usize)
+                    });
+                Ok(Response::Execution(match rows {
+                    Some(rows) => Tag::new(tag).with_rows(rows),
+                    None => Tag::new(tag),
+                }))
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl SimpleQueryHandler for CdpfusionService {
+    async fn do_query<C>(&self, client: &mut C, query: &str) -> PgWireResult<Vec<Response>>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        let statements = split_statements(query).map_err(sql_error)?;
+        let mut own = Vec::with_capacity(statements.len());
+        for statement in &statements {
+            own.push(OwnStatement::parse(statement)?);
+        }
+        if own.iter().all(Option::is_none) {
+            return SimpleQueryHandler::do_query(self.inner.as_ref(), client, query).await;
+        }
+        // A script that mixes both runs statement by statement, in order,
+        // stopping at the first error as PostgreSQL does.
+        let mut responses = Vec::new();
+        for (sql, own) in statements.iter().zip(own) {
+            match own {
+                Some(statement) => responses.push(self.run_own(sql, statement, &Format::UnifiedText).await?),
+                None => {
+                    responses.extend(SimpleQueryHandler::do_query(self.inner.as_ref(), client, sql).await?)
+                }
+            }
+        }
+        Ok(responses)
+    }
+}
+
+#[async_trait]
+impl ExtendedQueryHandler for CdpfusionService {
+    type Statement = PreparedStatement;
+    type QueryParser = CdpfusionParser;
+
+    fn query_parser(&self) -> Arc<CdpfusionParser> {
+        self.parser.clone()
+    }
+
+    async fn do_query<C>(
+        &self,
+        client: &mut C,
+        portal: &Portal<PreparedStatement>,
+        max_rows: usize,
+    ) -> PgWireResult<Response>
+    where
+        C: ClientInfo + ClientPortalStore + Sink<PgWireBackendMessage> + Unpin + Send + Sync,
+        C::PortalStore: PortalStore<Statement = PreparedStatement>,
+        C::Error: Debug,
+        PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
+    {
+        if let (sql, None) = &portal.statement.statement
+            && let Some(statement) = OwnStatement::parse(sql)?
+        {
+            return self.run_own(sql, statement, &portal.result_column_format).await;
+        }
+        ExtendedQueryHandler::do_query(self.inner.as_ref(), client, portal, max_rows).await
+    }
+}
+
+pub struct CdpfusionParser {
+    inner: Arc<Parser>,
+    read_only: bool,
+}
+
+#[async_trait]
+impl QueryParser for CdpfusionParser {
+    type Statement = PreparedStatement;
+
+    async fn parse_sql<C>(
+        &self,
+        client: &C,
+        sql: &str,
+        types: &[Option<Type>],
+    ) -> PgWireResult<Option<PreparedStatement>>
+    where
+        C: ClientInfo + Unpin + Send + Sync,
+    {
+        if let Some(statement) = OwnStatement::parse(sql)? {
+            if self.read_only && statement.writes() {
+                return Err(refused(statement.kind()));
+            }
+            return Ok(Some((sql.to_string(), None)));
+        }
+        self.inner.parse_sql(client, sql, types).await
+    }
+
+    fn get_parameter_types(&self, statement: &PreparedStatement) -> PgWireResult<Vec<Type>> {
+        self.inner.get_parameter_types(statement)
+    }
+
+    fn get_result_schema(
+        &self,
+        statement: &PreparedStatement,
+        format: Option<&Format>,
+    ) -> PgWireResult<Vec<FieldInfo>> {
+        if let (sql, None) = statement
+            && let Some(own) = OwnStatement::parse(sql)?
+        {
+            return arrow_schema_to_pg_fields(&own.schema(), format.unwrap_or(&Format::UnifiedText), None);
+        }
+        self.inner.get_result_schema(statement, format)
+    }
+}
