@@ -27,6 +27,11 @@ Workloads:
   lead_score activity score per person (decay, per-type caps, saturation).
              cdpfusion: lead_score. DuckDB: the same formula as a sum per
              (person, event type), capped, then summed per person.
+  segments   demo step 09's churned_owners audience, defined at the end of
+             March and refreshed at the end of June: size, entered, exited.
+             cdpfusion: CREATE SEGMENT, REFRESH SEGMENT, segment_changes (the
+             catalog is written to disk). DuckDB: a member table per refresh
+             and the changes by EXCEPT.
 
 events.parquet (one_id, event_type, ts, amount_cny, dwell_s) is written once per dataset by the
 demo's One-ID and events steps, so both engines aggregate the same rows.
@@ -325,12 +330,60 @@ SELECT count(*), round(avg(score), 2) FROM scores
 """
 
 
+CHURNED_OWNERS = """SELECT e.one_id FROM events e CROSS JOIN clock c
+WHERE e.one_id IS NOT NULL AND e.ts <= c.as_of AND e.event_type IN ('delivery', 'service')
+GROUP BY e.one_id, c.as_of
+HAVING max(e.ts) < c.as_of - INTERVAL '365 days'"""
+CLOCKS = ["2026-03-31 23:59:59+08:00", AS_OF]
+
+
+def cdpfusion_segments(binary, events, workdir):
+    """Demo step 09's churned_owners audience: defined at the end of March,
+    refreshed at the end of June; size, entered and exited."""
+    script = workdir / "segments.sql"
+    script.write_text(
+        f"""CREATE EXTERNAL TABLE events STORED AS PARQUET LOCATION '{events}';
+CREATE TABLE clock AS SELECT TIMESTAMP '{CLOCKS[0]}' AS as_of;
+DROP SEGMENT IF EXISTS churned_owners;
+CREATE SEGMENT churned_owners AS {CHURNED_OWNERS};
+CREATE OR REPLACE TABLE clock AS SELECT TIMESTAMP '{CLOCKS[1]}' AS as_of;
+REFRESH SEGMENT churned_owners;
+SELECT (SELECT size FROM segments() WHERE name = 'churned_owners') AS size,
+       (SELECT count(*) FROM segment_changes('churned_owners') WHERE change = 'entered') AS entered,
+       (SELECT count(*) FROM segment_changes('churned_owners') WHERE change = 'exited') AS exited;
+"""
+    )
+    command = [str(binary), "-q", "--format", "csv", "--catalog", str(workdir / "segments"), "-f", str(script)]
+    started = time.perf_counter()
+    out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    elapsed = time.perf_counter() - started
+    return elapsed, [tuple(out.strip().splitlines()[-1].split(","))]
+
+
+def duckdb_segments_sql(events):
+    """The same audience by hand: a member table per refresh, changes by EXCEPT."""
+    members = [
+        CHURNED_OWNERS.replace("FROM events e CROSS JOIN clock c", f"FROM read_parquet('{events}') e, (SELECT TIMESTAMPTZ '{clock}' AS as_of) c")
+        for clock in CLOCKS
+    ]
+    return f"""
+CREATE OR REPLACE TEMP TABLE churned_before AS {members[0]};
+CREATE OR REPLACE TEMP TABLE churned_now AS {members[1]};
+SELECT (SELECT count(*) FROM churned_now) AS size,
+       (SELECT count(*) FROM (SELECT one_id FROM churned_now EXCEPT SELECT one_id FROM churned_before)) AS entered,
+       (SELECT count(*) FROM (SELECT one_id FROM churned_before EXCEPT SELECT one_id FROM churned_now)) AS exited
+"""
+
+
 def duckdb_query(sql):
     import duckdb
 
     started = time.perf_counter()
     con = duckdb.connect()
-    rows = [tuple(str(v) for v in row) for row in con.execute(sql).fetchall()]
+    *setup, query = [statement for statement in sql.split(";") if statement.strip()]
+    for statement in setup:
+        con.execute(statement)
+    rows = [tuple(str(v) for v in row) for row in con.execute(query).fetchall()]
     elapsed = time.perf_counter() - started
     con.close()
     return elapsed, rows
@@ -354,7 +407,7 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data", type=pathlib.Path, default=None, help="dataset directory (default: bench-data/N)")
     parser.add_argument(
-        "--workloads", default="one_id,funnel,lifecycle,rfm,lead_score", help="comma-separated workloads"
+        "--workloads", default="one_id,funnel,lifecycle,rfm,lead_score,segments", help="comma-separated workloads"
     )
     parser.add_argument("--binary", type=pathlib.Path, default=None, help="cdpfusion binary (default: release build)")
     parser.add_argument("--skip-duckdb", action="store_true", help="time cdpfusion alone (large sizes)")
@@ -384,6 +437,7 @@ def main():
         ("lifecycle", cdpfusion_lifecycle, duckdb_lifecycle_sql),
         ("rfm", cdpfusion_rfm, duckdb_rfm_sql),
         ("lead_score", cdpfusion_lead_score, duckdb_lead_score_sql),
+        ("segments", cdpfusion_segments, duckdb_segments_sql),
     ]:
         if name not in workloads:
             continue

@@ -4,7 +4,7 @@
 
 use std::sync::Mutex;
 
-use arrow::array::{RecordBatch, RecordBatchReader};
+use arrow::array::{RecordBatch, RecordBatchIterator, RecordBatchReader};
 use arrow::datatypes::SchemaRef;
 use arrow::error::ArrowError;
 use arrow::ffi_stream::{ArrowArrayStreamReader, FFI_ArrowArrayStream};
@@ -48,8 +48,50 @@ pub fn export_stream<'py>(
         schema: stream.schema(),
         stream: Mutex::new(stream),
     };
-    let ffi = FFI_ArrowArrayStream::new(Box::new(reader));
-    PyCapsule::new_with_value(py, ffi, c"arrow_array_stream")
+    export_reader(py, Box::new(reader))
+}
+
+fn export_reader<'py>(
+    py: Python<'py>,
+    reader: Box<dyn RecordBatchReader + Send>,
+) -> PyResult<Bound<'py, PyCapsule>> {
+    PyCapsule::new_with_value(py, FFI_ArrowArrayStream::new(reader), c"arrow_array_stream")
+}
+
+type BatchIterator = RecordBatchIterator<std::vec::IntoIter<Result<RecordBatch, ArrowError>>>;
+
+/// Batches already computed, handed to an Arrow consumer once through
+/// `__arrow_c_stream__` without a copy.
+#[pyclass(name = "ComputedBatches", module = "cdpfusion", frozen)]
+pub struct ComputedBatches(Mutex<Option<BatchIterator>>);
+
+impl ComputedBatches {
+    pub fn new(schema: SchemaRef, batches: Vec<RecordBatch>) -> Self {
+        let batches: Vec<_> = batches.into_iter().map(Ok).collect();
+        Self(Mutex::new(Some(RecordBatchIterator::new(
+            batches.into_iter(),
+            schema,
+        ))))
+    }
+}
+
+#[pymethods]
+impl ComputedBatches {
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyCapsule>> {
+        let _ = requested_schema;
+        let reader = self
+            .0
+            .lock()
+            .ok()
+            .and_then(|mut reader| reader.take())
+            .ok_or_else(|| PyValueError::new_err("these batches were already read"))?;
+        export_reader(py, Box::new(reader))
+    }
 }
 
 /// The batches of anything with `__arrow_c_stream__` (pyarrow tables and

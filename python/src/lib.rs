@@ -15,6 +15,7 @@ use pyo3::prelude::*;
 fn _cdpfusion(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<context::Context>()?;
     m.add_class::<result::QueryResult>()?;
+    m.add_class::<arrow_stream::ComputedBatches>()?;
     m.add_class::<functions::ScalarFunction>()?;
     m.add_class::<functions::AggregateFunction>()?;
     m.add_class::<functions::TableFunction>()?;

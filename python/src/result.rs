@@ -9,7 +9,9 @@ use datafusion::dataframe::DataFrame;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
-use crate::arrow_stream::export_stream;
+use std::sync::Arc;
+
+use crate::arrow_stream::{ComputedBatches, export_stream};
 use crate::errors::sql_error;
 use crate::runtime::wait;
 
@@ -57,14 +59,19 @@ impl QueryResult {
         export_stream(py, stream)
     }
 
-    /// The result as a `pyarrow.Table`.
+    /// The result as a `pyarrow.Table`. Computed with the GIL released and
+    /// Ctrl-C honoured, then handed over without a copy.
     fn to_arrow<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
-        let reader = slf
-            .py()
-            .import("pyarrow")?
+        let py = slf.py();
+        let frame = slf.get().frame.clone();
+        let planned = Arc::new(frame.schema().as_arrow().clone());
+        let batches = wait(py, frame.collect())?.map_err(sql_error)?;
+        let schema = batches.first().map(|batch| batch.schema()).unwrap_or(planned);
+        let computed = Bound::new(py, ComputedBatches::new(schema, batches))?;
+        py.import("pyarrow")?
             .getattr("RecordBatchReader")?
-            .call_method1("from_stream", (slf,))?;
-        reader.call_method0("read_all")
+            .call_method1("from_stream", (computed,))?
+            .call_method0("read_all")
     }
 
     /// The result as a `pandas.DataFrame`.

@@ -1,10 +1,15 @@
 //! Argument handling shared by the aggregates: event times, conditions,
 //! and arguments that must be constants (windows, modes, rules, `as_of`).
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, RecordBatchOptions};
 use datafusion::arrow::buffer::{NullBuffer, ScalarBuffer};
-use datafusion::arrow::datatypes::{DataType, Int64Type, IntervalUnit, TimeUnit, TimestampMicrosecondType};
+use datafusion::arrow::datatypes::{
+    DataType, Int64Type, IntervalUnit, Schema, TimeUnit, TimestampMicrosecondType,
+};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::logical_expr::ColumnarValue;
 use datafusion::logical_expr::function::AccumulatorArgs;
 use datafusion::physical_expr::expressions::Literal;
 
@@ -111,10 +116,23 @@ pub(crate) fn constant_argument(
     index: usize,
 ) -> Result<ScalarValue> {
     let expr = &args.exprs[index];
-    match expr.downcast_ref::<Literal>() {
-        Some(literal) => Ok(literal.value().clone()),
-        None => plan_err!("{function}: argument '{name}' must be a constant, got the expression {expr}"),
+    if let Some(literal) = expr.downcast_ref::<Literal>() {
+        return Ok(literal.value().clone());
     }
+    // Through datafusion-ffi (the `datafusion` Python package) a literal
+    // arrives wrapped in another expression type: a leaf that evaluates to
+    // a scalar without any column is a constant too.
+    if expr.children().is_empty() {
+        let no_columns = RecordBatch::try_new_with_options(
+            Arc::new(Schema::empty()),
+            vec![],
+            &RecordBatchOptions::new().with_row_count(Some(1)),
+        )?;
+        if let Ok(ColumnarValue::Scalar(value)) = expr.evaluate(&no_columns) {
+            return Ok(value);
+        }
+    }
+    plan_err!("{function}: argument '{name}' must be a constant, got the expression {expr}")
 }
 
 /// A constant string argument; NULL or missing gives `None`.
