@@ -119,25 +119,10 @@ fn segment_catalog_lives_in_a_bucket() {
                   SELECT column1 AS one_id FROM (VALUES (11), (7), (42), (7))";
     s3.query(&["-q", "--catalog", catalog, "-c", create]);
     // Another process sees it: the catalog is the bucket, not the process.
-    let members = s3.query(&[
-        "-q",
-        "--format",
-        "csv",
-        "--catalog",
-        catalog,
-        "-c",
-        "SELECT one_id FROM segment_members('vip') ORDER BY one_id",
-    ]);
+    let in_catalog = |sql: &str| s3.query(&["-q", "--format", "csv", "--catalog", catalog, "-c", sql]);
+    let members = in_catalog("SELECT one_id FROM segment_members('vip') ORDER BY one_id");
     assert_eq!(members.trim(), "one_id\n7\n11\n42");
-    let listed = s3.query(&[
-        "-q",
-        "--format",
-        "csv",
-        "--catalog",
-        catalog,
-        "-c",
-        "REFRESH SEGMENT vip; SELECT name, size, comment FROM segments()",
-    ]);
+    let listed = in_catalog("REFRESH SEGMENT vip; SELECT name, size, comment FROM segments()");
     assert!(
         listed
             .trim_end()
