@@ -337,16 +337,22 @@ HAVING max(e.ts) < c.as_of - INTERVAL '365 days'"""
 CLOCKS = ["2026-03-31 23:59:59+08:00", AS_OF]
 
 
+def zoned(instant):
+    """A timestamp literal with the events' zone: DataFusion compares a
+    zone-less TIMESTAMP with a zoned column as wall-clock time in that zone."""
+    return f"""arrow_cast('{instant}', 'Timestamp(Microsecond, Some("+08:00"))')"""
+
+
 def cdpfusion_segments(binary, events, workdir):
     """Demo step 09's churned_owners audience: defined at the end of March,
     refreshed at the end of June; size, entered and exited."""
     script = workdir / "segments.sql"
     script.write_text(
         f"""CREATE EXTERNAL TABLE events STORED AS PARQUET LOCATION '{events}';
-CREATE TABLE clock AS SELECT TIMESTAMP '{CLOCKS[0]}' AS as_of;
+CREATE TABLE clock AS SELECT {zoned(CLOCKS[0])} AS as_of;
 DROP SEGMENT IF EXISTS churned_owners;
 CREATE SEGMENT churned_owners AS {CHURNED_OWNERS};
-CREATE OR REPLACE TABLE clock AS SELECT TIMESTAMP '{CLOCKS[1]}' AS as_of;
+CREATE OR REPLACE TABLE clock AS SELECT {zoned(CLOCKS[1])} AS as_of;
 REFRESH SEGMENT churned_owners;
 SELECT (SELECT size FROM segments() WHERE name = 'churned_owners') AS size,
        (SELECT count(*) FROM segment_changes('churned_owners') WHERE change = 'entered') AS entered,

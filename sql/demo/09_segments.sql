@@ -5,7 +5,11 @@
 -- below are defined at the end of March, then the clock moves to the end of
 -- June and they are refreshed: sizes, overlap, and who entered or exited.
 
-CREATE OR REPLACE TABLE demo_clock AS SELECT TIMESTAMP '2026-03-31 23:59:59+08:00' AS as_of;
+-- The clock carries its zone: DataFusion compares a zone-less TIMESTAMP with
+-- the events' +08:00 times as wall-clock time in +08:00, which would move
+-- the clock by eight hours.
+CREATE OR REPLACE TABLE demo_clock AS
+SELECT arrow_cast('2026-03-31 23:59:59+08:00', 'Timestamp(Microsecond, Some("+08:00"))') AS as_of;
 
 -- Start from nothing, so each demo run shows the same changes.
 DROP SEGMENT IF EXISTS suv_test_drive_invite;
@@ -39,7 +43,8 @@ WHERE e.one_id IS NOT NULL AND e.ts <= c.as_of AND e.event_type IN ('delivery', 
 GROUP BY e.one_id, c.as_of
 HAVING max(e.ts) < c.as_of - INTERVAL '365 days';
 
-CREATE OR REPLACE TABLE demo_clock AS SELECT TIMESTAMP '2026-06-30 23:59:59+08:00' AS as_of;
+CREATE OR REPLACE TABLE demo_clock AS
+SELECT arrow_cast('2026-06-30 23:59:59+08:00', 'Timestamp(Microsecond, Some("+08:00"))') AS as_of;
 
 REFRESH SEGMENTS;
 
