@@ -27,13 +27,15 @@ Workloads:
   lead_score activity score per person (decay, per-type caps, saturation).
              cdpfusion: lead_score. DuckDB: the same formula as a sum per
              (person, event type), capped, then summed per person.
-  segments   demo step 09's churned_owners audience, defined at the end of
-             March and refreshed at the end of June: size, entered, exited.
+  segments   demo step 09's two audiences (SUV test-drive invitation, churned
+             owners), defined at the end of March and refreshed at the end of
+             June: size, entered, exited of each.
              cdpfusion: CREATE SEGMENT, REFRESH SEGMENT, segment_changes (the
              catalog is written to disk). DuckDB: a member table per refresh
              and the changes by EXCEPT.
 
-events.parquet (one_id, event_type, ts, amount_cny, dwell_s) is written once per dataset by the
+events.parquet (one_id, event_type, ts, amount_cny, dwell_s) and device_person.parquet
+(device_id, one_id) are written once per dataset by the
 demo's One-ID and events steps, so both engines aggregate the same rows.
 """
 
@@ -158,8 +160,11 @@ def demo_sql(name):
 
 def ensure_events(binary, data_dir, workdir):
     events = data_dir / "events.parquet"
-    if events.exists():
+    device_person = data_dir / "device_person.parquet"
+    if events.exists() and device_person.exists():
         return events
+    for stale in (events, device_person):
+        stale.unlink(missing_ok=True)
     script = workdir / "events.sql"
     script.write_text(
         external_tables(data_dir)
@@ -169,6 +174,8 @@ def ensure_events(binary, data_dir, workdir):
         + demo_sql("05_events.sql")
         + "\nCOPY (SELECT one_id, event_type, ts, CAST(amount_cny AS DOUBLE) AS amount_cny, dwell_s FROM events"
         + f" WHERE one_id IS NOT NULL) TO '{events}';\n"
+        + "COPY (SELECT id_value AS device_id, one_id FROM identifier_person WHERE id_type = 'device_id')"
+        + f" TO '{device_person}';\n"
     )
     subprocess.run([str(binary), "-q", "-f", str(script)], check=True, capture_output=True)
     return events
@@ -334,6 +341,18 @@ CHURNED_OWNERS = """SELECT e.one_id FROM events e CROSS JOIN clock c
 WHERE e.one_id IS NOT NULL AND e.ts <= c.as_of AND e.event_type IN ('delivery', 'service')
 GROUP BY e.one_id, c.as_of
 HAVING max(e.ts) < c.as_of - INTERVAL '365 days'"""
+SUV_TEST_DRIVE_INVITE = """SELECT p.one_id
+FROM app_events a JOIN device_person p ON p.device_id = a.device_id CROSS JOIN clock c
+WHERE a.ts > date_trunc('quarter', c.as_of) AND a.ts <= c.as_of
+  AND a.content_tag = 'suv' AND a.event_type IN ('view_content', 'share')
+GROUP BY p.one_id
+HAVING count(*) >= 3
+INTERSECT
+SELECT e.one_id FROM events e CROSS JOIN clock c
+WHERE e.event_type = 'login' AND e.ts > date_trunc('quarter', c.as_of) AND e.ts <= c.as_of
+EXCEPT
+SELECT e.one_id FROM events e CROSS JOIN clock c WHERE e.event_type = 'order' AND e.ts <= c.as_of"""
+SEGMENTS = {"churned_owners": CHURNED_OWNERS, "suv_test_drive_invite": SUV_TEST_DRIVE_INVITE}
 CLOCKS = ["2026-03-31 23:59:59+08:00", AS_OF]
 
 
@@ -344,19 +363,31 @@ def zoned(instant):
 
 
 def cdpfusion_segments(binary, events, workdir):
-    """Demo step 09's churned_owners audience: defined at the end of March,
-    refreshed at the end of June; size, entered and exited."""
+    """Demo step 09's two audiences: defined at the end of March, refreshed
+    at the end of June; per segment size, entered and exited."""
+    data_dir = events.parent
+    definitions = "\n".join(
+        f"DROP SEGMENT IF EXISTS {name};\nCREATE SEGMENT {name} AS {query};" for name, query in SEGMENTS.items()
+    )
+    # One derived table per figure, cross-joined: before the segment table
+    # functions carried their arguments in their schema, DataFusion ran
+    # scalar subqueries over two of their calls as one (docs/segments.md).
+    report = "\nCROSS JOIN ".join(
+        f"(SELECT size AS {name}_size FROM segments() WHERE name = '{name}'),"
+        f"\n(SELECT count(*) AS {name}_entered FROM segment_changes('{name}') WHERE change = 'entered'),"
+        f"\n(SELECT count(*) AS {name}_exited FROM segment_changes('{name}') WHERE change = 'exited')"
+        for name in SEGMENTS
+    ).replace("),\n(", ")\nCROSS JOIN (")
     script = workdir / "segments.sql"
     script.write_text(
         f"""CREATE EXTERNAL TABLE events STORED AS PARQUET LOCATION '{events}';
+CREATE EXTERNAL TABLE app_events STORED AS PARQUET LOCATION '{data_dir / "app_events.parquet"}';
+CREATE EXTERNAL TABLE device_person STORED AS PARQUET LOCATION '{data_dir / "device_person.parquet"}';
 CREATE TABLE clock AS SELECT {zoned(CLOCKS[0])} AS as_of;
-DROP SEGMENT IF EXISTS churned_owners;
-CREATE SEGMENT churned_owners AS {CHURNED_OWNERS};
+{definitions}
 CREATE OR REPLACE TABLE clock AS SELECT {zoned(CLOCKS[1])} AS as_of;
-REFRESH SEGMENT churned_owners;
-SELECT (SELECT size FROM segments() WHERE name = 'churned_owners') AS size,
-       (SELECT count(*) FROM segment_changes('churned_owners') WHERE change = 'entered') AS entered,
-       (SELECT count(*) FROM segment_changes('churned_owners') WHERE change = 'exited') AS exited;
+REFRESH SEGMENTS;
+SELECT * FROM {report};
 """
     )
     command = [str(binary), "-q", "--format", "csv", "--catalog", str(workdir / "segments"), "-f", str(script)]
@@ -367,18 +398,31 @@ SELECT (SELECT size FROM segments() WHERE name = 'churned_owners') AS size,
 
 
 def duckdb_segments_sql(events):
-    """The same audience by hand: a member table per refresh, changes by EXCEPT."""
-    members = [
-        CHURNED_OWNERS.replace("FROM events e CROSS JOIN clock c", f"FROM read_parquet('{events}') e, (SELECT TIMESTAMPTZ '{clock}' AS as_of) c")
-        for clock in CLOCKS
-    ]
-    return f"""
-CREATE OR REPLACE TEMP TABLE churned_before AS {members[0]};
-CREATE OR REPLACE TEMP TABLE churned_now AS {members[1]};
-SELECT (SELECT count(*) FROM churned_now) AS size,
-       (SELECT count(*) FROM (SELECT one_id FROM churned_now EXCEPT SELECT one_id FROM churned_before)) AS entered,
-       (SELECT count(*) FROM (SELECT one_id FROM churned_before EXCEPT SELECT one_id FROM churned_now)) AS exited
-"""
+    """The same audiences by hand: a member table per refresh, changes by
+    EXCEPT. Quarters start at midnight in the data's zone, as in cdpfusion."""
+    data_dir = events.parent
+    sources = {
+        "FROM events e CROSS JOIN clock c": f"FROM read_parquet('{events}') e, clock c",
+        "FROM app_events a JOIN device_person p ON p.device_id = a.device_id CROSS JOIN clock c": (
+            f"FROM read_parquet('{data_dir / 'app_events.parquet'}') a"
+            f" JOIN read_parquet('{data_dir / 'device_person.parquet'}') p ON p.device_id = a.device_id, clock c"
+        ),
+    }
+    statements = ["SET TimeZone = 'Asia/Shanghai'"]
+    for moment, clock in zip(["before", "now"], CLOCKS):
+        statements.append(f"CREATE OR REPLACE TEMP TABLE clock AS SELECT TIMESTAMPTZ '{clock}' AS as_of")
+        for name, query in SEGMENTS.items():
+            for generic, concrete in sources.items():
+                query = query.replace(generic, concrete)
+            statements.append(f"CREATE OR REPLACE TEMP TABLE {name}_{moment} AS {query}")
+    report = ", ".join(
+        f"(SELECT count(*) FROM {name}_now),"
+        f" (SELECT count(*) FROM (SELECT one_id FROM {name}_now EXCEPT SELECT one_id FROM {name}_before)),"
+        f" (SELECT count(*) FROM (SELECT one_id FROM {name}_before EXCEPT SELECT one_id FROM {name}_now))"
+        for name in SEGMENTS
+    )
+    statements.append(f"SELECT {report}")
+    return ";\n".join(statements)
 
 
 def duckdb_query(sql):

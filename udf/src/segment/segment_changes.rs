@@ -53,9 +53,11 @@ impl TableFunctionImpl for SegmentChangesFunc {
             return plan_err!("{NAME}: expected (name), got {} arguments", args.exprs().len());
         }
         let name = name_argument(NAME, args.exprs(), 0, "name")?;
-        Ok(Arc::new(SegmentTable {
-            schema: SCHEMA.clone(),
-            load: Arc::new(move |catalog| {
+        let called_with = name.clone();
+        Ok(Arc::new(SegmentTable::new(
+            &SCHEMA,
+            &[called_with.as_str()],
+            Arc::new(move |catalog| {
                 let name = name.clone();
                 async move {
                     let now = catalog.current(&name).await?;
@@ -74,6 +76,6 @@ impl TableFunctionImpl for SegmentChangesFunc {
                 }
                 .boxed()
             }),
-        }))
+        )))
     }
 }

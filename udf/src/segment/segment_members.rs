@@ -48,9 +48,11 @@ impl TableFunctionImpl for SegmentMembersFunc {
             return plan_err!("{NAME}: expected (name), got {} arguments", args.exprs().len());
         }
         let name = name_argument(NAME, args.exprs(), 0, "name")?;
-        Ok(Arc::new(SegmentTable {
-            schema: SCHEMA.clone(),
-            load: Arc::new(move |catalog| {
+        let called_with = name.clone();
+        Ok(Arc::new(SegmentTable::new(
+            &SCHEMA,
+            &[called_with.as_str()],
+            Arc::new(move |catalog| {
                 let name = name.clone();
                 async move {
                     let members = catalog.current(&name).await?;
@@ -59,6 +61,6 @@ impl TableFunctionImpl for SegmentMembersFunc {
                 }
                 .boxed()
             }),
-        }))
+        )))
     }
 }

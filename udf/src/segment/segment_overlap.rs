@@ -57,9 +57,11 @@ impl TableFunctionImpl for SegmentOverlapFunc {
         }
         let a = name_argument(NAME, args.exprs(), 0, "a")?;
         let b = name_argument(NAME, args.exprs(), 1, "b")?;
-        Ok(Arc::new(SegmentTable {
-            schema: SCHEMA.clone(),
-            load: Arc::new(move |catalog| {
+        let arguments = [a.clone(), b.clone()];
+        Ok(Arc::new(SegmentTable::new(
+            &SCHEMA,
+            &[arguments[0].as_str(), arguments[1].as_str()],
+            Arc::new(move |catalog| {
                 let (a, b) = (a.clone(), b.clone());
                 async move {
                     let (a, b) = (catalog.current(&a).await?, catalog.current(&b).await?);
@@ -83,6 +85,6 @@ impl TableFunctionImpl for SegmentOverlapFunc {
                 }
                 .boxed()
             }),
-        }))
+        )))
     }
 }

@@ -35,8 +35,24 @@ pub(crate) fn name_argument(function: &str, exprs: &[Expr], index: usize, name: 
 
 #[derive(Clone)]
 pub(crate) struct SegmentTable {
-    pub schema: SchemaRef,
-    pub load: Load,
+    schema: SchemaRef,
+    load: Load,
+}
+
+/// Schema metadata naming the call's arguments.
+const ARGUMENTS_KEY: &str = "cdpfusion.table_function_arguments";
+
+impl SegmentTable {
+    /// The table of one call. Its schema carries the call's arguments: plans
+    /// compare table function scans by the function's name and schema, and
+    /// without the arguments DataFusion would run `(SELECT count(*) FROM
+    /// segment_members('a'))` and the same over `'b'` as one subquery.
+    pub fn new(schema: &SchemaRef, arguments: &[&str], load: Load) -> Self {
+        let mut metadata = schema.metadata().clone();
+        metadata.insert(ARGUMENTS_KEY.to_string(), arguments.join("\u{1f}"));
+        let schema = Arc::new(schema.as_ref().clone().with_metadata(metadata));
+        Self { schema, load }
+    }
 }
 
 impl std::fmt::Debug for SegmentTable {
@@ -65,7 +81,7 @@ impl TableProvider for SegmentTable {
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let (catalog, _) = open_catalog(session.config_options())?;
-        let batch = (self.load)(catalog).await?;
+        let batch = (self.load)(catalog).await?.with_schema(self.schema.clone())?;
         Ok(MemorySourceConfig::try_new_exec(
             &[vec![batch]],
             self.schema.clone(),

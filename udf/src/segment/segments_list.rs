@@ -94,9 +94,10 @@ impl TableFunctionImpl for SegmentsFunc {
         if !args.exprs().is_empty() {
             return plan_err!("{NAME}: expected (), got {} arguments", args.exprs().len());
         }
-        Ok(Arc::new(SegmentTable {
-            schema: SCHEMA.clone(),
-            load: Arc::new(|catalog| async move { list_segments(&catalog).await }.boxed()),
-        }))
+        Ok(Arc::new(SegmentTable::new(
+            &SCHEMA,
+            &[],
+            Arc::new(|catalog| async move { list_segments(&catalog).await }.boxed()),
+        )))
     }
 }
