@@ -9,7 +9,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Output};
 
-use common::{Running, cdpfusion, free_port, start_listening, stderr, stdout};
+use common::{Running, cdpfusion, start_listening, stderr, stdout};
 
 const SECRET: &str = "cdpfusion-test-secret-0f9c";
 
@@ -20,13 +20,15 @@ struct S3Server {
 
 impl S3Server {
     fn start() -> Self {
-        let port = free_port();
-        let mut command = Command::new("python3");
-        command
-            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        let process = start_listening(command, port, "the moto S3 server (pip install 'moto[server]')");
+        let moto = |port: u16| {
+            let mut command = Command::new("python3");
+            command
+                .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null());
+            command
+        };
+        let (process, port) = start_listening(moto, "the moto S3 server (pip install 'moto[server]')");
         Self {
             port,
             _process: process,

@@ -31,21 +31,24 @@ impl Server {
             "CREATE TABLE leads AS SELECT * FROM (VALUES (1, '138-0013-8000'), (2, '+86 139 0000 0000')) AS t(lead_id, phone);",
         )
         .unwrap();
-        let port = free_port();
-        let mut command = cdpfusion();
-        command
-            .args(["serve", "--port", &port.to_string()])
-            .args([
-                "--users-file",
-                users.to_str().unwrap(),
-                "--init",
-                init.to_str().unwrap(),
-            ])
-            .args(["--catalog", dir.path().join("segments").to_str().unwrap()])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let process = start_listening(command, port, "cdpfusion serve");
+        let segments = dir.path().join("segments");
+        let serve = |port: u16| {
+            let mut command = cdpfusion();
+            command
+                .args(["serve", "--port", &port.to_string()])
+                .args([
+                    "--users-file",
+                    users.to_str().unwrap(),
+                    "--init",
+                    init.to_str().unwrap(),
+                ])
+                .args(["--catalog", segments.to_str().unwrap()])
+                .args(extra)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped());
+            command
+        };
+        let (process, port) = start_listening(serve, "cdpfusion serve");
         Self {
             port,
             process,

@@ -40,22 +40,36 @@ impl Drop for Running {
     }
 }
 
-/// Starts `command` and waits until it listens on `port`.
-pub fn start_listening(mut command: Command, port: u16, what: &str) -> Running {
-    let child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {what}: {e} (scripts/install-test-tools.sh installs it)"));
-    let mut running = Running(child);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = running.0.try_wait() {
-            panic!("{what} exited with {status} before listening on port {port}");
+/// Starts the server `command(port)` makes on a free port and waits until
+/// it listens there. Tests run in parallel and a free port can be handed to
+/// two of them: a server that cannot bind exits, and is started again on
+/// another port.
+pub fn start_listening(command: impl Fn(u16) -> Command, what: &str) -> (Running, u16) {
+    for _ in 0..5 {
+        let port = free_port();
+        let child = command(port).spawn().unwrap_or_else(|e| {
+            panic!("cannot start {what}: {e} (scripts/install-test-tools.sh installs it)")
+        });
+        let mut running = Running(child);
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let mut exited = false;
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if running.0.try_wait().ok().flatten().is_some() {
+                exited = true;
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what} did not listen on port {port} within 60 s"
+            );
+            std::thread::sleep(Duration::from_millis(100));
         }
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not listen on port {port} within 60 s"
-        );
-        std::thread::sleep(Duration::from_millis(100));
+        // Listening, but perhaps another test's server on the same port:
+        // ours must still be running a moment later.
+        std::thread::sleep(Duration::from_millis(300));
+        if !exited && running.0.try_wait().ok().flatten().is_none() {
+            return (running, port);
+        }
     }
-    running
+    panic!("{what} exited before listening, five times");
 }

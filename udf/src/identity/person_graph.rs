@@ -43,12 +43,17 @@ pub(crate) fn person_graph_table(
             exprs.len()
         );
     }
+    let query = required_argument(function, exprs, 0, "query")?;
+    let id_type = required_argument(function, exprs, 1, "id_type")?;
+    let id_value = required_argument(function, exprs, 2, "id_value")?;
+    let rules = rules_argument(function, exprs, 3)?;
+    let schema = crate::schema_of_call(&schema, &[&query, &id_type, &id_value, &format!("{rules:?}")]);
     Ok(Arc::new(PersonGraphTable {
         function,
-        query: required_argument(function, exprs, 0, "query")?,
-        id_type: required_argument(function, exprs, 1, "id_type")?,
-        id_value: required_argument(function, exprs, 2, "id_value")?,
-        rules: rules_argument(function, exprs, 3)?,
+        query,
+        id_type,
+        id_value,
+        rules,
         schema,
         render,
     }))
@@ -119,9 +124,10 @@ impl PartitionStream for PersonGraphStream {
     fn execute(&self, ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let planned = self.planned.clone();
         let (id_type, id_value, render) = (self.id_type.clone(), self.id_value.clone(), self.render);
+        let schema = self.schema.clone();
         let batch = async move {
             let graph = person_graph(&planned, ctx, &id_type, &id_value).await?;
-            render(graph.as_ref())
+            Ok(render(graph.as_ref())?.with_schema(schema)?)
         };
         Box::pin(RecordBatchStreamAdapter::new(
             self.schema.clone(),

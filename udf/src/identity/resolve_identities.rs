@@ -79,7 +79,8 @@ impl TableFunctionImpl for ResolveIdentitiesFunc {
         }
         let query = required_argument(NAME, exprs, 0, "query")?;
         let rules = rules_argument(NAME, exprs, 1)?;
-        Ok(Arc::new(ResolveIdentitiesTable { query, rules }))
+        let schema = crate::schema_of_call(&OUTPUT_SCHEMA, &[&query, &format!("{rules:?}")]);
+        Ok(Arc::new(ResolveIdentitiesTable { query, rules, schema }))
     }
 }
 
@@ -87,12 +88,13 @@ impl TableFunctionImpl for ResolveIdentitiesFunc {
 struct ResolveIdentitiesTable {
     query: String,
     rules: Arc<Rules>,
+    schema: SchemaRef,
 }
 
 #[async_trait]
 impl TableProvider for ResolveIdentitiesTable {
     fn schema(&self) -> SchemaRef {
-        OUTPUT_SCHEMA.clone()
+        self.schema.clone()
     }
 
     fn table_type(&self) -> TableType {
@@ -107,9 +109,12 @@ impl TableProvider for ResolveIdentitiesTable {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let planned = PlannedResolution::plan(NAME, session, &self.query, self.rules.clone()).await?;
-        let stream = Arc::new(ResolveStream(planned));
+        let stream = Arc::new(ResolveStream {
+            planned,
+            schema: self.schema.clone(),
+        });
         Ok(Arc::new(StreamingTableExec::try_new(
-            OUTPUT_SCHEMA.clone(),
+            self.schema.clone(),
             vec![stream],
             projection,
             vec![],
@@ -120,28 +125,35 @@ impl TableProvider for ResolveIdentitiesTable {
 }
 
 #[derive(Debug)]
-struct ResolveStream(PlannedResolution);
+struct ResolveStream {
+    planned: PlannedResolution,
+    schema: SchemaRef,
+}
 
 /// Rows per output batch.
 const OUTPUT_BATCH_ROWS: usize = 8192;
 
 impl PartitionStream for ResolveStream {
     fn schema(&self) -> &SchemaRef {
-        &OUTPUT_SCHEMA
+        &self.schema
     }
 
     fn execute(&self, ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let planned = self.0.clone();
+        let planned = self.planned.clone();
+        let schema = self.schema.clone();
         let resolved = async move { planned.run(ctx).await.map(Arc::new) };
         let batches = futures::stream::once(resolved)
-            .map_ok(|resolution| {
+            .map_ok(move |resolution| {
                 let chunks = resolution.len().div_ceil(OUTPUT_BATCH_ROWS);
-                futures::stream::iter(
-                    (0..chunks).map(move |c| output_batch(&resolution, c * OUTPUT_BATCH_ROWS)),
-                )
+                let schema = schema.clone();
+                futures::stream::iter((0..chunks).map(move |c| {
+                    output_batch(&resolution, c * OUTPUT_BATCH_ROWS)?
+                        .with_schema(schema.clone())
+                        .map_err(Into::into)
+                }))
             })
             .try_flatten();
-        Box::pin(RecordBatchStreamAdapter::new(OUTPUT_SCHEMA.clone(), batches))
+        Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), batches))
     }
 }
 

@@ -39,19 +39,14 @@ pub(crate) struct SegmentTable {
     load: Load,
 }
 
-/// Schema metadata naming the call's arguments.
-const ARGUMENTS_KEY: &str = "cdpfusion.table_function_arguments";
-
 impl SegmentTable {
-    /// The table of one call. Its schema carries the call's arguments: plans
-    /// compare table function scans by the function's name and schema, and
-    /// without the arguments DataFusion would run `(SELECT count(*) FROM
-    /// segment_members('a'))` and the same over `'b'` as one subquery.
+    /// The table of one call, whose schema carries the call's arguments
+    /// ([`crate::schema_of_call`]).
     pub fn new(schema: &SchemaRef, arguments: &[&str], load: Load) -> Self {
-        let mut metadata = schema.metadata().clone();
-        metadata.insert(ARGUMENTS_KEY.to_string(), arguments.join("\u{1f}"));
-        let schema = Arc::new(schema.as_ref().clone().with_metadata(metadata));
-        Self { schema, load }
+        Self {
+            schema: crate::schema_of_call(schema, arguments),
+            load,
+        }
     }
 }
 
