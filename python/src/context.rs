@@ -33,11 +33,10 @@ impl Context {
     #[pyo3(signature = (catalog = None))]
     fn new(catalog: Option<String>) -> PyResult<Self> {
         let mut config = SessionConfig::from_env().map_err(sql_error)?;
-        let mut settings = CdpfusionOptions::default();
-        if let Some(catalog) = catalog {
-            settings.catalog = catalog;
-        }
-        config.options_mut().extensions.insert(settings);
+        config
+            .options_mut()
+            .extensions
+            .insert(CdpfusionOptions::with_catalog(catalog));
         let ctx = cdpfusion_sql::cdpfusion_session_with(config, Default::default()).map_err(sql_error)?;
         Ok(Self { ctx })
     }

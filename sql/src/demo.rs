@@ -60,9 +60,13 @@ pub async fn register_dataset(ctx: &SessionContext, dir: &std::path::Path) -> Re
 /// data rather than in the user's catalog.
 pub async fn run_demo(options: &DemoOptions, out: &mut impl Write) -> Result<()> {
     let mut config = datafusion::prelude::SessionConfig::from_env()?;
-    let mut settings = cdpfusion_udf::segment::options::CdpfusionOptions::default();
-    settings.catalog = options.data_dir.join("segments").to_string_lossy().into_owned();
-    config.options_mut().extensions.insert(settings);
+    let catalog = options.data_dir.join("segments").to_string_lossy().into_owned();
+    config
+        .options_mut()
+        .extensions
+        .insert(cdpfusion_udf::segment::options::CdpfusionOptions::with_catalog(
+            Some(catalog),
+        ));
     let ctx = crate::cdpfusion_session_with(config, std::sync::Arc::new(Default::default()))?;
     run_demo_in(&ctx, options, out).await
 }

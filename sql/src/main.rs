@@ -274,11 +274,7 @@ fn session_options(catalog: Option<String>) -> Result<datafusion::config::Config
     if std::env::var_os("DATAFUSION_EXPLAIN_FORMAT").is_none() {
         options.explain.format = ExplainFormat::Tree;
     }
-    let mut settings = CdpfusionOptions::default();
-    if let Some(catalog) = catalog {
-        settings.catalog = catalog;
-    }
-    options.extensions.insert(settings);
+    options.extensions.insert(CdpfusionOptions::with_catalog(catalog));
     Ok(options)
 }
 

@@ -56,14 +56,8 @@ fn allowed(statement: &Statement) -> bool {
         // settings would change them for everyone; client settings
         // (DateStyle, search_path, ...) are fine.
         Statement::Set(Set::SingleAssignment { variable, .. }) => {
-            !variable
-                .to_string()
-                .to_ascii_lowercase()
-                .starts_with("datafusion.")
-                && !variable
-                    .to_string()
-                    .to_ascii_lowercase()
-                    .starts_with("cdpfusion.")
+            let variable = variable.to_string().to_ascii_lowercase();
+            !variable.starts_with("datafusion.") && !variable.starts_with("cdpfusion.")
         }
         Statement::Set(_) => true,
         _ => false,

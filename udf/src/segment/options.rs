@@ -21,6 +21,15 @@ impl ConfigExtension for CdpfusionOptions {
 }
 
 impl CdpfusionOptions {
+    /// The defaults, with the catalog at `catalog` when one is given.
+    pub fn with_catalog(catalog: Option<String>) -> Self {
+        let mut options = Self::default();
+        if let Some(catalog) = catalog {
+            options.catalog = catalog;
+        }
+        options
+    }
+
     /// The catalog location these settings name, with the defaults applied.
     pub fn catalog_location(&self) -> String {
         if !self.catalog.trim().is_empty() {
