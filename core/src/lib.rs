@@ -6,6 +6,7 @@
 pub mod identity;
 pub mod journey;
 pub mod privacy;
+pub mod radix_sort;
 pub mod segment;
 pub mod text;
 pub mod value;

@@ -1,5 +1,8 @@
 //! Identifiers interned to dense `u32` numbers: every value is hashed once
 //! and stored once in a byte arena, so no row allocates a String.
+//!
+//! The hash of each value is kept: the table grows without hashing values
+//! again, and the resolver orders identifiers by it.
 
 use hashbrown::HashTable;
 use twox_hash::XxHash3_64;
@@ -9,13 +12,16 @@ use twox_hash::XxHash3_64;
 pub struct IdentifierInterner {
     type_names: Vec<String>,
     types: Vec<u16>,
+    hashes: Vec<u64>,
     offsets: Vec<usize>,
     bytes: Vec<u8>,
     table: HashTable<u32>,
 }
 
-fn hash(type_id: u16, value: &[u8]) -> u64 {
-    XxHash3_64::oneshot_with_seed(type_id as u64, value)
+/// The value's hash, whatever the type: type numbers follow the input's
+/// order, and [`IdentifierInterner::value_hash`] must not.
+fn hash(value: &[u8]) -> u64 {
+    XxHash3_64::oneshot(value)
 }
 
 impl IdentifierInterner {
@@ -44,8 +50,9 @@ impl IdentifierInterner {
     }
 
     /// The identifier's number, and whether it is new.
-    pub fn intern(&mut self, type_id: u16, value: &[u8]) -> Result<(u32, bool), String> {
-        let h = hash(type_id, value);
+    pub fn intern(&mut self, type_id: u16, value: &str) -> Result<(u32, bool), String> {
+        let value = value.as_bytes();
+        let h = hash(value);
         let (types, offsets, bytes) = (&self.types, &self.offsets, &self.bytes);
         let eq = |&i: &u32| {
             let i = i as usize;
@@ -59,13 +66,11 @@ impl IdentifierInterner {
             return Err(format!("more than {} distinct identifiers", u32::MAX));
         }
         self.types.push(type_id);
+        self.hashes.push(h);
         self.bytes.extend_from_slice(value);
         self.offsets.push(self.bytes.len());
-        let (types, offsets, bytes) = (&self.types, &self.offsets, &self.bytes);
-        self.table.insert_unique(h, id as u32, |&i| {
-            let i = i as usize;
-            hash(types[i], &bytes[offsets[i]..offsets[i + 1]])
-        });
+        let hashes = &self.hashes;
+        self.table.insert_unique(h, id as u32, |&i| hashes[i as usize]);
         Ok((id as u32, true))
     }
 
@@ -75,7 +80,7 @@ impl IdentifierInterner {
             let i = i as usize;
             self.types[i] == type_id && &self.bytes[self.offsets[i]..self.offsets[i + 1]] == value
         };
-        self.table.find(hash(type_id, value), eq).copied()
+        self.table.find(hash(value), eq).copied()
     }
 
     pub fn len(&self) -> usize {
@@ -88,6 +93,11 @@ impl IdentifierInterner {
 
     pub fn type_of(&self, id: u32) -> u16 {
         self.types[id as usize]
+    }
+
+    /// A hash of the identifier's value, the same in every run.
+    pub fn value_hash(&self, id: u32) -> u64 {
+        self.hashes[id as usize]
     }
 
     pub fn type_name(&self, type_id: u16) -> &str {
@@ -103,13 +113,15 @@ impl IdentifierInterner {
         &self.bytes[self.offsets[i]..self.offsets[i + 1]]
     }
 
-    /// The value as text; values come from UTF-8 arrays.
+    /// The value as text, without checking it again: it was a `&str`.
     pub fn value_str(&self, id: u32) -> &str {
-        std::str::from_utf8(self.value(id)).unwrap_or_default()
+        // SAFETY: `intern` is the only writer of `bytes` and appends whole
+        // `&str` values; `offsets` mark their boundaries.
+        unsafe { std::str::from_utf8_unchecked(self.value(id)) }
     }
 
     /// Bytes held per identifier beyond its value's own bytes.
-    pub const OVERHEAD_BYTES: usize = 2 + 8 + 8;
+    pub const OVERHEAD_BYTES: usize = 2 + 8 + 8 + 8;
 }
 
 #[cfg(test)]
@@ -122,16 +134,14 @@ mod tests {
         let phone = interner.type_id("phone").unwrap();
         let email = interner.type_id("email").unwrap();
         assert_eq!(interner.type_id("phone").unwrap(), phone);
-        let (a, new_a) = interner.intern(phone, b"+8613800138000").unwrap();
-        let (b, new_b) = interner.intern(phone, b"+8613800138000").unwrap();
-        let (c, _) = interner.intern(email, b"+8613800138000").unwrap();
+        let (a, new_a) = interner.intern(phone, "+8613800138000").unwrap();
+        let (b, new_b) = interner.intern(phone, "+8613800138000").unwrap();
+        let (c, _) = interner.intern(email, "+8613800138000").unwrap();
         assert!(new_a && !new_b);
         assert_eq!(a, b);
         assert_ne!(a, c);
         for i in 0..10_000u32 {
-            interner
-                .intern(email, format!("user{i}@qq.com").as_bytes())
-                .unwrap();
+            interner.intern(email, &format!("user{i}@qq.com")).unwrap();
         }
         assert_eq!(
             interner

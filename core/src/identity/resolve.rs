@@ -5,7 +5,8 @@
 //! gives each distinct identifier a person (`one_id`) and a status.
 //!
 //! The result depends only on the set of input rows, never on their order:
-//! identifiers are ranked canonically (type priority, type name, value) and
+//! identifiers are ranked canonically (type priority, type name, a hash of
+//! the value) and
 //! every later step works in rank order.
 
 use std::collections::HashSet;
@@ -18,6 +19,7 @@ use twox_hash::{XxHash3_64, XxHash3_128};
 use super::interner::IdentifierInterner;
 use super::rules::{BlockMatcher, Rules};
 use super::union_find::UnionFind;
+use crate::radix_sort::radix_sort_by_key;
 
 /// Records with at most this many identifiers link them all pairwise; larger
 /// ones link each to the record's strongest identifier.
@@ -133,7 +135,7 @@ impl IdentityGraphBuilder {
                     id
                 }
             };
-            let (ident, new) = self.interner.intern(type_id, id_value.as_bytes())?;
+            let (ident, new) = self.interner.intern(type_id, id_value)?;
             if new {
                 self.blocked.push(self.block.is_blocked(id_value));
             }
@@ -167,7 +169,7 @@ impl IdentityGraphBuilder {
         drop(records);
         let n = interner.len();
 
-        // Canonical order: strongest type first, then type name, then value.
+        // Canonical order: strongest type first, then type name, then value hash.
         let mut type_order: Vec<u16> = (0..interner.type_names().len() as u16).collect();
         type_order.sort_by(|&a, &b| {
             let (na, nb) = (interner.type_name(a), interner.type_name(b));
@@ -177,27 +179,28 @@ impl IdentityGraphBuilder {
         for (rank, &t) in type_order.iter().enumerate() {
             type_rank[t as usize] = rank as u16;
         }
-        let mut by_rank: Vec<u32> = (0..n as u32).collect();
-        by_rank.sort_unstable_by(|&a, &b| {
-            type_rank[interner.type_of(a) as usize]
-                .cmp(&type_rank[interner.type_of(b) as usize])
-                .then_with(|| interner.value(a).cmp(interner.value(b)))
-        });
+        let by_rank = canonical_order(&interner, &type_rank);
         let mut rank_of = vec![0u32; n];
         for (rank, &ident) in by_rank.iter().enumerate() {
             rank_of[ident as usize] = rank as u32;
         }
-        let type_of_rank = |r: u32| interner.type_of(by_rank[r as usize]);
+        // Type rank by canonical rank, read in order rather than through the interner.
+        let type_rank_of_rank: Vec<u16> = by_rank
+            .iter()
+            .map(|&ident| type_rank[interner.type_of(ident) as usize])
+            .collect();
 
         // Links: identifiers of one record, in rank numbers, deduplicated.
         for m in memberships.iter_mut() {
             *m = (*m & !0xFFFF_FFFF) | rank_of[(*m & 0xFFFF_FFFF) as usize] as u64;
         }
-        memberships.sort_unstable();
+        radix_sort_by_key(&mut memberships, |&m| m);
         memberships.dedup();
-        let mut links: Vec<u64> = Vec::new();
+        let mut links: Vec<u64> = Vec::with_capacity(memberships.len());
+        let mut ranks: Vec<u32> = Vec::new();
         for group in memberships.chunk_by(|a, b| a >> 32 == b >> 32) {
-            let ranks: Vec<u32> = group.iter().map(|m| (m & 0xFFFF_FFFF) as u32).collect();
+            ranks.clear();
+            ranks.extend(group.iter().map(|m| (m & 0xFFFF_FFFF) as u32));
             if ranks.len() <= CLIQUE_LIMIT {
                 for (i, &a) in ranks.iter().enumerate() {
                     for &b in &ranks[i + 1..] {
@@ -209,11 +212,11 @@ impl IdentityGraphBuilder {
             }
         }
         drop(memberships);
-        links.sort_unstable();
+        radix_sort_by_key(&mut links, |&l| l);
         links.dedup();
 
         // Shared identifiers: linked to too many others, in all or of one type.
-        let shared = shared_by_degree(&links, n, |r| type_rank[type_of_rank(r) as usize], rules);
+        let shared = shared_by_degree(&links, &type_rank_of_rank, rules);
         let mut status = vec![Status::Singleton; n];
         for r in 0..n {
             if blocked[by_rank[r] as usize] {
@@ -236,9 +239,11 @@ impl IdentityGraphBuilder {
                 }
             }
         }
-        links.sort_by_key(|&l| type_rank[type_of_rank((l & 0xFFFF_FFFF) as u32) as usize]);
+        radix_sort_by_key(&mut links, |&l| {
+            type_rank_of_rank[(l & 0xFFFF_FFFF) as usize] as u64
+        });
         let mut uf = UnionFind::new(
-            (0..n as u32).map(|r| slot_of_type[type_of_rank(r) as usize]),
+            (0..n).map(|r| slot_of_type[type_order[type_rank_of_rank[r] as usize] as usize]),
             limits.len(),
             n,
         );
@@ -331,29 +336,59 @@ impl IdentityGraphBuilder {
     }
 }
 
-/// Which identifiers have more distinct neighbours than
-/// `max_identifier_degree`, or more of one type than `max_links_per_type`.
-fn shared_by_degree(links: &[u64], n: usize, type_rank_of: impl Fn(u32) -> u16, rules: &Rules) -> Vec<bool> {
-    // (identifier, neighbour type) for both ends of every link, sorted, so
-    // each identifier's neighbours of one type form one run.
-    let mut ends: Vec<u64> = Vec::with_capacity(links.len() * 2);
-    for &l in links {
-        let (a, b) = ((l >> 32) as u32, (l & 0xFFFF_FFFF) as u32);
-        ends.push((a as u64) << 16 | type_rank_of(b) as u64);
-        ends.push((b as u64) << 16 | type_rank_of(a) as u64);
-    }
-    ends.sort_unstable();
-    let mut degree = vec![0u32; n];
-    let mut shared = vec![false; n];
-    for run in ends.chunk_by(|x, y| x == y) {
-        let ident = (run[0] >> 16) as usize;
-        degree[ident] += run.len() as u32;
-        if run.len() as u32 > rules.max_links_per_type {
-            shared[ident] = true;
+/// Identifiers by type rank, then value hash, then value (for the rare
+/// equal hashes): a radix sort of integers, with no value bytes read.
+fn canonical_order(interner: &IdentifierInterner, type_rank: &[u16]) -> Vec<u32> {
+    // Type rank in the top 16 bits, the hash's top 48 bits below it.
+    let mut keyed: Vec<(u64, u32)> = (0..interner.len() as u32)
+        .map(|i| {
+            let rank = type_rank[interner.type_of(i) as usize] as u64;
+            (rank << 48 | interner.value_hash(i) >> 16, i)
+        })
+        .collect();
+    radix_sort_by_key(&mut keyed, |&(key, _)| key);
+    let mut by_rank: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
+    for (run, ties) in keyed.chunk_by(|a, b| a.0 == b.0).scan(0, |start, run| {
+        let at = *start;
+        *start += run.len();
+        Some((at..*start, run.len()))
+    }) {
+        if ties > 1 {
+            by_rank[run].sort_unstable_by(|&a, &b| interner.value(a).cmp(interner.value(b)));
         }
     }
-    for (s, d) in shared.iter_mut().zip(degree) {
-        *s |= d > rules.max_identifier_degree;
+    by_rank
+}
+
+/// Which identifiers have more distinct neighbours than
+/// `max_identifier_degree`, or more of one type than `max_links_per_type`.
+/// `links` are distinct.
+fn shared_by_degree(links: &[u64], type_rank_of_rank: &[u16], rules: &Rules) -> Vec<bool> {
+    let n = type_rank_of_rank.len();
+    let mut degree = vec![0u32; n];
+    for &l in links {
+        degree[(l >> 32) as usize] += 1;
+        degree[(l & 0xFFFF_FFFF) as usize] += 1;
+    }
+    let mut shared: Vec<bool> = degree.iter().map(|&d| d > rules.max_identifier_degree).collect();
+    // Only an identifier with more links in all than the per-type limit can
+    // have too many of one type: count (identifier, neighbour type) for those.
+    let busy = |r: usize| degree[r] > rules.max_links_per_type;
+    let mut ends: Vec<u64> = Vec::new();
+    for &l in links {
+        let (a, b) = ((l >> 32) as usize, (l & 0xFFFF_FFFF) as usize);
+        if busy(a) {
+            ends.push((a as u64) << 16 | type_rank_of_rank[b] as u64);
+        }
+        if busy(b) {
+            ends.push((b as u64) << 16 | type_rank_of_rank[a] as u64);
+        }
+    }
+    radix_sort_by_key(&mut ends, |&e| e);
+    for run in ends.chunk_by(|x, y| x == y) {
+        if run.len() as u32 > rules.max_links_per_type {
+            shared[(run[0] >> 16) as usize] = true;
+        }
     }
     shared
 }
@@ -681,12 +716,17 @@ mod tests {
             ("crm2", "phone", "+8613800138000"),
             ("crm2", "email", "b@qq.com"),
         ]);
-        // C1 and the phone merge first (C1 ranks before C2); C2 would be a
-        // second crm_id, so the phone's link to it is refused.
-        assert_eq!(out["crm_id:C1"].0, out["phone:+8613800138000"].0);
+        // The phone merges with the crm_id that ranks first (by value hash);
+        // the other would be a second crm_id, so that link is refused.
+        let phone = out["phone:+8613800138000"].0;
+        let (c1, c2) = (out["crm_id:C1"].0, out["crm_id:C2"].0);
         assert_eq!(out["phone:+8613800138000"].2, Status::Refused);
-        assert_ne!(out["crm_id:C2"].0, out["crm_id:C1"].0);
-        assert_eq!(out["crm_id:C2"].0, out["email:b@qq.com"].0);
+        assert_ne!(c1, c2);
+        assert!(
+            (phone == c1) != (phone == c2),
+            "the phone is with exactly one crm_id"
+        );
+        assert_eq!(c2, out["email:b@qq.com"].0, "crm2's own link stands");
         assert_eq!(out["crm_id:C2"].2, Status::Merged);
     }
 

@@ -2,7 +2,8 @@
 
 use std::collections::BTreeMap;
 
-use regex::Regex;
+use regex_automata::Input;
+use regex_automata::meta::{Cache, Regex};
 use serde::Deserialize;
 
 /// How one identifier type takes part in merging.
@@ -189,28 +190,70 @@ impl Rules {
             .iter()
             .map(|p| Regex::new(p).map_err(|e| format!("invalid rules JSON: block pattern '{p}': {e}")))
             .collect::<Result<Vec<_>, _>>()?;
+        let caches = patterns.iter().map(Regex::create_cache).collect();
+        let values: std::collections::HashSet<String> = self
+            .block
+            .values
+            .iter()
+            .map(|v| v.trim().to_lowercase())
+            .collect();
         Ok(BlockMatcher {
-            values: self
-                .block
-                .values
-                .iter()
-                .map(|v| v.trim().to_lowercase())
-                .collect(),
+            value_lengths: values.iter().fold(0u128, |lengths, v| {
+                lengths | 1u128.checked_shl(v.len() as u32).unwrap_or(1 << 127)
+            }),
+            values,
             patterns,
+            caches,
         })
     }
 }
 
 pub struct BlockMatcher {
+    /// Trimmed and lowercased.
     values: std::collections::HashSet<String>,
+    /// Bit `n` set when a listed value has `n` bytes; bit 127 stands for
+    /// every length from 127 on.
+    value_lengths: u128,
     patterns: Vec<Regex>,
+    /// One search cache per pattern, owned: `regex::Regex` shares a pool of
+    /// them, and its slow path (any thread but the first) showed in profiles.
+    caches: Vec<Cache>,
 }
 
+/// ASCII values up to this length are lowercased on the stack.
+const FOLD_BUFFER: usize = 64;
+
 impl BlockMatcher {
-    /// Whether a value is junk. Called once per distinct identifier.
-    pub fn is_blocked(&self, value: &str) -> bool {
+    /// Whether a value is junk. Called once per distinct identifier, so it
+    /// allocates only for non-ASCII values that could be on the list.
+    pub fn is_blocked(&mut self, value: &str) -> bool {
         let trimmed = value.trim();
-        self.values.contains(&trimmed.to_lowercase()) || self.patterns.iter().any(|p| p.is_match(trimmed))
+        self.is_listed(trimmed)
+            || self
+                .patterns
+                .iter()
+                .zip(&mut self.caches)
+                .any(|(pattern, cache)| pattern.search_with(cache, &Input::new(trimmed)).is_some())
+    }
+
+    fn is_listed(&self, trimmed: &str) -> bool {
+        if !trimmed.is_ascii() {
+            // Lowercasing may change the length of non-ASCII text.
+            return self.values.contains(&trimmed.to_lowercase());
+        }
+        // Most identifiers have a length no listed value has.
+        if self.value_lengths & 1u128.checked_shl(trimmed.len() as u32).unwrap_or(1 << 127) == 0 {
+            return false;
+        }
+        if trimmed.len() > FOLD_BUFFER {
+            return self.values.contains(&trimmed.to_ascii_lowercase());
+        }
+        let mut buffer = [0u8; FOLD_BUFFER];
+        let folded = &mut buffer[..trimmed.len()];
+        folded.copy_from_slice(trimmed.as_bytes());
+        folded.make_ascii_lowercase();
+        // ASCII in, ASCII out.
+        std::str::from_utf8(folded).is_ok_and(|folded| self.values.contains(folded))
     }
 }
 
@@ -253,7 +296,7 @@ mod tests {
 
     #[test]
     fn junk_is_blocked() {
-        let block = Rules::default().compile_block_list().unwrap();
+        let mut block = Rules::default().compile_block_list().unwrap();
         for junk in [
             "",
             " ",
