@@ -49,8 +49,22 @@ enum OwnStatement {
 
 impl OwnStatement {
     fn parse(sql: &str) -> PgWireResult<Option<Self>> {
+        // Queries are most of the traffic: a look at the first word keeps
+        // them away from the two parsers below.
+        let first_word = sql
+            .trim_start()
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .next()
+            .unwrap_or_default();
+        let is = |keyword: &str| first_word.eq_ignore_ascii_case(keyword);
+        if !["CREATE", "REFRESH", "DROP", "SHOW", "COPY"].into_iter().any(is) {
+            return Ok(None);
+        }
         if let Some(segment) = parse_segment_statement(sql).map_err(sql_error)? {
             return Ok(Some(Self::Segment(segment)));
+        }
+        if !is("CREATE") && !is("COPY") {
+            return Ok(None);
         }
         let Ok(mut statements) = DFParser::parse_sql(sql) else {
             return Ok(None);
