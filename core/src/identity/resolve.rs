@@ -6,8 +6,7 @@
 //!
 //! The result depends only on the set of input rows, never on their order:
 //! identifiers are ranked canonically (type priority, type name, a hash of
-//! the value) and
-//! every later step works in rank order.
+//! the value) and every later step works in rank order.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -348,14 +347,13 @@ fn canonical_order(interner: &IdentifierInterner, type_rank: &[u16]) -> Vec<u32>
         .collect();
     radix_sort_by_key(&mut keyed, |&(key, _)| key);
     let mut by_rank: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
-    for (run, ties) in keyed.chunk_by(|a, b| a.0 == b.0).scan(0, |start, run| {
-        let at = *start;
-        *start += run.len();
-        Some((at..*start, run.len()))
-    }) {
-        if ties > 1 {
-            by_rank[run].sort_unstable_by(|&a, &b| interner.value(a).cmp(interner.value(b)));
+    let mut start = 0;
+    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
+        let end = start + run.len();
+        if run.len() > 1 {
+            by_rank[start..end].sort_unstable_by(|&a, &b| interner.value(a).cmp(interner.value(b)));
         }
+        start = end;
     }
     by_rank
 }
@@ -515,14 +513,35 @@ impl Resolution {
 
     /// The identifier at position `i` of the canonical order.
     pub fn get(&self, i: usize) -> ResolvedIdentifier<'_> {
-        let ident = self.by_rank[i];
         ResolvedIdentifier {
-            id_type: self.interner.type_name(self.interner.type_of(ident)),
-            id_value: self.interner.value_str(ident),
+            id_type: self.id_type(i),
+            id_value: self.id_value(i),
             one_id: self.one_id[i],
             cluster_size: self.cluster_size[i],
             status: self.status[i],
         }
+    }
+
+    // One field at a time, for output that needs only some columns: the
+    // numbers are read in order, the texts through the interner.
+    pub fn id_type(&self, i: usize) -> &str {
+        self.interner.type_name(self.interner.type_of(self.by_rank[i]))
+    }
+
+    pub fn id_value(&self, i: usize) -> &str {
+        self.interner.value_str(self.by_rank[i])
+    }
+
+    pub fn one_ids(&self) -> &[i64] {
+        &self.one_id
+    }
+
+    pub fn cluster_sizes(&self) -> &[u32] {
+        &self.cluster_size
+    }
+
+    pub fn statuses(&self) -> &[Status] {
+        &self.status
     }
 
     /// The position of an identifier in the canonical order. A scan: for

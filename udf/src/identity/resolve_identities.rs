@@ -1,7 +1,9 @@
+use std::ops::Range;
 use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
-use datafusion::arrow::array::{ArrayRef, Int64Builder, RecordBatch, StringBuilder};
+
+use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, RecordBatchOptions, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{Result, plan_err};
@@ -109,14 +111,22 @@ impl TableProvider for ResolveIdentitiesTable {
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let planned = PlannedResolution::plan(NAME, session, &self.query, self.rules.clone()).await?;
+        // Only the columns the query reads are built: `count(DISTINCT
+        // one_id)` over millions of identifiers skips three text columns.
+        let columns: Vec<usize> = match projection {
+            Some(columns) => columns.clone(),
+            None => (0..self.schema.fields().len()).collect(),
+        };
+        let schema = Arc::new(self.schema.project(&columns)?);
         let stream = Arc::new(ResolveStream {
             planned,
-            schema: self.schema.clone(),
+            schema: schema.clone(),
+            columns,
         });
         Ok(Arc::new(StreamingTableExec::try_new(
-            self.schema.clone(),
+            schema,
             vec![stream],
-            projection,
+            None,
             vec![],
             false,
             limit,
@@ -127,7 +137,10 @@ impl TableProvider for ResolveIdentitiesTable {
 #[derive(Debug)]
 struct ResolveStream {
     planned: PlannedResolution,
+    /// The projected output schema.
     schema: SchemaRef,
+    /// The output columns to build, as positions in [`OUTPUT_SCHEMA`].
+    columns: Vec<usize>,
 }
 
 /// Rows per output batch.
@@ -141,15 +154,24 @@ impl PartitionStream for ResolveStream {
     fn execute(&self, ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
         let planned = self.planned.clone();
         let schema = self.schema.clone();
+        let columns = self.columns.clone();
         let resolved = async move { planned.run(ctx).await.map(Arc::new) };
         let batches = futures::stream::once(resolved)
             .map_ok(move |resolution| {
                 let chunks = resolution.len().div_ceil(OUTPUT_BATCH_ROWS);
-                let schema = schema.clone();
+                let (schema, columns) = (schema.clone(), columns.clone());
                 futures::stream::iter((0..chunks).map(move |c| {
-                    output_batch(&resolution, c * OUTPUT_BATCH_ROWS)?
-                        .with_schema(schema.clone())
-                        .map_err(Into::into)
+                    let start = c * OUTPUT_BATCH_ROWS;
+                    let rows = start..(start + OUTPUT_BATCH_ROWS).min(resolution.len());
+                    let arrays = columns
+                        .iter()
+                        .map(|&column| output_column(&resolution, column, rows.clone()));
+                    let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));
+                    Ok(RecordBatch::try_new_with_options(
+                        schema.clone(),
+                        arrays.collect(),
+                        &options,
+                    )?)
                 }))
             })
             .try_flatten();
@@ -157,28 +179,24 @@ impl PartitionStream for ResolveStream {
     }
 }
 
-fn output_batch(resolution: &Resolution, start: usize) -> Result<RecordBatch> {
-    let end = (start + OUTPUT_BATCH_ROWS).min(resolution.len());
-    let rows = end - start;
-    let mut id_type = StringBuilder::with_capacity(rows, rows * 8);
-    let mut id_value = StringBuilder::with_capacity(rows, rows * 16);
-    let mut one_id = Int64Builder::with_capacity(rows);
-    let mut cluster_size = Int64Builder::with_capacity(rows);
-    let mut status = StringBuilder::with_capacity(rows, rows * 8);
-    for i in start..end {
-        let r = resolution.get(i);
-        id_type.append_value(r.id_type);
-        id_value.append_value(r.id_value);
-        one_id.append_value(r.one_id);
-        cluster_size.append_value(r.cluster_size as i64);
-        status.append_value(r.status.as_str());
+/// Column `column` of [`OUTPUT_SCHEMA`] for the identifiers at `rows`.
+fn output_column(resolution: &Resolution, column: usize, rows: Range<usize>) -> ArrayRef {
+    match column {
+        0 => text_column(rows, 8, |i| resolution.id_type(i)),
+        1 => text_column(rows, 16, |i| resolution.id_value(i)),
+        2 => Arc::new(Int64Array::from(resolution.one_ids()[rows].to_vec())),
+        3 => Arc::new(Int64Array::from_iter_values(
+            resolution.cluster_sizes()[rows].iter().map(|&size| size as i64),
+        )),
+        // 4, the last column.
+        _ => text_column(rows, 8, |i| resolution.statuses()[i].as_str()),
     }
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(id_type.finish()),
-        Arc::new(id_value.finish()),
-        Arc::new(one_id.finish()),
-        Arc::new(cluster_size.finish()),
-        Arc::new(status.finish()),
-    ];
-    Ok(RecordBatch::try_new(OUTPUT_SCHEMA.clone(), columns)?)
+}
+
+fn text_column<'a>(rows: Range<usize>, bytes_per_row: usize, text: impl Fn(usize) -> &'a str) -> ArrayRef {
+    let mut builder = StringBuilder::with_capacity(rows.len(), rows.len() * bytes_per_row);
+    for i in rows {
+        builder.append_value(text(i));
+    }
+    Arc::new(builder.finish())
 }
