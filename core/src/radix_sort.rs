@@ -1,5 +1,5 @@
-//! LSD radix sort by a `u64` key: linear time, where the resolver's sorts
-//! of millions of integer keys spent most of their time comparing.
+//! Linear-time sorts of integer keys, where the resolver's comparison sorts
+//! of millions of keys spent most of their time comparing.
 
 /// Sorts `items` by `key`, stably. Digits of 11 bits; a digit that is the
 /// same in every key is skipped, so narrow keys cost fewer passes.
@@ -49,6 +49,43 @@ pub fn radix_sort_by_key<T: Copy>(items: &mut Vec<T>, key: impl Fn(&T) -> u64) {
     }
 }
 
+/// Sorts `items` by `bucket` (each below `buckets`), then each bucket's
+/// items with `compare`: one counting pass and one scatter (a single-digit
+/// MSD radix sort), then small sorts that stay in cache. For keys spread
+/// over many buckets: records, identifier ranks, hash prefixes.
+pub fn bucket_sort_by<T: Copy>(
+    items: &mut Vec<T>,
+    buckets: usize,
+    bucket: impl Fn(&T) -> usize,
+    compare: impl Fn(&T, &T) -> std::cmp::Ordering,
+) {
+    let mut starts = vec![0usize; buckets + 1];
+    for item in items.iter() {
+        starts[bucket(item) + 1] += 1;
+    }
+    for b in 0..buckets {
+        starts[b + 1] += starts[b];
+    }
+    let mut next = starts[..buckets].to_vec();
+    let mut sorted: Vec<T> = Vec::with_capacity(items.len());
+    let destination = sorted.spare_capacity_mut();
+    for item in items.iter() {
+        let slot = &mut next[bucket(item)];
+        destination[*slot].write(*item);
+        *slot += 1;
+    }
+    // SAFETY: the slots are a permutation of 0..len (the counts above), so
+    // every one up to len was written exactly once.
+    unsafe { sorted.set_len(items.len()) };
+    drop(next);
+    for bounds in starts.windows(2) {
+        if bounds[1] - bounds[0] > 1 {
+            sorted[bounds[0]..bounds[1]].sort_unstable_by(&compare);
+        }
+    }
+    *items = sorted;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,6 +111,26 @@ mod tests {
             expected.sort_by_key(|&(k, _)| k);
             radix_sort_by_key(&mut items, |&(k, _)| k);
             assert_eq!(items, expected, "len {len}, mask {key_mask:#x}");
+        }
+    }
+
+    #[test]
+    fn bucket_sort_matches_the_standard_sort() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for (len, buckets) in [(0, 1), (1, 1), (1_000, 1), (10_000, 64), (10_000, 20_000)] {
+            let mut items: Vec<u64> = (0..len).map(|_| next()).collect();
+            let mut expected = items.clone();
+            expected.sort_unstable();
+            // The bucket is the key's top bits, so bucket order is key order.
+            let bucket = |&k: &u64| ((k as u128 * buckets as u128) >> 64) as usize;
+            bucket_sort_by(&mut items, buckets, bucket, |a, b| a.cmp(b));
+            assert_eq!(items, expected, "len {len}, buckets {buckets}");
         }
     }
 }

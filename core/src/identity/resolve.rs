@@ -18,7 +18,7 @@ use twox_hash::{XxHash3_64, XxHash3_128};
 use super::interner::IdentifierInterner;
 use super::rules::{BlockMatcher, Rules};
 use super::union_find::UnionFind;
-use crate::radix_sort::radix_sort_by_key;
+use crate::radix_sort::{bucket_sort_by, radix_sort_by_key};
 
 /// Records with at most this many identifiers link them all pairwise; larger
 /// ones link each to the record's strongest identifier.
@@ -165,6 +165,7 @@ impl IdentityGraphBuilder {
             skipped_rows,
             ..
         } = self;
+        let record_count = records.len();
         drop(records);
         let n = interner.len();
 
@@ -193,7 +194,8 @@ impl IdentityGraphBuilder {
         for m in memberships.iter_mut() {
             *m = (*m & !0xFFFF_FFFF) | rank_of[(*m & 0xFFFF_FFFF) as usize] as u64;
         }
-        radix_sort_by_key(&mut memberships, |&m| m);
+        // Grouped by record, each record's few identifiers in rank order.
+        bucket_sort_by(&mut memberships, record_count, |&m| (m >> 32) as usize, u64::cmp);
         memberships.dedup();
         let mut links: Vec<u64> = Vec::with_capacity(memberships.len());
         let mut ranks: Vec<u32> = Vec::new();
@@ -211,7 +213,7 @@ impl IdentityGraphBuilder {
             }
         }
         drop(memberships);
-        radix_sort_by_key(&mut links, |&l| l);
+        bucket_sort_by(&mut links, n, |&l| (l >> 32) as usize, u64::cmp);
         links.dedup();
 
         // Shared identifiers: linked to too many others, in all or of one type.
@@ -336,26 +338,27 @@ impl IdentityGraphBuilder {
 }
 
 /// Identifiers by type rank, then value hash, then value (for the rare
-/// equal hashes): a radix sort of integers, with no value bytes read.
+/// equal hashes): a bucket sort on type and hash prefix, with value bytes
+/// read only on a tie.
 fn canonical_order(interner: &IdentifierInterner, type_rank: &[u16]) -> Vec<u32> {
-    // Type rank in the top 16 bits, the hash's top 48 bits below it.
-    let mut keyed: Vec<(u64, u32)> = (0..interner.len() as u32)
-        .map(|i| {
-            let rank = type_rank[interner.type_of(i) as usize] as u64;
-            (rank << 48 | interner.value_hash(i) >> 16, i)
-        })
+    let n = interner.len();
+    // About 32 identifiers per bucket when the types are of similar size.
+    let prefix_bits = (usize::BITS - (n / 32).leading_zeros()).min(24);
+    let buckets = type_rank.len() << prefix_bits;
+    let mut keyed: Vec<(u16, u64, u32)> = (0..n as u32)
+        .map(|i| (type_rank[interner.type_of(i) as usize], interner.value_hash(i), i))
         .collect();
-    radix_sort_by_key(&mut keyed, |&(key, _)| key);
-    let mut by_rank: Vec<u32> = keyed.iter().map(|&(_, i)| i).collect();
-    let mut start = 0;
-    for run in keyed.chunk_by(|a, b| a.0 == b.0) {
-        let end = start + run.len();
-        if run.len() > 1 {
-            by_rank[start..end].sort_unstable_by(|&a, &b| interner.value(a).cmp(interner.value(b)));
-        }
-        start = end;
-    }
-    by_rank
+    bucket_sort_by(
+        &mut keyed,
+        buckets,
+        |&(rank, hash, _)| (rank as usize) << prefix_bits | (hash >> 32 >> (32 - prefix_bits)) as usize,
+        |a, b| {
+            (a.0, a.1)
+                .cmp(&(b.0, b.1))
+                .then_with(|| interner.value(a.2).cmp(interner.value(b.2)))
+        },
+    );
+    keyed.into_iter().map(|(_, _, i)| i).collect()
 }
 
 /// Which identifiers have more distinct neighbours than
