@@ -11,6 +11,7 @@ use datafusion::logical_expr::{
 use datafusion_macros::user_doc;
 
 use cdpfusion_core::journey::funnel::{FunnelEvent, FunnelMode, MAX_STEPS, deepest_step};
+use cdpfusion_core::radix_sort::bucket_sort_by;
 
 use crate::arguments::{
     check_window_type, coerce_condition, coerce_event_time, constant_text, constant_window, event_times,
@@ -389,7 +390,7 @@ impl FunnelGroups {
     /// Removes and sorts the events of the groups `emit_to` emits; returns
     /// them with the number of groups emitted.
     fn take_sorted(&mut self, emit_to: EmitTo) -> (Vec<GroupEvent>, usize) {
-        let (taken, emitted) = match emit_to {
+        let (mut taken, emitted) = match emit_to {
             EmitTo::All => (std::mem::take(&mut self.events), std::mem::take(&mut self.groups)),
             EmitTo::First(n) => {
                 let (taken, kept): (Vec<GroupEvent>, Vec<GroupEvent>) =
@@ -405,41 +406,16 @@ impl FunnelGroups {
                 (taken, n)
             }
         };
-        (group_then_time(taken, emitted), emitted)
+        // Grouped in one pass (a comparison sort of millions of events was
+        // most of the aggregate's time), then each group's few by time.
+        bucket_sort_by(
+            &mut taken,
+            emitted,
+            |e| e.group as usize,
+            |a, b| a.order_key().cmp(&b.order_key()),
+        );
+        (taken, emitted)
     }
-}
-
-/// Events sorted by [`GroupEvent::order_key`]: a counting sort by group (one
-/// pass, where a comparison sort of millions of events was most of the
-/// aggregate's time), then each group's few events by time and step.
-fn group_then_time(events: Vec<GroupEvent>, groups: usize) -> Vec<GroupEvent> {
-    let mut starts = vec![0usize; groups + 1];
-    for e in &events {
-        starts[e.group as usize + 1] += 1;
-    }
-    for g in 0..groups {
-        starts[g + 1] += starts[g];
-    }
-    let mut next = starts.clone();
-    let mut sorted = vec![
-        GroupEvent {
-            ts: 0,
-            group: 0,
-            step: 0
-        };
-        events.len()
-    ];
-    for e in events {
-        let slot = &mut next[e.group as usize];
-        sorted[*slot] = e;
-        *slot += 1;
-    }
-    for bounds in starts.windows(2) {
-        if bounds[1] - bounds[0] > 1 {
-            sorted[bounds[0]..bounds[1]].sort_unstable_by_key(GroupEvent::order_key);
-        }
-    }
-    sorted
 }
 
 impl GroupsAccumulator for FunnelGroups {
