@@ -3,10 +3,10 @@
 //! Each module holds one family of algorithms; the `cdpfusion-udf` crate wraps
 //! them as DataFusion functions.
 
+pub mod bucket_sort;
 pub mod identity;
 pub mod journey;
 pub mod privacy;
-pub mod radix_sort;
 pub mod segment;
 pub mod text;
 pub mod value;

@@ -18,7 +18,7 @@ use twox_hash::{XxHash3_64, XxHash3_128};
 use super::interner::IdentifierInterner;
 use super::rules::{BlockMatcher, Rules};
 use super::union_find::UnionFind;
-use crate::radix_sort::{bucket_sort_by, radix_sort_by_key};
+use crate::bucket_sort::bucket_sort_by;
 
 /// Records with at most this many identifiers link them all pairwise; larger
 /// ones link each to the record's strongest identifier.
@@ -240,9 +240,13 @@ impl IdentityGraphBuilder {
                 }
             }
         }
-        radix_sort_by_key(&mut links, |&l| {
-            type_rank_of_rank[(l & 0xFFFF_FFFF) as usize] as u64
-        });
+        // Stable: within a strength, links stay in (a, b) order.
+        bucket_sort_by(
+            &mut links,
+            type_order.len(),
+            |&l| type_rank_of_rank[(l & 0xFFFF_FFFF) as usize] as usize,
+            u64::cmp,
+        );
         let mut uf = UnionFind::new(
             (0..n).map(|r| slot_of_type[type_order[type_rank_of_rank[r] as usize] as usize]),
             limits.len(),
@@ -385,7 +389,8 @@ fn shared_by_degree(links: &[u64], type_rank_of_rank: &[u16], rules: &Rules) -> 
             ends.push((b as u64) << 16 | type_rank_of_rank[a] as u64);
         }
     }
-    radix_sort_by_key(&mut ends, |&e| e);
+    // Few: only the busy identifiers.
+    ends.sort_unstable();
     for run in ends.chunk_by(|x, y| x == y) {
         if run.len() as u32 > rules.max_links_per_type {
             shared[(run[0] >> 16) as usize] = true;

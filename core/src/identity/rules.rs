@@ -198,9 +198,9 @@ impl Rules {
             .map(|v| v.trim().to_lowercase())
             .collect();
         Ok(BlockMatcher {
-            value_lengths: values.iter().fold(0u128, |lengths, v| {
-                lengths | 1u128.checked_shl(v.len() as u32).unwrap_or(1 << 127)
-            }),
+            value_lengths: values
+                .iter()
+                .fold(0u128, |lengths, v| lengths | length_bit(v.len())),
             values,
             patterns,
             caches,
@@ -218,6 +218,11 @@ pub struct BlockMatcher {
     /// One search cache per pattern, owned: `regex::Regex` shares a pool of
     /// them, and its slow path (any thread but the first) showed in profiles.
     caches: Vec<Cache>,
+}
+
+/// The bit of [`BlockMatcher::value_lengths`] for a length.
+fn length_bit(len: usize) -> u128 {
+    1u128 << len.min(127)
 }
 
 /// ASCII values up to this length are lowercased on the stack.
@@ -242,7 +247,7 @@ impl BlockMatcher {
             return self.values.contains(&trimmed.to_lowercase());
         }
         // Most identifiers have a length no listed value has.
-        if self.value_lengths & 1u128.checked_shl(trimmed.len() as u32).unwrap_or(1 << 127) == 0 {
+        if self.value_lengths & length_bit(trimmed.len()) == 0 {
             return false;
         }
         if trimmed.len() > FOLD_BUFFER {

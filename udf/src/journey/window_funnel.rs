@@ -10,8 +10,8 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
+use cdpfusion_core::bucket_sort::bucket_sort_by;
 use cdpfusion_core::journey::funnel::{FunnelEvent, FunnelMode, MAX_STEPS, deepest_step};
-use cdpfusion_core::radix_sort::bucket_sort_by;
 
 use crate::arguments::{
     check_window_type, coerce_condition, coerce_event_time, constant_text, constant_window, event_times,
