@@ -99,17 +99,16 @@ CREATE OR REPLACE MACRO norm_email(e) AS (
   CASE WHEN regexp_matches(lower(trim(replace(e, '＠', '@'))), '^[^@\s]+@[^@\s]+\.[a-z]{2,}$')
        THEN lower(trim(replace(e, '＠', '@'))) END);
 CREATE OR REPLACE TABLE links AS
-SELECT 'crm:' || crm_id AS record_id, 'crm_id' AS id_type, crm_id AS id_value FROM read_parquet('{d}/crm_customers.parquet')
-UNION ALL SELECT 'crm:' || crm_id, 'phone', norm_phone(phone) FROM read_parquet('{d}/crm_customers.parquet') WHERE norm_phone(phone) IS NOT NULL
-UNION ALL SELECT 'crm:' || crm_id, 'email', norm_email(email) FROM read_parquet('{d}/crm_customers.parquet') WHERE norm_email(email) IS NOT NULL
-UNION ALL SELECT 'lead:' || lead_id, 'phone', norm_phone(phone) FROM read_parquet('{d}/leads.parquet') WHERE norm_phone(phone) IS NOT NULL
-UNION ALL SELECT 'lead:' || lead_id, 'wechat_openid', wechat_openid FROM read_parquet('{d}/leads.parquet') WHERE wechat_openid IS NOT NULL
-UNION ALL SELECT 'lead:' || lead_id, 'device_id', device_id FROM read_parquet('{d}/leads.parquet') WHERE device_id IS NOT NULL
-UNION ALL SELECT 'app:' || device_id || '/' || account_id, 'device_id', device_id FROM (SELECT DISTINCT device_id, account_id FROM read_parquet('{d}/app_events.parquet') WHERE device_id IS NOT NULL AND account_id IS NOT NULL)
-UNION ALL SELECT 'app:' || device_id || '/' || account_id, 'account_id', account_id FROM (SELECT DISTINCT device_id, account_id FROM read_parquet('{d}/app_events.parquet') WHERE device_id IS NOT NULL AND account_id IS NOT NULL)
-UNION ALL SELECT 'order:' || order_id, 'crm_id', crm_id FROM read_parquet('{d}/dms_orders.parquet') WHERE crm_id IS NOT NULL
-UNION ALL SELECT 'order:' || order_id, 'phone', norm_phone(phone) FROM read_parquet('{d}/dms_orders.parquet') WHERE norm_phone(phone) IS NOT NULL
-UNION ALL SELECT 'order:' || order_id, 'vin', vin FROM read_parquet('{d}/dms_orders.parquet');
+SELECT record_id, id_type, id_value FROM (
+  SELECT 'crm:' || crm_id AS record_id, unnest(['crm_id', 'phone', 'email']) AS id_type,
+         unnest([crm_id, norm_phone(phone), norm_email(email)]) AS id_value FROM read_parquet('{d}/crm_customers.parquet')
+  UNION ALL SELECT 'lead:' || lead_id, unnest(['phone', 'wechat_openid', 'device_id']),
+         unnest([norm_phone(phone), wechat_openid, device_id]) FROM read_parquet('{d}/leads.parquet')
+  UNION ALL SELECT 'app:' || device_id || '/' || account_id, unnest(['device_id', 'account_id']), unnest([device_id, account_id])
+         FROM (SELECT DISTINCT device_id, account_id FROM read_parquet('{d}/app_events.parquet') WHERE device_id IS NOT NULL AND account_id IS NOT NULL)
+  UNION ALL SELECT 'order:' || order_id, unnest(['crm_id', 'phone', 'vin']),
+         unnest([crm_id, norm_phone(phone), vin]) FROM read_parquet('{d}/dms_orders.parquet')
+) WHERE id_value IS NOT NULL;
 CREATE OR REPLACE TABLE nodes AS SELECT row_number() OVER () AS id, id_type, id_value FROM (SELECT DISTINCT id_type, id_value FROM links);
 CREATE OR REPLACE TABLE memberships AS SELECT DISTINCT l.record_id, n.id FROM links l JOIN nodes n USING (id_type, id_value);
 CREATE OR REPLACE TABLE edges AS SELECT DISTINCT a.id AS src, b.id AS dst FROM memberships a JOIN memberships b ON a.record_id = b.record_id AND a.id <> b.id;

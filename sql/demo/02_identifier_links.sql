@@ -1,24 +1,36 @@
 -- Identifier links: every (record, identifier) pair the sources hold, normalised
 --
 -- This view is the input of identity resolution: identifiers seen in the same
--- record belong to the same person. Invalid phones and emails drop out here.
+-- record belong to the same person. Each source is read once: a record's
+-- identifiers are listed side by side and unnested into one row each (the
+-- lists are zipped); invalid phones and emails normalise to NULL and drop out.
 
--- An app login ties a device to an account; one link per pair, not per event.
+-- An app login ties a device to an account; one record per pair, not per event.
 CREATE VIEW app_logins AS
 SELECT DISTINCT device_id, account_id FROM app_events WHERE device_id IS NOT NULL AND account_id IS NOT NULL;
 
 CREATE VIEW identifier_links AS
-SELECT 'crm:' || crm_id AS record_id, 'crm_id' AS id_type, crm_id AS id_value FROM crm_customers
-UNION ALL SELECT 'crm:' || crm_id, 'phone', normalize_phone(phone) FROM crm_customers WHERE normalize_phone(phone) IS NOT NULL
-UNION ALL SELECT 'crm:' || crm_id, 'email', normalize_email(email) FROM crm_customers WHERE normalize_email(email) IS NOT NULL
-UNION ALL SELECT 'lead:' || lead_id, 'phone', normalize_phone(phone) FROM leads WHERE normalize_phone(phone) IS NOT NULL
-UNION ALL SELECT 'lead:' || lead_id, 'wechat_openid', wechat_openid FROM leads WHERE wechat_openid IS NOT NULL
-UNION ALL SELECT 'lead:' || lead_id, 'device_id', device_id FROM leads WHERE device_id IS NOT NULL
-UNION ALL SELECT 'app:' || device_id || '/' || account_id, 'device_id', device_id FROM app_logins
-UNION ALL SELECT 'app:' || device_id || '/' || account_id, 'account_id', account_id FROM app_logins
-UNION ALL SELECT 'order:' || order_id, 'crm_id', crm_id FROM dms_orders WHERE crm_id IS NOT NULL
-UNION ALL SELECT 'order:' || order_id, 'phone', normalize_phone(phone) FROM dms_orders WHERE normalize_phone(phone) IS NOT NULL
-UNION ALL SELECT 'order:' || order_id, 'vin', vin FROM dms_orders;
+SELECT record_id, id_type, id_value FROM (
+    SELECT 'crm:' || crm_id AS record_id,
+           unnest(['crm_id', 'phone', 'email']) AS id_type,
+           unnest([crm_id, normalize_phone(phone), normalize_email(email)]) AS id_value
+    FROM crm_customers
+    UNION ALL
+    SELECT 'lead:' || lead_id,
+           unnest(['phone', 'wechat_openid', 'device_id']),
+           unnest([normalize_phone(phone), wechat_openid, device_id])
+    FROM leads
+    UNION ALL
+    SELECT 'app:' || device_id || '/' || account_id,
+           unnest(['device_id', 'account_id']),
+           unnest([device_id, account_id])
+    FROM app_logins
+    UNION ALL
+    SELECT 'order:' || order_id,
+           unnest(['crm_id', 'phone', 'vin']),
+           unnest([crm_id, normalize_phone(phone), vin])
+    FROM dms_orders
+) WHERE id_value IS NOT NULL;
 
 SELECT id_type,
        count(*)                  AS links,
