@@ -1,11 +1,17 @@
 //! Identifiers interned to dense `u32` numbers: every value is hashed once
 //! and stored once in a byte arena, so no row allocates a String.
 //!
-//! The hash of each value is kept: the table grows without hashing values
-//! again, and the resolver orders identifiers by it.
+//! The table is keyed by a 128-bit hash of (type, value) and never reads the
+//! arena back: a lookup touches one slot of a [`KeyIndex`] instead of the
+//! slot, the type, the offsets and the value bytes. Callers with a batch in
+//! hand compute the keys first and prefetch the slots a few rows ahead.
+//!
+//! Each value's 64-bit hash is kept as well, computed once per distinct
+//! identifier: the resolver orders identifiers by it.
 
-use hashbrown::HashTable;
-use twox_hash::XxHash3_64;
+use twox_hash::{XxHash3_64, XxHash3_128};
+
+use crate::key_index::KeyIndex;
 
 /// The distinct identifiers seen, numbered in order of first appearance.
 #[derive(Default)]
@@ -15,12 +21,12 @@ pub struct IdentifierInterner {
     hashes: Vec<u64>,
     offsets: Vec<usize>,
     bytes: Vec<u8>,
-    table: HashTable<u32>,
+    table: KeyIndex,
 }
 
 /// The value's hash, whatever the type: type numbers follow the input's
 /// order, and [`IdentifierInterner::value_hash`] must not.
-fn hash(value: &[u8]) -> u64 {
+fn value_hash(value: &[u8]) -> u64 {
     XxHash3_64::oneshot(value)
 }
 
@@ -49,38 +55,45 @@ impl IdentifierInterner {
         self.type_names.iter().position(|t| t == name).map(|i| i as u16)
     }
 
+    /// The key of an identifier: its value's 128-bit hash with the type
+    /// folded into the high half, so equal values of two types differ.
+    pub fn key(type_id: u16, value: &[u8]) -> u128 {
+        let type_bits = (type_id as u128 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) << 64;
+        XxHash3_128::oneshot(value) ^ type_bits
+    }
+
+    /// Starts loading the table slot of a key about to be interned.
+    #[inline]
+    pub fn prefetch(&self, key: u128) {
+        self.table.prefetch(key);
+    }
+
     /// The identifier's number, and whether it is new.
     pub fn intern(&mut self, type_id: u16, value: &str) -> Result<(u32, bool), String> {
-        let value = value.as_bytes();
-        let h = hash(value);
-        let (types, offsets, bytes) = (&self.types, &self.offsets, &self.bytes);
-        let eq = |&i: &u32| {
-            let i = i as usize;
-            types[i] == type_id && &bytes[offsets[i]..offsets[i + 1]] == value
-        };
-        if let Some(&i) = self.table.find(h, eq) {
-            return Ok((i, false));
-        }
+        self.intern_keyed(type_id, Self::key(type_id, value.as_bytes()), value)
+    }
+
+    /// [`Self::intern`] with the key already computed by [`Self::key`].
+    #[inline]
+    pub fn intern_keyed(&mut self, type_id: u16, key: u128, value: &str) -> Result<(u32, bool), String> {
         let id = self.types.len();
         if id >= u32::MAX as usize {
-            return Err(format!("more than {} distinct identifiers", u32::MAX));
+            return Err(format!("more than {} distinct identifiers", u32::MAX - 1));
         }
-        self.types.push(type_id);
-        self.hashes.push(h);
-        self.bytes.extend_from_slice(value);
-        self.offsets.push(self.bytes.len());
-        let hashes = &self.hashes;
-        self.table.insert_unique(h, id as u32, |&i| hashes[i as usize]);
-        Ok((id as u32, true))
+        let (number, new) = self.table.get_or_insert(key, id as u32);
+        if new {
+            let value = value.as_bytes();
+            self.types.push(type_id);
+            self.hashes.push(value_hash(value));
+            self.bytes.extend_from_slice(value);
+            self.offsets.push(self.bytes.len());
+        }
+        Ok((number, new))
     }
 
     /// The number of an identifier already seen.
     pub fn find(&self, type_id: u16, value: &[u8]) -> Option<u32> {
-        let eq = |&i: &u32| {
-            let i = i as usize;
-            self.types[i] == type_id && &self.bytes[self.offsets[i]..self.offsets[i + 1]] == value
-        };
-        self.table.find(hash(value), eq).copied()
+        self.table.get(Self::key(type_id, value))
     }
 
     pub fn len(&self) -> usize {
@@ -119,9 +132,6 @@ impl IdentifierInterner {
         // `&str` values; `offsets` mark their boundaries.
         unsafe { std::str::from_utf8_unchecked(self.value(id)) }
     }
-
-    /// Bytes held per identifier beyond its value's own bytes.
-    pub const OVERHEAD_BYTES: usize = 2 + 8 + 8 + 8;
 }
 
 #[cfg(test)]

@@ -8,17 +8,18 @@
 //! identifiers are ranked canonically (type priority, type name, a hash of
 //! the value) and every later step works in rank order.
 
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::Hasher;
 
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Int32Type, Int64Type, UInt32Type, UInt64Type};
+use hashbrown::HashSet;
 use twox_hash::{XxHash3_64, XxHash3_128};
 
 use super::interner::IdentifierInterner;
 use super::rules::{BlockMatcher, Rules};
 use super::union_find::UnionFind;
 use crate::bucket_sort::bucket_sort_by;
+use crate::key_index::KeyIndex;
 
 /// Records with at most this many identifiers link them all pairwise; larger
 /// ones link each to the record's strongest identifier.
@@ -54,28 +55,11 @@ impl Status {
     }
 }
 
-/// The record keys are already 128-bit hashes; hashing them again is waste.
-#[derive(Default)]
-struct PassThroughHasher(u64);
-impl Hasher for PassThroughHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ b as u64;
-        }
-    }
-    fn write_u128(&mut self, v: u128) {
-        self.0 = v as u64;
-    }
-}
-type RecordMap = hashbrown::HashMap<u128, u32, BuildHasherDefault<PassThroughHasher>>;
-
 /// Accumulates identifier links from batches of rows.
 pub struct IdentityGraphBuilder {
     interner: IdentifierInterner,
-    records: RecordMap,
+    /// Record numbers by the 128-bit hash of the record id.
+    records: KeyIndex,
     /// `record << 32 | identifier` for every linkable row.
     memberships: Vec<u64>,
     block: BlockMatcher,
@@ -99,7 +83,7 @@ impl IdentityGraphBuilder {
     pub fn new(rules: &Rules) -> Result<Self, String> {
         Ok(IdentityGraphBuilder {
             interner: IdentifierInterner::new(),
-            records: RecordMap::default(),
+            records: KeyIndex::new(),
             memberships: Vec::new(),
             block: rules.compile_block_list()?,
             blocked: Vec::new(),
@@ -119,11 +103,13 @@ impl IdentityGraphBuilder {
         let records = record_keys(record_ids)?;
         let types = strings(id_types, "id_type")?;
         let values = strings(id_values, "id_value")?;
+        // First every row's identifier key, so that the second pass can
+        // prefetch table slots a few rows ahead.
+        let mut keyed: Vec<Option<(u16, u128, &str)>> = Vec::with_capacity(records.len());
         let mut last_type: Option<(&str, u16)> = None;
-        for ((record, id_type), id_value) in records.into_iter().zip(types).zip(values) {
-            self.rows += 1;
+        for (id_type, id_value) in types.zip(values) {
             let (Some(id_type), Some(id_value)) = (id_type, id_value) else {
-                self.skipped_rows += 1;
+                keyed.push(None);
                 continue;
             };
             let type_id = match last_type {
@@ -134,7 +120,26 @@ impl IdentityGraphBuilder {
                     id
                 }
             };
-            let (ident, new) = self.interner.intern(type_id, id_value)?;
+            let key = IdentifierInterner::key(type_id, id_value.as_bytes());
+            keyed.push(Some((type_id, key, id_value)));
+        }
+        self.rows += keyed.len() as u64;
+        self.skipped_rows += keyed.iter().filter(|k| k.is_none()).count() as u64;
+
+        const AHEAD: usize = 8;
+        // Consecutive rows of one record skip the record table.
+        let mut last_record: Option<(u128, u32)> = None;
+        for (i, (&identifier, &record)) in keyed.iter().zip(&records).enumerate() {
+            if let Some(Some((_, key, _))) = keyed.get(i + AHEAD) {
+                self.interner.prefetch(*key);
+            }
+            if let Some(Some(key)) = records.get(i + AHEAD) {
+                self.records.prefetch(*key);
+            }
+            let Some((type_id, key, id_value)) = identifier else {
+                continue;
+            };
+            let (ident, new) = self.interner.intern_keyed(type_id, key, id_value)?;
             if new {
                 self.blocked.push(self.block.is_blocked(id_value));
             }
@@ -142,8 +147,18 @@ impl IdentityGraphBuilder {
             if self.blocked[ident as usize] {
                 continue;
             }
-            let next = self.records.len() as u32;
-            let record = *self.records.entry(record).or_insert(next);
+            let record = match last_record {
+                Some((key, number)) if key == record => number,
+                _ => {
+                    let next = self.records.len() as u32;
+                    if next == u32::MAX {
+                        return Err(format!("more than {} distinct record_id values", u32::MAX - 1));
+                    }
+                    let (number, _) = self.records.get_or_insert(record, next);
+                    last_record = Some((record, number));
+                    number
+                }
+            };
             self.memberships.push((record as u64) << 32 | ident as u64);
         }
         Ok(())
@@ -184,11 +199,16 @@ impl IdentityGraphBuilder {
         for (rank, &ident) in by_rank.iter().enumerate() {
             rank_of[ident as usize] = rank as u32;
         }
-        // Type rank by canonical rank, read in order rather than through the interner.
-        let type_rank_of_rank: Vec<u16> = by_rank
-            .iter()
-            .map(|&ident| type_rank[interner.type_of(ident) as usize])
-            .collect();
+        // Ranks are grouped by type rank: where each group ends tells the type
+        // rank of any rank without a memory access per identifier.
+        let mut type_ends = vec![0u32; type_order.len()];
+        for &ident in &by_rank {
+            type_ends[type_rank[interner.type_of(ident) as usize] as usize] += 1;
+        }
+        for t in 1..type_ends.len() {
+            type_ends[t] += type_ends[t - 1];
+        }
+        let type_rank_at = |r: u32| type_ends.iter().take_while(|&&end| end <= r).count();
 
         // Links: identifiers of one record, in rank numbers, deduplicated.
         for m in memberships.iter_mut() {
@@ -217,7 +237,7 @@ impl IdentityGraphBuilder {
         links.dedup();
 
         // Shared identifiers: linked to too many others, in all or of one type.
-        let shared = shared_by_degree(&links, &type_rank_of_rank, rules);
+        let shared = shared_by_degree(&links, n, type_rank_at, rules);
         let mut status = vec![Status::Singleton; n];
         for r in 0..n {
             if blocked[by_rank[r] as usize] {
@@ -240,24 +260,31 @@ impl IdentityGraphBuilder {
                 }
             }
         }
+        // Shared and blocked identifiers join no one: their links go before
+        // sorting. A bit per identifier stays in cache where statuses would not.
+        let mut excluded = vec![0u64; n.div_ceil(64)];
+        for (r, s) in status.iter().enumerate() {
+            if *s >= Status::Shared {
+                excluded[r / 64] |= 1 << (r % 64);
+            }
+        }
+        let is_excluded = |r: u32| excluded[r as usize / 64] >> (r % 64) & 1 == 1;
+        links.retain(|&l| !is_excluded((l >> 32) as u32) && !is_excluded(l as u32));
         // Stable: within a strength, links stay in (a, b) order.
         bucket_sort_by(
             &mut links,
             type_order.len(),
-            |&l| type_rank_of_rank[(l & 0xFFFF_FFFF) as usize] as usize,
+            |&l| type_rank_at(l as u32),
             u64::cmp,
         );
         let mut uf = UnionFind::new(
-            (0..n).map(|r| slot_of_type[type_order[type_rank_of_rank[r] as usize] as usize]),
+            (0..n as u32).map(|r| slot_of_type[type_order[type_rank_at(r)] as usize]),
             limits.len(),
             n,
         );
         let mut applied = 0u64;
         for &l in &links {
             let (a, b) = ((l >> 32) as u32, (l & 0xFFFF_FFFF) as u32);
-            if status[a as usize] >= Status::Shared || status[b as usize] >= Status::Shared {
-                continue;
-            }
             if uf.union_within(a, b, &limits) {
                 applied += 1;
             } else {
@@ -292,7 +319,8 @@ impl IdentityGraphBuilder {
 
         // The previous run's ids, for the identifiers seen now.
         let mut previous_of_rank: Vec<i64> = vec![NO_ID; n];
-        let mut retired = HashSet::new();
+        // Every id handed out, previous or new: about one per person.
+        let mut retired = HashSet::with_capacity(anchors.len());
         for (id_type, id_value, one_id) in previous {
             retired.insert(one_id);
             let Some(type_id) = interner.find_type(id_type) else {
@@ -368,8 +396,12 @@ fn canonical_order(interner: &IdentifierInterner, type_rank: &[u16]) -> Vec<u32>
 /// Which identifiers have more distinct neighbours than
 /// `max_identifier_degree`, or more of one type than `max_links_per_type`.
 /// `links` are distinct.
-fn shared_by_degree(links: &[u64], type_rank_of_rank: &[u16], rules: &Rules) -> Vec<bool> {
-    let n = type_rank_of_rank.len();
+fn shared_by_degree(
+    links: &[u64],
+    n: usize,
+    type_rank_at: impl Fn(u32) -> usize,
+    rules: &Rules,
+) -> Vec<bool> {
     let mut degree = vec![0u32; n];
     for &l in links {
         degree[(l >> 32) as usize] += 1;
@@ -383,10 +415,10 @@ fn shared_by_degree(links: &[u64], type_rank_of_rank: &[u16], rules: &Rules) -> 
     for &l in links {
         let (a, b) = ((l >> 32) as usize, (l & 0xFFFF_FFFF) as usize);
         if busy(a) {
-            ends.push((a as u64) << 16 | type_rank_of_rank[b] as u64);
+            ends.push((a as u64) << 16 | type_rank_at(b as u32) as u64);
         }
         if busy(b) {
-            ends.push((b as u64) << 16 | type_rank_of_rank[a] as u64);
+            ends.push((b as u64) << 16 | type_rank_at(a as u32) as u64);
         }
     }
     // Few: only the busy identifiers.
@@ -570,21 +602,31 @@ fn record_keys(array: &ArrayRef) -> Result<Vec<Option<u128>>, String> {
     fn key(tag: u64, bytes: &[u8]) -> u128 {
         XxHash3_128::oneshot_with_seed(tag, bytes)
     }
+    // A record's rows usually come together: hash a repeated id once.
+    let mut previous: Option<(&[u8], u128)> = None;
+    let mut string_key = |bytes| match previous {
+        Some((p, k)) if p == bytes => k,
+        _ => {
+            let k = key(1, bytes);
+            previous = Some((bytes, k));
+            k
+        }
+    };
     let keys = match array.data_type() {
         DataType::Utf8 => array
             .as_string::<i32>()
             .iter()
-            .map(|v| v.map(|s| key(1, s.as_bytes())))
+            .map(|v| v.map(|s| string_key(s.as_bytes())))
             .collect(),
         DataType::LargeUtf8 => array
             .as_string::<i64>()
             .iter()
-            .map(|v| v.map(|s| key(1, s.as_bytes())))
+            .map(|v| v.map(|s| string_key(s.as_bytes())))
             .collect(),
         DataType::Utf8View => array
             .as_string_view()
             .iter()
-            .map(|v| v.map(|s| key(1, s.as_bytes())))
+            .map(|v| v.map(|s| string_key(s.as_bytes())))
             .collect(),
         DataType::Int32 => array
             .as_primitive::<Int32Type>()
