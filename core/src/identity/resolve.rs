@@ -8,8 +8,6 @@
 //! identifiers are ranked canonically (type priority, type name, a hash of
 //! the value) and every later step works in rank order.
 
-use std::hash::Hasher;
-
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Int32Type, Int64Type, UInt32Type, UInt64Type};
 use hashbrown::HashSet;
@@ -202,7 +200,7 @@ impl IdentityGraphBuilder {
         // Ranks are grouped by type rank: where each group ends tells the type
         // rank of any rank without a memory access per identifier.
         let mut type_ends = vec![0u32; type_order.len()];
-        for &ident in &by_rank {
+        for ident in 0..n as u32 {
             type_ends[type_rank[interner.type_of(ident) as usize] as usize] += 1;
         }
         for t in 1..type_ends.len() {
@@ -296,8 +294,8 @@ impl IdentityGraphBuilder {
         // Persons: each identified by its strongest identifier, the anchor.
         let mut root_of = vec![0u32; n];
         let mut anchor_of_root = vec![u32::MAX; n];
-        let mut size_of_root = vec![0u32; n];
         let mut anchors = Vec::new();
+        let mut cluster_size = vec![0u32; n];
         for r in 0..n as u32 {
             let root = uf.find(r);
             root_of[r as usize] = root;
@@ -305,17 +303,14 @@ impl IdentityGraphBuilder {
                 anchor_of_root[root as usize] = r;
                 anchors.push(r);
             }
-            size_of_root[root as usize] += 1;
-        }
-        drop(uf);
-        let mut cluster_size = vec![0u32; n];
-        for r in 0..n {
-            let size = size_of_root[root_of[r] as usize];
-            cluster_size[r] = size;
-            if size > 1 && status[r] == Status::Singleton {
-                status[r] = Status::Merged;
+            // The unions are done: the root's size is its person's.
+            let size = uf.size(root);
+            cluster_size[r as usize] = size;
+            if size > 1 && status[r as usize] == Status::Singleton {
+                status[r as usize] = Status::Merged;
             }
         }
+        drop(uf);
 
         // The previous run's ids, for the identifiers seen now.
         let mut previous_of_rank: Vec<i64> = vec![NO_ID; n];
@@ -494,15 +489,22 @@ fn assign_one_ids<'a>(
             one_id_of_root[root as usize] = id;
         }
     }
+    // One buffer for every anchor: a streaming hasher per person would
+    // allocate and copy its state each time.
+    let mut anchor_bytes: Vec<u8> = Vec::new();
     for &anchor in anchors {
         let root = root_of[anchor as usize] as usize;
         if one_id_of_root[root] != NO_ID {
             continue;
         }
         let (type_name, value) = anchor_name(anchor);
+        anchor_bytes.clear();
+        anchor_bytes.extend_from_slice(type_name.as_bytes());
+        anchor_bytes.push(0xFF);
+        anchor_bytes.extend_from_slice(value);
         let mut seed = 0u64;
         let id = loop {
-            let id = hash_one_id(seed, type_name, value);
+            let id = hash_one_id(seed, &anchor_bytes);
             if used.insert(id) {
                 break id;
             }
@@ -513,13 +515,10 @@ fn assign_one_ids<'a>(
     one_id_of_root
 }
 
-/// A positive 63-bit id from the anchor identifier.
-fn hash_one_id(seed: u64, type_name: &str, value: &[u8]) -> i64 {
-    let mut hasher = XxHash3_64::with_seed(seed);
-    hasher.write(type_name.as_bytes());
-    hasher.write(&[0xFF]);
-    hasher.write(value);
-    (hasher.finish() & i64::MAX as u64).max(1) as i64
+/// A positive 63-bit id from the anchor identifier, given as its type name,
+/// a 0xFF byte and its value.
+fn hash_one_id(seed: u64, anchor_bytes: &[u8]) -> i64 {
+    (XxHash3_64::oneshot_with_seed(seed, anchor_bytes) & i64::MAX as u64).max(1) as i64
 }
 
 /// The result: for each identifier in canonical order, its person and status.
@@ -774,6 +773,14 @@ mod tests {
         assert_eq!((phone.1, phone.2), (1, Status::Singleton));
         let persons: HashSet<i64> = out.values().map(|v| v.0).collect();
         assert_eq!(persons.len(), 61, "60 customers and the tablet");
+    }
+
+    #[test]
+    fn a_persons_id_is_the_same_in_every_release() {
+        // The hash of (type, 0xFF, value) of the anchor: a saved mapping and
+        // a new run must agree without `previous`.
+        let out = resolve(&[("crm:1", "phone", "+8613800138000")]);
+        assert_eq!(out["phone:+8613800138000"].0, 5226281374670669972);
     }
 
     #[test]

@@ -1,38 +1,70 @@
 //! Union-find over dense identifier numbers, with path halving, union by
 //! size, and per-person counts of the identifier types that have a limit.
+//!
+//! A node's parent, size and counts sit together in one flat array: the
+//! unions come in an order unrelated to memory (identifier ranks follow
+//! value hashes), so each field kept apart would cost its own cache miss.
 
 pub struct UnionFind {
-    parent: Vec<u32>,
-    size: Vec<u32>,
-    /// `limited_slots` counts per node; meaningful at roots only.
-    counts: Vec<u8>,
+    /// Per node `stride` words: parent, size, then one byte per limited
+    /// type, four to a word. Sizes and counts are meaningful at roots only.
+    nodes: Vec<u32>,
+    stride: usize,
     slots: usize,
 }
+
+const PARENT: usize = 0;
+const SIZE: usize = 1;
+const COUNTS: usize = 2;
 
 impl UnionFind {
     /// `slot_of[i]` is the limited-type slot of node `i`, if its type has a limit.
     pub fn new(slot_of: impl Iterator<Item = Option<usize>>, slots: usize, n: usize) -> Self {
-        let mut counts = vec![0u8; n * slots];
+        let stride = COUNTS + slots.div_ceil(4);
+        let mut nodes = vec![0u32; n * stride];
+        for (i, node) in nodes.chunks_exact_mut(stride).enumerate() {
+            node[PARENT] = i as u32;
+            node[SIZE] = 1;
+        }
+        let mut uf = UnionFind { nodes, stride, slots };
         for (i, slot) in slot_of.enumerate() {
             if let Some(s) = slot {
-                counts[i * slots + s] = 1;
+                uf.set_count(i, s, 1);
             }
         }
-        UnionFind {
-            parent: (0..n as u32).collect(),
-            size: vec![1; n],
-            counts,
-            slots,
-        }
+        uf
+    }
+
+    fn parent(&self, x: u32) -> u32 {
+        self.nodes[x as usize * self.stride + PARENT]
+    }
+
+    fn set_parent(&mut self, x: u32, parent: u32) {
+        self.nodes[x as usize * self.stride + PARENT] = parent;
+    }
+
+    fn count(&self, node: usize, slot: usize) -> u32 {
+        self.nodes[node * self.stride + COUNTS + slot / 4] >> (slot % 4 * 8) & 0xFF
+    }
+
+    fn set_count(&mut self, node: usize, slot: usize, count: u32) {
+        let word = &mut self.nodes[node * self.stride + COUNTS + slot / 4];
+        let shift = slot % 4 * 8;
+        *word = *word & !(0xFF << shift) | count.min(0xFF) << shift;
     }
 
     pub fn find(&mut self, mut x: u32) -> u32 {
-        while self.parent[x as usize] != x {
-            let grandparent = self.parent[self.parent[x as usize] as usize];
-            self.parent[x as usize] = grandparent;
+        while self.parent(x) != x {
+            let grandparent = self.parent(self.parent(x));
+            self.set_parent(x, grandparent);
             x = grandparent;
         }
         x
+    }
+
+    /// The number of nodes in the set of `root`, a root.
+    pub fn size(&self, root: u32) -> u32 {
+        self.nodes[root as usize * self.stride + SIZE]
     }
 
     /// Merges the sets of `a` and `b` unless that would give a person more
@@ -43,22 +75,21 @@ impl UnionFind {
         if ra == rb {
             return true;
         }
-        let (ia, ib) = (ra as usize * self.slots, rb as usize * self.slots);
         for (s, &limit) in limits.iter().enumerate() {
-            if self.counts[ia + s] as u32 + self.counts[ib + s] as u32 > limit as u32 {
+            if self.count(ra as usize, s) + self.count(rb as usize, s) > limit as u32 {
                 return false;
             }
         }
-        let (root, child) = if self.size[ra as usize] >= self.size[rb as usize] {
+        let (root, child) = if self.size(ra) >= self.size(rb) {
             (ra, rb)
         } else {
             (rb, ra)
         };
-        self.parent[child as usize] = root;
-        self.size[root as usize] += self.size[child as usize];
-        let (ir, ic) = (root as usize * self.slots, child as usize * self.slots);
+        self.set_parent(child, root);
+        self.nodes[root as usize * self.stride + SIZE] += self.size(child);
         for s in 0..self.slots {
-            self.counts[ir + s] = self.counts[ir + s].saturating_add(self.counts[ic + s]);
+            let total = self.count(root as usize, s) + self.count(child as usize, s);
+            self.set_count(root as usize, s, total);
         }
         true
     }
