@@ -107,6 +107,7 @@ impl IdentityGraphBuilder {
         let mut last_type: Option<(&str, u16)> = None;
         for (id_type, id_value) in types.zip(values) {
             let (Some(id_type), Some(id_value)) = (id_type, id_value) else {
+                self.skipped_rows += 1;
                 keyed.push(None);
                 continue;
             };
@@ -122,7 +123,6 @@ impl IdentityGraphBuilder {
             keyed.push(Some((type_id, key, id_value)));
         }
         self.rows += keyed.len() as u64;
-        self.skipped_rows += keyed.iter().filter(|k| k.is_none()).count() as u64;
 
         const AHEAD: usize = 8;
         // Consecutive rows of one record skip the record table.
