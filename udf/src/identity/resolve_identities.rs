@@ -2,7 +2,6 @@ use std::ops::Range;
 use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
-
 use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, RecordBatchOptions, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
