@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests use besides Rust: a real S3-compatible server
 # (moto's), the PostgreSQL clients for the server tests (psql, psycopg), and
-# the Python packages of the wheel's tests and notebook. Safe to rerun.
+# the Python packages of the wheel's tests and notebook, and DuckDB for the
+# comparison script's smoke test. Safe to rerun.
 set -euo pipefail
 
 python_packages=(
@@ -17,6 +18,7 @@ python_packages=(
   "nbformat>=5"
   "nbclient>=0.10"
   "ipykernel>=6"
+  "duckdb>=1.1"
 )
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${python_packages[@]}"
 

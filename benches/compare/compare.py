@@ -34,6 +34,14 @@ Workloads:
              catalog is written to disk). DuckDB: a member table per refresh
              and the changes by EXCEPT.
 
+Floors: not features but the least any engine's plan for a workload costs,
+to show how far a speed target is from what the scan and grouping allow.
+  links      one_id's input alone: read the sources, normalise, unnest into
+             (record_id, id_type, id_value) rows; both engines as in one_id,
+             summed so every column is computed.
+  group_by   the grouping under funnel and lifecycle alone: max(ts) per
+             one_id over events.parquet, summed.
+
 events.parquet (one_id, event_type, ts, amount_cny, dwell_s) and device_person.parquet
 (device_id, one_id) are written once per dataset by the
 demo's One-ID and events steps, so both engines aggregate the same rows.
@@ -123,6 +131,20 @@ SELECT l.id, least(l.label, coalesce(min(n.label), l.label)) AS label
 FROM labels l LEFT JOIN edges e ON e.src = l.id LEFT JOIN labels n ON n.id = e.dst
 GROUP BY l.id, l.label;
 """
+
+
+LINK_SUMS = "SELECT count(*), sum(length(record_id)), sum(length(id_type)), sum(length(id_value)) FROM {links}"
+
+
+def cdpfusion_links(binary, data_dir, workdir):
+    sql = external_tables(data_dir) + "\n" + demo_sql("02_identifier_links.sql") + "\n"
+    return cdpfusion_query(binary, workdir, "links", sql + LINK_SUMS.format(links="identifier_links") + ";\n")
+
+
+def duckdb_links_sql(data_dir):
+    return DUCKDB_LINKS.replace("{d}", str(data_dir)).split("CREATE OR REPLACE TABLE nodes")[0] + LINK_SUMS.format(
+        links="links"
+    )
 
 
 def duckdb_one_id(data_dir):
@@ -240,6 +262,20 @@ def duckdb_funnel_sql(events):
         + "SELECT coalesce(d.step, 0) AS step, count(*) AS persons FROM persons p LEFT JOIN deepest d USING (one_id) "
         + "GROUP BY 1 ORDER BY 1"
     )
+
+
+GROUP_BY_SUMS = "SELECT count(*), sum({epoch}) FROM (SELECT one_id, max(ts) AS m FROM {events} GROUP BY one_id)"
+
+
+def cdpfusion_group_by(binary, events, workdir):
+    sql = f"CREATE EXTERNAL TABLE events STORED AS PARQUET LOCATION '{events}';\n"
+    return cdpfusion_query(
+        binary, workdir, "group_by", sql + GROUP_BY_SUMS.format(epoch="to_unixtime(m)", events="events") + ";\n"
+    )
+
+
+def duckdb_group_by_sql(events):
+    return GROUP_BY_SUMS.format(epoch="CAST(floor(epoch(m)) AS BIGINT)", events=f"read_parquet('{events}')")
 
 
 def duckdb_lifecycle_sql(events):
@@ -450,13 +486,22 @@ def normalized(rows):
     return [tuple(value(v) for v in row) for row in rows]
 
 
+def answers_note(ours, theirs):
+    """Runs are (seconds, rows); the first run of each side is compared."""
+    if not theirs:
+        return "duckdb skipped"
+    if normalized(ours[0][1]) == normalized(theirs[0][1]):
+        return "same answer"
+    return f"answers differ: cdpfusion {ours[0][1]} duckdb {theirs[0][1]}"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--persons", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data", type=pathlib.Path, default=None, help="dataset directory (default: bench-data/N)")
     parser.add_argument(
-        "--workloads", default="one_id,funnel,lifecycle,rfm,lead_score,segments", help="comma-separated workloads"
+        "--workloads", default="one_id,funnel,lifecycle,rfm,lead_score,segments", help="comma-separated workloads; the floors links and group_by are extra"
     )
     parser.add_argument("--binary", type=pathlib.Path, default=None, help="cdpfusion binary (default: release build)")
     parser.add_argument("--skip-duckdb", action="store_true", help="time cdpfusion alone (large sizes)")
@@ -480,6 +525,11 @@ def main():
             note += f"; duckdb persons {theirs[0][1]} after {theirs[0][2]} propagation rounds"
         results.append(("one_id", [t for t, _ in ours], [t for t, _, _ in theirs], note))
 
+    if "links" in workloads:
+        ours = [cdpfusion_links(binary, data_dir, workdir) for _ in range(args.runs)]
+        theirs = [] if args.skip_duckdb else [duckdb_query(duckdb_links_sql(data_dir)) for _ in range(args.runs)]
+        results.append(("links", [t for t, _ in ours], [t for t, _ in theirs], answers_note(ours, theirs)))
+
     events = None
     for name, ours_fn, theirs_sql in [
         ("funnel", cdpfusion_funnel, duckdb_funnel_sql),
@@ -487,18 +537,14 @@ def main():
         ("rfm", cdpfusion_rfm, duckdb_rfm_sql),
         ("lead_score", cdpfusion_lead_score, duckdb_lead_score_sql),
         ("segments", cdpfusion_segments, duckdb_segments_sql),
+        ("group_by", cdpfusion_group_by, duckdb_group_by_sql),
     ]:
         if name not in workloads:
             continue
         events = events or ensure_events(binary, data_dir, workdir)
         ours = [ours_fn(binary, events, workdir) for _ in range(args.runs)]
         theirs = [] if args.skip_duckdb else [duckdb_query(theirs_sql(events)) for _ in range(args.runs)]
-        note = "same answer" if theirs and normalized(ours[0][1]) == normalized(theirs[0][1]) else "answers differ"
-        if not theirs:
-            note = "duckdb skipped"
-        elif note == "answers differ":
-            note += f": cdpfusion {ours[0][1]} duckdb {theirs[0][1]}"
-        results.append((name, [t for t, _ in ours], [t for t, _ in theirs], note))
+        results.append((name, [t for t, _ in ours], [t for t, _ in theirs], answers_note(ours, theirs)))
 
     print(f"{'workload':<10} {'cdpfusion s':>12} {'duckdb s':>10} {'ratio':>7}  notes")
     for name, ours, theirs, note in results:
