@@ -3,12 +3,12 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 use futures::FutureExt;
 
-use super::segment_table::{SegmentTable, name_argument};
+use super::segment_table::{SegmentTable, name_arguments};
 
 const NAME: &str = "segment_changes";
 
@@ -49,10 +49,7 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
 
 impl TableFunctionImpl for SegmentChangesFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        if args.exprs().len() != 1 {
-            return plan_err!("{NAME}: expected (name), got {} arguments", args.exprs().len());
-        }
-        let name = name_argument(NAME, args.exprs(), 0, "name")?;
+        let [name] = name_arguments(NAME, args.exprs(), ["name"])?;
         let called_with = name.clone();
         Ok(Arc::new(SegmentTable::new(
             &SCHEMA,

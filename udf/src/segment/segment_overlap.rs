@@ -3,12 +3,12 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::{Float64Array, RecordBatch, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 use futures::FutureExt;
 
-use super::segment_table::{SegmentTable, name_argument};
+use super::segment_table::{SegmentTable, name_arguments};
 
 const NAME: &str = "segment_overlap";
 
@@ -52,11 +52,7 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
 
 impl TableFunctionImpl for SegmentOverlapFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        if args.exprs().len() != 2 {
-            return plan_err!("{NAME}: expected (a, b), got {} arguments", args.exprs().len());
-        }
-        let a = name_argument(NAME, args.exprs(), 0, "a")?;
-        let b = name_argument(NAME, args.exprs(), 1, "b")?;
+        let [a, b] = name_arguments(NAME, args.exprs(), ["a", "b"])?;
         let arguments = [a.clone(), b.clone()];
         Ok(Arc::new(SegmentTable::new(
             &SCHEMA,

@@ -21,16 +21,35 @@ use super::open::open_catalog;
 /// Builds the rows from the catalog.
 pub(crate) type Load = Arc<dyn Fn(SegmentCatalog) -> BoxFuture<'static, Result<RecordBatch>> + Send + Sync>;
 
-/// The string literal at `index`, a segment name.
-pub(crate) fn name_argument(function: &str, exprs: &[Expr], index: usize, name: &str) -> Result<String> {
-    match exprs.get(index) {
-        Some(Expr::Literal(value, _)) => match value.try_as_str() {
-            Some(Some(text)) => Ok(text.to_string()),
-            _ => plan_err!("{function}: argument '{name}' must be a string literal, got {value}"),
-        },
-        Some(other) => plan_err!("{function}: argument '{name}' must be a string literal, got {other}"),
-        None => plan_err!("{function}: argument '{name}' is missing"),
+/// The segment names a table function is called with: one string literal
+/// per entry of `names`, and no other argument.
+pub(crate) fn name_arguments<const N: usize>(
+    function: &str,
+    exprs: &[Expr],
+    names: [&str; N],
+) -> Result<[String; N]> {
+    if exprs.len() != N {
+        return plan_err!(
+            "{function}: expected ({}), got {} arguments",
+            names.join(", "),
+            exprs.len()
+        );
     }
+    let mut values: [String; N] = std::array::from_fn(|_| String::new());
+    for ((value, expr), name) in values.iter_mut().zip(exprs).zip(names) {
+        *value = match expr {
+            Expr::Literal(literal, _) => match literal.try_as_str() {
+                Some(Some(text)) => text.to_string(),
+                _ => {
+                    return plan_err!(
+                        "{function}: argument '{name}' must be a string literal, got {literal}"
+                    );
+                }
+            },
+            other => return plan_err!("{function}: argument '{name}' must be a string literal, got {other}"),
+        };
+    }
+    Ok(values)
 }
 
 #[derive(Clone)]
