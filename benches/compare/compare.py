@@ -501,7 +501,9 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--data", type=pathlib.Path, default=None, help="dataset directory (default: bench-data/N)")
     parser.add_argument(
-        "--workloads", default="one_id,funnel,lifecycle,rfm,lead_score,segments", help="comma-separated workloads; the floors links and group_by are extra"
+        "--workloads",
+        default="one_id,funnel,lifecycle,rfm,lead_score,segments",
+        help="comma-separated workloads; the floors links and group_by are extra",
     )
     parser.add_argument("--binary", type=pathlib.Path, default=None, help="cdpfusion binary (default: release build)")
     parser.add_argument("--skip-duckdb", action="store_true", help="time cdpfusion alone (large sizes)")
