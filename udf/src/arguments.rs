@@ -1,5 +1,6 @@
-//! Argument handling shared by the aggregates: event times, conditions,
-//! and arguments that must be constants (windows, modes, rules, `as_of`).
+//! Argument handling shared by the functions: event times, conditions,
+//! arguments that must be constants (windows, modes, rules, `as_of`), and
+//! the string literals table functions are called with.
 
 use std::sync::Arc;
 
@@ -9,8 +10,8 @@ use datafusion::arrow::datatypes::{
     DataType, Int64Type, IntervalUnit, Schema, TimeUnit, TimestampMicrosecondType,
 };
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
-use datafusion::logical_expr::ColumnarValue;
 use datafusion::logical_expr::function::AccumulatorArgs;
+use datafusion::logical_expr::{ColumnarValue, Expr};
 use datafusion::physical_expr::expressions::Literal;
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
@@ -314,4 +315,30 @@ pub(crate) fn same_shape(
     } else {
         ColumnarValue::Array(result)
     })
+}
+
+/// The string literal of argument `index`; `None` when absent or NULL.
+pub(crate) fn literal_argument(
+    function: &str,
+    exprs: &[Expr],
+    index: usize,
+    name: &str,
+) -> Result<Option<String>> {
+    match exprs.get(index) {
+        None => Ok(None),
+        Some(Expr::Literal(
+            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)),
+            _,
+        )) => Ok(Some(s.clone())),
+        Some(Expr::Literal(ScalarValue::Utf8(None) | ScalarValue::Null, _)) => Ok(None),
+        Some(other) => plan_err!("{function}: argument '{name}' must be a string literal, got {other}"),
+    }
+}
+
+/// A required string literal argument.
+pub(crate) fn required_argument(function: &str, exprs: &[Expr], index: usize, name: &str) -> Result<String> {
+    match literal_argument(function, exprs, index, name)? {
+        Some(value) => Ok(value),
+        None => plan_err!("{function}: argument '{name}' must not be NULL"),
+    }
 }

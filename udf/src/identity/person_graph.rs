@@ -23,7 +23,8 @@ use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use cdpfusion_core::identity::graph::{GraphIdentifier, GraphRecord, PersonGraph};
 use cdpfusion_core::identity::rules::Rules;
 
-use super::resolution_plan::{PlannedResolution, required_argument, rules_argument};
+use super::resolution_plan::{PlannedResolution, rules_argument};
+use crate::arguments::required_argument;
 
 /// Turns a person's graph (or none, for an unknown identifier) into the
 /// function's output rows.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::catalog::Session;
-use datafusion::common::{DataFusionError, Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
 use datafusion::execution::TaskContext;
 use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::Expr;
@@ -17,34 +17,10 @@ use futures::{StreamExt, TryStreamExt};
 use cdpfusion_core::identity::resolve::{IdentityGraphBuilder, Resolution};
 use cdpfusion_core::identity::rules::Rules;
 
+use crate::arguments::literal_argument;
+
 const EXPECTED_INPUT: &str = "(record_id TEXT or BIGINT, id_type TEXT, id_value TEXT)";
 const EXPECTED_PREVIOUS: &str = "(id_type TEXT, id_value TEXT, one_id BIGINT)";
-
-/// The string literal of argument `index`; `None` when absent or NULL.
-pub(crate) fn literal_argument(
-    function: &str,
-    exprs: &[Expr],
-    index: usize,
-    name: &str,
-) -> Result<Option<String>> {
-    match exprs.get(index) {
-        None => Ok(None),
-        Some(Expr::Literal(
-            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)),
-            _,
-        )) => Ok(Some(s.clone())),
-        Some(Expr::Literal(ScalarValue::Utf8(None) | ScalarValue::Null, _)) => Ok(None),
-        Some(other) => plan_err!("{function}: argument '{name}' must be a string literal, got {other}"),
-    }
-}
-
-/// A required string literal argument.
-pub(crate) fn required_argument(function: &str, exprs: &[Expr], index: usize, name: &str) -> Result<String> {
-    match literal_argument(function, exprs, index, name)? {
-        Some(value) => Ok(value),
-        None => plan_err!("{function}: argument '{name}' must not be NULL"),
-    }
-}
 
 /// Parses the optional rules JSON argument.
 pub(crate) fn rules_argument(function: &str, exprs: &[Expr], index: usize) -> Result<Arc<Rules>> {

@@ -18,7 +18,8 @@ use futures::TryStreamExt;
 use cdpfusion_core::identity::resolve::Resolution;
 use cdpfusion_core::identity::rules::Rules;
 
-use super::resolution_plan::{PlannedResolution, required_argument, rules_argument};
+use super::resolution_plan::{PlannedResolution, rules_argument};
+use crate::arguments::required_argument;
 
 const NAME: &str = "resolve_identities";
 

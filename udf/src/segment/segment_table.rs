@@ -17,6 +17,7 @@ use futures::future::BoxFuture;
 
 use super::catalog::SegmentCatalog;
 use super::open::open_catalog;
+use crate::arguments::required_argument;
 
 /// Builds the rows from the catalog.
 pub(crate) type Load = Arc<dyn Fn(SegmentCatalog) -> BoxFuture<'static, Result<RecordBatch>> + Send + Sync>;
@@ -36,18 +37,8 @@ pub(crate) fn name_arguments<const N: usize>(
         );
     }
     let mut values: [String; N] = std::array::from_fn(|_| String::new());
-    for ((value, expr), name) in values.iter_mut().zip(exprs).zip(names) {
-        *value = match expr {
-            Expr::Literal(literal, _) => match literal.try_as_str() {
-                Some(Some(text)) => text.to_string(),
-                _ => {
-                    return plan_err!(
-                        "{function}: argument '{name}' must be a string literal, got {literal}"
-                    );
-                }
-            },
-            other => return plan_err!("{function}: argument '{name}' must be a string literal, got {other}"),
-        };
+    for (index, (value, name)) in values.iter_mut().zip(names).enumerate() {
+        *value = required_argument(function, exprs, index, name)?;
     }
     Ok(values)
 }
