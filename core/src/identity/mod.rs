@@ -1,9 +1,11 @@
 //! Identity (One-ID): identifier normalisation and identity resolution.
 
 pub mod email;
+pub mod evidence;
 pub mod graph;
 pub mod interner;
 pub mod phone;
+pub mod records;
 pub mod resolve;
 pub mod rules;
 pub mod union_find;

@@ -13,7 +13,9 @@ use arrow::datatypes::{DataType, Int32Type, Int64Type, UInt32Type, UInt64Type};
 use hashbrown::HashSet;
 use twox_hash::{XxHash3_64, XxHash3_128};
 
+use super::evidence::{LinkLimits, Reason, shared_by_links, shared_by_records};
 use super::interner::IdentifierInterner;
+use super::records::{RecordIdTexts, RecordResolution};
 use super::rules::{BlockMatcher, Rules};
 use super::union_find::UnionFind;
 use crate::bucket_sort::bucket_sort_by;
@@ -56,8 +58,14 @@ impl Status {
 /// Accumulates identifier links from batches of rows.
 pub struct IdentityGraphBuilder {
     interner: IdentifierInterner,
-    /// Record numbers by the 128-bit hash of the record id.
+    /// Record numbers by the 128-bit hash of the source and record id.
     records: KeyIndex,
+    /// Each record's source number.
+    record_sources: Vec<u16>,
+    /// Source names by number; number 0 is no source (NULL or no column).
+    source_names: Vec<Option<String>>,
+    /// Each record's id as text, when the record map is wanted.
+    record_ids: Option<RecordIdTexts>,
     /// `record << 32 | identifier` for every linkable row.
     memberships: Vec<u64>,
     block: BlockMatcher,
@@ -77,11 +85,18 @@ pub struct ResolutionStats {
     pub links: u64,
 }
 
+/// Sources beyond this many would make the per-source record counts (a
+/// byte per identifier and source) too large; a CDP has a handful.
+pub const MAX_SOURCES: usize = 64;
+
 impl IdentityGraphBuilder {
     pub fn new(rules: &Rules) -> Result<Self, String> {
         Ok(IdentityGraphBuilder {
             interner: IdentifierInterner::new(),
             records: KeyIndex::new(),
+            record_sources: Vec::new(),
+            source_names: vec![None],
+            record_ids: None,
             memberships: Vec::new(),
             block: rules.compile_block_list()?,
             blocked: Vec::new(),
@@ -90,15 +105,26 @@ impl IdentityGraphBuilder {
         })
     }
 
+    /// Keeps each record's id, so that the resolution also tells each
+    /// record's person ([`Resolution::records`]).
+    pub fn with_record_map(mut self) -> Self {
+        self.record_ids = Some(RecordIdTexts::default());
+        self
+    }
+
     /// Adds one batch. `record_ids` may be a string or integer array;
-    /// `id_types` and `id_values` string arrays (Utf8, LargeUtf8, Utf8View).
+    /// `id_types`, `id_values` and `sources` string arrays (Utf8, LargeUtf8,
+    /// Utf8View). A record is its source and id together: `lead` 7 and
+    /// `order` 7 are two records.
     pub fn add_batch(
         &mut self,
         record_ids: &ArrayRef,
         id_types: &ArrayRef,
         id_values: &ArrayRef,
+        sources: Option<&ArrayRef>,
     ) -> Result<(), String> {
-        let records = record_keys(record_ids)?;
+        let mut records = record_keys(record_ids)?;
+        let row_sources = self.source_numbers(sources, &mut records)?;
         let types = strings(id_types, "id_type")?;
         let values = strings(id_values, "id_value")?;
         // First every row's identifier key, so that the second pass can
@@ -134,6 +160,20 @@ impl IdentityGraphBuilder {
             if let Some(Some(key)) = records.get(i + AHEAD) {
                 self.records.prefetch(*key);
             }
+            // Every record is numbered, even one whose identifiers are all
+            // NULL or junk: the record map lists it.
+            let record = match record {
+                None => None,
+                Some(key) => Some(match last_record {
+                    Some((last, number)) if last == key => number,
+                    _ => {
+                        let number =
+                            self.record_number(key, row_sources.get(i).copied().unwrap_or(0), record_ids, i)?;
+                        last_record = Some((key, number));
+                        number
+                    }
+                }),
+            };
             let Some((type_id, key, id_value)) = identifier else {
                 continue;
             };
@@ -145,21 +185,75 @@ impl IdentityGraphBuilder {
             if self.blocked[ident as usize] {
                 continue;
             }
-            let record = match last_record {
-                Some((key, number)) if key == record => number,
-                _ => {
-                    let next = self.records.len() as u32;
-                    if next == u32::MAX {
-                        return Err(format!("more than {} distinct record_id values", u32::MAX - 1));
-                    }
-                    let (number, _) = self.records.get_or_insert(record, next);
-                    last_record = Some((record, number));
-                    number
-                }
-            };
             self.memberships.push((record as u64) << 32 | ident as u64);
         }
         Ok(())
+    }
+
+    /// The number of a record, numbering it (and keeping its source and id)
+    /// when it is new.
+    fn record_number(
+        &mut self,
+        key: u128,
+        source: u16,
+        record_ids: &ArrayRef,
+        row: usize,
+    ) -> Result<u32, String> {
+        let next = self.records.len() as u32;
+        if next == u32::MAX {
+            return Err(format!("more than {} distinct record_id values", u32::MAX - 1));
+        }
+        let (number, new) = self.records.get_or_insert(key, next);
+        if new {
+            self.record_sources.push(source);
+            if let Some(ids) = &mut self.record_ids {
+                ids.push(record_ids, row);
+            }
+        }
+        Ok(number)
+    }
+
+    /// Each row's source number (empty when there is no source column),
+    /// with the source folded into the row's record key.
+    fn source_numbers(
+        &mut self,
+        sources: Option<&ArrayRef>,
+        records: &mut [Option<u128>],
+    ) -> Result<Vec<u16>, String> {
+        let Some(sources) = sources else {
+            return Ok(Vec::new());
+        };
+        let mut numbers = Vec::with_capacity(records.len());
+        // Rows of one source come together: look a name up once per run.
+        let mut last: Option<(&str, u16, u128)> = None;
+        for (source, record) in strings(sources, "source")?.zip(records.iter_mut()) {
+            let (number, salt) = match (source, last) {
+                (None, _) => (0, 0),
+                (Some(name), Some((last_name, number, salt))) if name == last_name => (number, salt),
+                (Some(name), _) => {
+                    let number = match self.source_names.iter().position(|s| s.as_deref() == Some(name)) {
+                        Some(number) => number,
+                        None if self.source_names.len() > MAX_SOURCES => {
+                            return Err(format!(
+                                "more than {MAX_SOURCES} distinct source values (a source names a system such as 'crm' or 'lead', not a record)"
+                            ));
+                        }
+                        None => {
+                            self.source_names.push(Some(name.to_string()));
+                            self.source_names.len() - 1
+                        }
+                    } as u16;
+                    let salt = XxHash3_128::oneshot_with_seed(4, name.as_bytes());
+                    last = Some((name, number, salt));
+                    (number, salt)
+                }
+            };
+            numbers.push(number);
+            if let Some(key) = record {
+                *key ^= salt;
+            }
+        }
+        Ok(numbers)
     }
 
     /// Applies the rules. `previous` gives one_ids of an earlier run as
@@ -172,6 +266,9 @@ impl IdentityGraphBuilder {
         let IdentityGraphBuilder {
             interner,
             records,
+            record_sources,
+            source_names,
+            record_ids,
             mut memberships,
             blocked,
             rows,
@@ -230,21 +327,66 @@ impl IdentityGraphBuilder {
                 links.extend(ranks[1..].iter().map(|&b| (ranks[0] as u64) << 32 | b as u64));
             }
         }
-        drop(memberships);
         bucket_sort_by(&mut links, n, |&l| (l >> 32) as usize, u64::cmp);
         links.dedup();
 
-        // Shared identifiers: linked to too many others, in all or of one type.
-        let shared = shared_by_degree(&links, n, type_rank_at, rules);
-        let mut status = vec![Status::Singleton; n];
-        for r in 0..n {
+        // Shared identifiers: on too many records of one source, linked to
+        // too many others, or to more of a type than one person holds.
+        let mut reasons = vec![Reason::None; n];
+        for (r, reason) in reasons.iter_mut().enumerate() {
             if blocked[by_rank[r] as usize] {
-                status[r] = Status::Blocked;
-            } else if shared[r] {
-                status[r] = Status::Shared;
+                *reason = Reason::Block;
             }
         }
-        drop(shared);
+        let mut slot_of_source: Vec<Option<usize>> = Vec::with_capacity(source_names.len());
+        let mut counted_sources = 0;
+        for name in &source_names {
+            let counted = rules.counts_records_of(name.as_deref().unwrap_or_default());
+            slot_of_source.push(counted.then(|| {
+                counted_sources += 1;
+                counted_sources - 1
+            }));
+        }
+        let record_limits: Vec<Option<u32>> = type_order
+            .iter()
+            .map(|&t| rules.max_records(interner.type_name(t)))
+            .collect();
+        shared_by_records(
+            &memberships,
+            &mut reasons,
+            counted_sources,
+            |record| slot_of_source[record_sources[record as usize] as usize],
+            |r| record_limits[type_rank_at(r)],
+        );
+        drop(record_limits);
+        let link_limits = LinkLimits {
+            max_identifier_degree: rules.max_identifier_degree,
+            max_links_per_type: rules.max_links_per_type,
+            max_per_person: type_order
+                .iter()
+                .map(|&t| {
+                    rules
+                        .max_per_person(interner.type_name(t))
+                        .filter(|_| rules.shared_on_conflict)
+                })
+                .collect(),
+        };
+        shared_by_links(&links, &mut reasons, type_rank_at, &link_limits);
+        // The record map needs each record's identifiers once more.
+        let memberships = if record_ids.is_some() {
+            memberships
+        } else {
+            drop(memberships);
+            Vec::new()
+        };
+        let mut status: Vec<Status> = reasons
+            .iter()
+            .map(|&reason| match reason {
+                Reason::Block => Status::Blocked,
+                reason if reason.excludes() => Status::Shared,
+                _ => Status::Singleton,
+            })
+            .collect();
 
         // Merge through the strongest links first; a link is as strong as its
         // weaker end, which is the higher rank.
@@ -287,6 +429,7 @@ impl IdentityGraphBuilder {
                 applied += 1;
             } else {
                 status[b as usize] = status[b as usize].max(Status::Refused);
+                reasons[b as usize] = reasons[b as usize].max(Reason::MaxPerPerson);
             }
         }
         drop(links);
@@ -346,6 +489,17 @@ impl IdentityGraphBuilder {
             anchor_name,
         );
         let one_id = (0..n).map(|r| one_id_of_root[root_of[r] as usize]).collect();
+        let records = record_ids.map(|ids| {
+            RecordResolution::assign(
+                ids,
+                record_sources,
+                source_names,
+                &memberships,
+                &reasons,
+                &root_of,
+                &one_id_of_root,
+            )
+        });
 
         Ok(Resolution {
             stats: ResolutionStats {
@@ -360,6 +514,8 @@ impl IdentityGraphBuilder {
             one_id,
             cluster_size,
             status,
+            reasons,
+            records,
         })
     }
 }
@@ -386,44 +542,6 @@ fn canonical_order(interner: &IdentifierInterner, type_rank: &[u16]) -> Vec<u32>
         },
     );
     keyed.into_iter().map(|(_, _, i)| i).collect()
-}
-
-/// Which identifiers have more distinct neighbours than
-/// `max_identifier_degree`, or more of one type than `max_links_per_type`.
-/// `links` are distinct.
-fn shared_by_degree(
-    links: &[u64],
-    n: usize,
-    type_rank_at: impl Fn(u32) -> usize,
-    rules: &Rules,
-) -> Vec<bool> {
-    let mut degree = vec![0u32; n];
-    for &l in links {
-        degree[(l >> 32) as usize] += 1;
-        degree[(l & 0xFFFF_FFFF) as usize] += 1;
-    }
-    let mut shared: Vec<bool> = degree.iter().map(|&d| d > rules.max_identifier_degree).collect();
-    // Only an identifier with more links in all than the per-type limit can
-    // have too many of one type: count (identifier, neighbour type) for those.
-    let busy = |r: usize| degree[r] > rules.max_links_per_type;
-    let mut ends: Vec<u64> = Vec::new();
-    for &l in links {
-        let (a, b) = ((l >> 32) as usize, (l & 0xFFFF_FFFF) as usize);
-        if busy(a) {
-            ends.push((a as u64) << 16 | type_rank_at(b as u32) as u64);
-        }
-        if busy(b) {
-            ends.push((b as u64) << 16 | type_rank_at(a as u32) as u64);
-        }
-    }
-    // Few: only the busy identifiers.
-    ends.sort_unstable();
-    for run in ends.chunk_by(|x, y| x == y) {
-        if run.len() as u32 > rules.max_links_per_type {
-            shared[(run[0] >> 16) as usize] = true;
-        }
-    }
-    shared
 }
 
 const NO_ID: i64 = i64::MIN;
@@ -529,6 +647,8 @@ pub struct Resolution {
     one_id: Vec<i64>,
     cluster_size: Vec<u32>,
     status: Vec<Status>,
+    reasons: Vec<Reason>,
+    records: Option<RecordResolution>,
 }
 
 /// One identifier of the result.
@@ -581,6 +701,18 @@ impl Resolution {
 
     pub fn statuses(&self) -> &[Status] {
         &self.status
+    }
+
+    /// The rule behind each identifier's status (`Reason::None` for merged
+    /// and singleton identifiers).
+    pub fn reasons(&self) -> &[Reason] {
+        &self.reasons
+    }
+
+    /// Each record's person, when the builder kept record ids
+    /// ([`IdentityGraphBuilder::with_record_map`]).
+    pub fn records(&self) -> Option<&RecordResolution> {
+        self.records.as_ref()
     }
 
     /// The position of an identifier in the canonical order. A scan: for
@@ -674,6 +806,7 @@ mod tests {
     use arrow::array::StringArray;
 
     use super::*;
+    use crate::identity::records::RecordStatus;
 
     type Row<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
 
@@ -683,7 +816,7 @@ mod tests {
             let records: ArrayRef = Arc::new(rows.iter().map(|r| r.0).collect::<StringArray>());
             let types: ArrayRef = Arc::new(rows.iter().map(|r| r.1).collect::<StringArray>());
             let values: ArrayRef = Arc::new(rows.iter().map(|r| r.2).collect::<StringArray>());
-            builder.add_batch(&records, &types, &values).unwrap();
+            builder.add_batch(&records, &types, &values, None).unwrap();
         }
         builder.resolve(rules, previous.iter().copied()).unwrap()
     }
@@ -783,20 +916,88 @@ mod tests {
         assert_eq!(out["phone:+8613800138000"].0, 5226281374670669972);
     }
 
+    /// Resolves `(source, record, type, value)` rows with the record map.
+    fn resolve_sourced(rows: &[(&str, &str, &str, &str)], rules: &Rules) -> Resolution {
+        let column = |field: usize| -> ArrayRef {
+            Arc::new(
+                rows.iter()
+                    .map(|r| Some([r.0, r.1, r.2, r.3][field]))
+                    .collect::<StringArray>(),
+            )
+        };
+        let mut builder = IdentityGraphBuilder::new(rules).unwrap().with_record_map();
+        builder
+            .add_batch(&column(1), &column(2), &column(3), Some(&column(0)))
+            .unwrap();
+        builder.resolve(rules, std::iter::empty()).unwrap()
+    }
+
+    /// `source:record` -> (one_id, status) of the record map.
+    fn record_map(resolution: &Resolution) -> HashMap<String, (Option<i64>, RecordStatus)> {
+        let records = resolution.records().unwrap();
+        (0..records.len())
+            .map(|i| {
+                (
+                    format!("{}:{}", records.source(i).unwrap_or("-"), records.record_id(i)),
+                    (records.one_ids()[i], records.statuses()[i]),
+                )
+            })
+            .collect()
+    }
+
+    fn reason_of(resolution: &Resolution, id_type: &str, id_value: &str) -> Reason {
+        resolution.reasons()[resolution.position(id_type, id_value).unwrap()]
+    }
+
+    const CRM_RECORDS_SHARING_A_PHONE: [(&str, &str, &str); 5] = [
+        ("crm1", "crm_id", "C1"),
+        ("crm1", "phone", "+8613800138000"),
+        ("crm2", "crm_id", "C2"),
+        ("crm2", "phone", "+8613800138000"),
+        ("crm2", "email", "b@qq.com"),
+    ];
+
     #[test]
-    fn a_merge_over_the_limit_is_refused() {
-        let out = resolve(&[
-            ("crm1", "crm_id", "C1"),
-            ("crm1", "phone", "+8613800138000"),
-            ("crm2", "crm_id", "C2"),
-            ("crm2", "phone", "+8613800138000"),
-            ("crm2", "email", "b@qq.com"),
-        ]);
+    fn an_identifier_whose_records_disagree_is_shared() {
+        // Two CRM customers give the same phone: one person holds one crm_id,
+        // so the phone is no one's.
+        let out = resolve(&CRM_RECORDS_SHARING_A_PHONE);
+        assert_eq!(out["phone:+8613800138000"].2, Status::Shared);
+        assert_eq!(out["phone:+8613800138000"].1, 1);
+        assert_ne!(out["crm_id:C1"].0, out["crm_id:C2"].0);
+        assert_eq!(
+            out["crm_id:C2"].0, out["email:b@qq.com"].0,
+            "crm2's own link stands"
+        );
+        let rows: Vec<Row> = CRM_RECORDS_SHARING_A_PHONE
+            .iter()
+            .map(|&(r, t, v)| (Some(r), Some(t), Some(v)))
+            .collect();
+        let resolution = resolve_batches(&[rows], &Rules::default(), &[]);
+        assert_eq!(
+            reason_of(&resolution, "phone", "+8613800138000"),
+            Reason::SharedOnConflict
+        );
+    }
+
+    #[test]
+    fn without_shared_on_conflict_a_merge_over_the_limit_is_refused() {
+        let rules = Rules::from_json(r#"{"shared_on_conflict": false}"#).unwrap();
+        let rows: Vec<Row> = CRM_RECORDS_SHARING_A_PHONE
+            .iter()
+            .map(|&(r, t, v)| (Some(r), Some(t), Some(v)))
+            .collect();
+        let resolution = resolve_batches(&[rows], &rules, &[]);
+        let out = table(&resolution);
         // The phone merges with the crm_id that ranks first (by value hash);
         // the other would be a second crm_id, so that link is refused.
         let phone = out["phone:+8613800138000"].0;
         let (c1, c2) = (out["crm_id:C1"].0, out["crm_id:C2"].0);
         assert_eq!(out["phone:+8613800138000"].2, Status::Refused);
+        assert_eq!(
+            reason_of(&resolution, "phone", "+8613800138000"),
+            Reason::MaxPerPerson
+        );
         assert_ne!(c1, c2);
         assert!(
             (phone == c1) != (phone == c2),
@@ -804,6 +1005,166 @@ mod tests {
         );
         assert_eq!(c2, out["email:b@qq.com"].0, "crm2's own link stands");
         assert_eq!(out["crm_id:C2"].2, Status::Merged);
+    }
+
+    #[test]
+    fn a_phone_on_many_leads_is_shared_though_it_meets_almost_no_one() {
+        // A salesperson's phone on 11 walk-in leads, one of which also holds
+        // a customer's openid; the customer's own lead holds the openid and
+        // the customer's phone.
+        let leads: Vec<String> = (0..11).map(|i| format!("L{i}")).collect();
+        let mut rows: Vec<(&str, &str, &str, &str)> = leads
+            .iter()
+            .map(|lead| ("lead", lead.as_str(), "phone", "+8613900000001"))
+            .collect();
+        rows.push(("lead", "L0", "wechat_openid", "oCUSTOMER"));
+        rows.push(("lead", "L99", "wechat_openid", "oCUSTOMER"));
+        rows.push(("lead", "L99", "phone", "+8613800138000"));
+        let resolution = resolve_sourced(&rows, &Rules::default());
+        assert_eq!(
+            reason_of(&resolution, "phone", "+8613900000001"),
+            Reason::MaxRecordsPerIdentifier
+        );
+        let out = table(&resolution);
+        assert_eq!(out["phone:+8613900000001"].2, Status::Shared);
+        assert_eq!(
+            out["wechat_openid:oCUSTOMER"].1, 2,
+            "the openid and the customer's phone"
+        );
+        let records = record_map(&resolution);
+        assert_eq!(records["lead:L5"], (None, RecordStatus::Unlinked));
+        assert_eq!(
+            records["lead:L0"],
+            (Some(out["wechat_openid:oCUSTOMER"].0), RecordStatus::Assigned),
+            "the shared phone is set aside; the openid decides"
+        );
+
+        // The same rows as events are not counted.
+        let events: Vec<_> = rows.iter().map(|&(_, r, t, v)| ("app", r, t, v)).collect();
+        let resolution = resolve_sourced(&events, &Rules::default());
+        assert_eq!(reason_of(&resolution, "phone", "+8613900000001"), Reason::None);
+        // A limit per type overrides the default.
+        let rules = Rules::from_json(r#"{"types": {"phone": {"max_records_per_identifier": 11}}}"#).unwrap();
+        let resolution = resolve_sourced(&rows, &rules);
+        assert_eq!(reason_of(&resolution, "phone", "+8613900000001"), Reason::None);
+    }
+
+    #[test]
+    fn records_are_counted_per_source() {
+        // 8 leads and 8 orders: within the limit of 10 in each source.
+        let ids: Vec<String> = (0..8).map(|i| format!("R{i}")).collect();
+        let rows: Vec<(&str, &str, &str, &str)> = ids
+            .iter()
+            .flat_map(|id| {
+                [
+                    ("lead", id.as_str(), "phone", "+8613800138000"),
+                    ("order", id.as_str(), "phone", "+8613800138000"),
+                ]
+            })
+            .collect();
+        let resolution = resolve_sourced(&rows, &Rules::default());
+        assert_eq!(reason_of(&resolution, "phone", "+8613800138000"), Reason::None);
+        let records = record_map(&resolution);
+        assert_eq!(records.len(), 16, "lead R1 and order R1 are two records");
+        let person = table(&resolution)["phone:+8613800138000"].0;
+        assert!(
+            records
+                .values()
+                .all(|&r| r == (Some(person), RecordStatus::Assigned))
+        );
+    }
+
+    #[test]
+    fn every_record_is_mapped_even_without_identifiers() {
+        let rules = Rules::from_json(r#"{"shared_on_conflict": false}"#).unwrap();
+        let rows: Vec<Row> = vec![
+            (Some("crm1"), Some("crm_id"), Some("C1")),
+            (Some("crm1"), Some("phone"), Some("+8613800138000")),
+            (Some("crm2"), Some("crm_id"), Some("C2")),
+            (Some("crm2"), Some("email"), Some("b@qq.com")),
+            // The phone goes to one crm_id; the email's link to it is refused.
+            (Some("lead1"), Some("phone"), Some("+8613800138000")),
+            (Some("lead1"), Some("email"), Some("b@qq.com")),
+            (Some("lead2"), Some("phone"), Some("unknown")),
+            (Some("lead3"), Some("phone"), None),
+            (Some(""), Some("phone"), Some("+8613900000002")),
+        ];
+        let mut builder = IdentityGraphBuilder::new(&rules).unwrap().with_record_map();
+        let column = |field: usize| -> ArrayRef {
+            Arc::new(
+                rows.iter()
+                    .map(|r| [r.0, r.1, r.2][field])
+                    .collect::<StringArray>(),
+            )
+        };
+        builder
+            .add_batch(&column(0), &column(1), &column(2), None)
+            .unwrap();
+        let resolution = builder.resolve(&rules, std::iter::empty()).unwrap();
+        let out = table(&resolution);
+        let records = record_map(&resolution);
+        assert_eq!(records.len(), 6);
+        assert_eq!(
+            records["-:crm1"],
+            (Some(out["crm_id:C1"].0), RecordStatus::Assigned)
+        );
+        assert_eq!(
+            records["-:crm2"],
+            (Some(out["crm_id:C2"].0), RecordStatus::Assigned)
+        );
+        // Its strongest identifier is the phone (priority 30 before 40).
+        assert_eq!(
+            records["-:lead1"],
+            (Some(out["phone:+8613800138000"].0), RecordStatus::Conflict)
+        );
+        assert_eq!(
+            records["-:lead2"],
+            (None, RecordStatus::Unlinked),
+            "only a blocked value"
+        );
+        assert_eq!(
+            records["-:lead3"],
+            (None, RecordStatus::Unlinked),
+            "only a NULL value"
+        );
+        assert_eq!(
+            records["-:"].1,
+            RecordStatus::Assigned,
+            "an empty record id is an id"
+        );
+    }
+
+    #[test]
+    fn integer_record_ids_come_back_in_decimal() {
+        let mut builder = IdentityGraphBuilder::new(&Rules::default())
+            .unwrap()
+            .with_record_map();
+        let records: ArrayRef = Arc::new(arrow::array::Int64Array::from(vec![-7, 42]));
+        let s = |v: &[&str]| -> ArrayRef { Arc::new(StringArray::from(v.to_vec())) };
+        builder
+            .add_batch(&records, &s(&["phone", "phone"]), &s(&["P", "P"]), None)
+            .unwrap();
+        let resolution = builder.resolve(&Rules::default(), std::iter::empty()).unwrap();
+        let map = record_map(&resolution);
+        assert_eq!(map["-:-7"].1, RecordStatus::Assigned);
+        assert_eq!(map["-:-7"], map["-:42"]);
+    }
+
+    #[test]
+    fn too_many_sources_is_an_error() {
+        let mut builder = IdentityGraphBuilder::new(&Rules::default()).unwrap();
+        let ids: Vec<String> = (0..=MAX_SOURCES).map(|i| format!("r{i}")).collect();
+        let strings = |v: &[String]| -> ArrayRef { Arc::new(StringArray::from_iter_values(v)) };
+        let phone = vec!["phone".to_string(); ids.len()];
+        let err = builder
+            .add_batch(
+                &strings(&ids),
+                &strings(&phone),
+                &strings(&ids),
+                Some(&strings(&ids)),
+            )
+            .unwrap_err();
+        assert!(err.contains("more than 64 distinct source values"), "{err}");
     }
 
     #[test]
@@ -891,7 +1252,9 @@ mod tests {
     fn conflicting_previous_ids_are_an_error() {
         let mut builder = IdentityGraphBuilder::new(&Rules::default()).unwrap();
         let s = |v: &[&str]| -> ArrayRef { Arc::new(StringArray::from(v.to_vec())) };
-        builder.add_batch(&s(&["r"]), &s(&["phone"]), &s(&["P"])).unwrap();
+        builder
+            .add_batch(&s(&["r"]), &s(&["phone"]), &s(&["P"]), None)
+            .unwrap();
         let err = builder
             .resolve(&Rules::default(), [("phone", "P", 1), ("phone", "P", 2)])
             .err()
@@ -906,19 +1269,19 @@ mod tests {
         let f: ArrayRef = Arc::new(arrow::array::Float64Array::from(vec![1.0]));
         assert!(
             builder
-                .add_batch(&f, &s, &s)
+                .add_batch(&f, &s, &s, None)
                 .unwrap_err()
                 .contains("record_id must be a string or an integer")
         );
         assert!(
             builder
-                .add_batch(&s, &f, &s)
+                .add_batch(&s, &f, &s, None)
                 .unwrap_err()
                 .contains("id_type must be a string")
         );
         assert!(
             builder
-                .add_batch(&s, &s, &f)
+                .add_batch(&s, &s, &f, None)
                 .unwrap_err()
                 .contains("id_value must be a string")
         );

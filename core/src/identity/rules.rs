@@ -18,6 +18,11 @@ pub struct TypeRule {
     /// would exceed it is refused.
     #[serde(default)]
     pub max_per_person: Option<u32>,
+    /// An identifier of the type found on more distinct records of one
+    /// source than this is `shared`; when not given, the rules' top-level
+    /// `max_records_per_identifier`.
+    #[serde(default)]
+    pub max_records_per_identifier: Option<u32>,
 }
 
 fn default_priority() -> u32 {
@@ -32,6 +37,23 @@ pub const DEFAULT_MAX_IDENTIFIER_DEGREE: u32 = 50;
 /// `shared`: a person's phone meets one or two devices, a salesperson's
 /// phone meets every customer's openid.
 pub const DEFAULT_MAX_LINKS_PER_TYPE: u32 = 5;
+/// Identifiers found on more distinct records of one (non-event) source than
+/// this are `shared`. A customer's phone sits on a CRM record, a few leads
+/// and a few orders; a salesperson's phone typed into walk-in leads sits on
+/// dozens of leads, most of which carry nothing else to tell it apart.
+pub const DEFAULT_MAX_RECORDS_PER_IDENTIFIER: u32 = 10;
+/// A limit of this or more is no limit (counts saturate at one byte).
+pub const NO_LIMIT: u32 = u8::MAX as u32;
+
+/// Sources whose records are events rather than customer-master records: a
+/// device meets an account once per login, so counting their records says
+/// nothing about how many persons hold an identifier.
+fn default_event_sources() -> Vec<String> {
+    ["app", "app_events", "app_logins", "events"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
 
 /// Junk values that identify nobody.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -55,6 +77,18 @@ pub struct Rules {
     pub max_identifier_degree: u32,
     #[serde(default = "default_links_per_type")]
     pub max_links_per_type: u32,
+    /// The default of [`TypeRule::max_records_per_identifier`].
+    #[serde(default = "default_records_per_identifier")]
+    pub max_records_per_identifier: u32,
+    /// Sources (the query's `source` column) whose records are not counted
+    /// for `max_records_per_identifier`.
+    #[serde(default = "default_event_sources")]
+    pub event_sources: Vec<String>,
+    /// An identifier whose records carry more identifiers of one type than
+    /// a person may hold (`max_per_person`) is `shared`: its records
+    /// disagree on who it is.
+    #[serde(default = "default_shared_on_conflict")]
+    pub shared_on_conflict: bool,
     #[serde(default = "default_block")]
     pub block: BlockList,
     /// SQL (a table name or a query) returning `id_type, id_value, one_id`
@@ -71,18 +105,33 @@ fn default_links_per_type() -> u32 {
     DEFAULT_MAX_LINKS_PER_TYPE
 }
 
+fn default_records_per_identifier() -> u32 {
+    DEFAULT_MAX_RECORDS_PER_IDENTIFIER
+}
+
+fn default_shared_on_conflict() -> bool {
+    true
+}
+
 fn rule(priority: u32, max_per_person: Option<u32>) -> TypeRule {
     TypeRule {
         priority,
         max_per_person,
+        max_records_per_identifier: None,
     }
 }
 
 /// The defaults, tuned for automotive CDP sources.
 pub fn default_types() -> BTreeMap<String, TypeRule> {
+    // A CRM id is on its customer's every order, a VIN on its car's every
+    // order and service visit: record counts say nothing about them.
+    let unlimited_records = |rule: TypeRule| TypeRule {
+        max_records_per_identifier: Some(NO_LIMIT),
+        ..rule
+    };
     [
-        ("crm_id", rule(10, Some(1))),
-        ("vin", rule(20, Some(5))),
+        ("crm_id", unlimited_records(rule(10, Some(1)))),
+        ("vin", unlimited_records(rule(20, Some(5)))),
         ("phone", rule(30, Some(3))),
         ("email", rule(40, Some(3))),
         ("wechat_openid", rule(50, Some(2))),
@@ -124,6 +173,9 @@ impl Default for Rules {
             types: default_types(),
             max_identifier_degree: DEFAULT_MAX_IDENTIFIER_DEGREE,
             max_links_per_type: DEFAULT_MAX_LINKS_PER_TYPE,
+            max_records_per_identifier: DEFAULT_MAX_RECORDS_PER_IDENTIFIER,
+            event_sources: default_event_sources(),
+            shared_on_conflict: true,
             block: default_block(),
             previous: None,
         }
@@ -134,19 +186,40 @@ impl Rules {
     /// Parses rules JSON. Keys given replace the defaults of the same name;
     /// `types` entries are merged into the default types.
     pub fn from_json(json: &str) -> Result<Rules, String> {
+        /// A type's fields as given; those not given keep the type's default.
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct PartialType {
+            priority: Option<u32>,
+            max_per_person: Option<u32>,
+            max_records_per_identifier: Option<u32>,
+        }
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct Partial {
             #[serde(default)]
-            types: BTreeMap<String, TypeRule>,
+            types: BTreeMap<String, PartialType>,
             max_identifier_degree: Option<u32>,
             max_links_per_type: Option<u32>,
+            max_records_per_identifier: Option<u32>,
+            event_sources: Option<Vec<String>>,
+            shared_on_conflict: Option<bool>,
             block: Option<BlockList>,
             previous: Option<String>,
         }
         let partial: Partial = serde_json::from_str(json).map_err(|e| format!("invalid rules JSON: {e}"))?;
         let mut rules = Rules::default();
-        rules.types.extend(partial.types);
+        for (name, given) in partial.types {
+            let rule = rules
+                .types
+                .entry(name)
+                .or_insert_with(|| rule(DEFAULT_PRIORITY, None));
+            rule.priority = given.priority.unwrap_or(rule.priority);
+            rule.max_per_person = given.max_per_person.or(rule.max_per_person);
+            rule.max_records_per_identifier = given
+                .max_records_per_identifier
+                .or(rule.max_records_per_identifier);
+        }
         if let Some(degree) = partial.max_identifier_degree {
             if degree == 0 {
                 return Err("invalid rules JSON: max_identifier_degree must be at least 1".to_string());
@@ -159,6 +232,18 @@ impl Rules {
             }
             rules.max_links_per_type = links;
         }
+        if let Some(records) = partial.max_records_per_identifier {
+            if records == 0 {
+                return Err("invalid rules JSON: max_records_per_identifier must be at least 1".to_string());
+            }
+            rules.max_records_per_identifier = records;
+        }
+        if let Some(sources) = partial.event_sources {
+            rules.event_sources = sources;
+        }
+        if let Some(on_conflict) = partial.shared_on_conflict {
+            rules.shared_on_conflict = on_conflict;
+        }
         if let Some(block) = partial.block {
             rules.block = block;
         }
@@ -166,6 +251,11 @@ impl Rules {
             if rule.max_per_person == Some(0) {
                 return Err(format!(
                     "invalid rules JSON: types.{name}.max_per_person must be at least 1"
+                ));
+            }
+            if rule.max_records_per_identifier == Some(0) {
+                return Err(format!(
+                    "invalid rules JSON: types.{name}.max_records_per_identifier must be at least 1"
                 ));
             }
         }
@@ -180,6 +270,22 @@ impl Rules {
 
     pub fn max_per_person(&self, id_type: &str) -> Option<u32> {
         self.types.get(id_type).and_then(|r| r.max_per_person)
+    }
+
+    /// How many records of one source may hold an identifier of the type;
+    /// `None` when there is no limit.
+    pub fn max_records(&self, id_type: &str) -> Option<u32> {
+        let limit = self
+            .types
+            .get(id_type)
+            .and_then(|r| r.max_records_per_identifier)
+            .unwrap_or(self.max_records_per_identifier);
+        (limit < NO_LIMIT).then_some(limit)
+    }
+
+    /// Whether a source's records are counted for `max_records_per_identifier`.
+    pub fn counts_records_of(&self, source: &str) -> bool {
+        !self.event_sources.iter().any(|s| s == source)
     }
 
     /// The block list as a matcher.
@@ -276,6 +382,32 @@ mod tests {
         assert_eq!(rules.priority("crm_id"), 10);
         assert_eq!(rules.priority("never_named"), DEFAULT_PRIORITY);
         assert_eq!(rules.max_identifier_degree, 9);
+        assert_eq!(
+            rules.max_records("phone"),
+            Some(DEFAULT_MAX_RECORDS_PER_IDENTIFIER)
+        );
+        assert_eq!(rules.max_records("crm_id"), None);
+        assert!(rules.shared_on_conflict);
+        assert!(!rules.counts_records_of("app") && rules.counts_records_of("lead"));
+    }
+
+    #[test]
+    fn record_limits_per_type_and_event_sources() {
+        let rules = Rules::from_json(
+            r#"{"max_records_per_identifier": 30, "types": {"email": {"max_records_per_identifier": 5}, "phone": {"max_records_per_identifier": 300}}, "event_sources": ["web"], "shared_on_conflict": false}"#,
+        )
+        .unwrap();
+        assert_eq!(rules.max_records("email"), Some(5));
+        assert_eq!(rules.max_records("phone"), None, "255 or more is no limit");
+        assert_eq!(rules.max_records("device_id"), Some(30));
+        assert_eq!(
+            rules.priority("email"),
+            40,
+            "fields not given keep the type's default"
+        );
+        assert_eq!(rules.max_per_person("email"), Some(3));
+        assert!(rules.counts_records_of("app") && !rules.counts_records_of("web"));
+        assert!(!rules.shared_on_conflict);
     }
 
     #[test]
@@ -293,6 +425,15 @@ mod tests {
                 r#"{"max_identifier_degree": 0}"#,
                 "max_identifier_degree must be at least 1",
             ),
+            (
+                r#"{"max_records_per_identifier": 0}"#,
+                "max_records_per_identifier must be at least 1",
+            ),
+            (
+                r#"{"types": {"email": {"max_records_per_identifier": 0}}}"#,
+                "types.email.max_records_per_identifier must be at least 1",
+            ),
+            (r#"{"shared_on_conflict": "yes"}"#, "invalid type"),
         ] {
             let err = Rules::from_json(json).unwrap_err();
             assert!(err.contains(expected), "{json}: {err}");

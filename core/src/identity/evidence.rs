@@ -1,0 +1,252 @@
+//! Evidence that an identifier is held by more than one person, gathered
+//! before any merge: how many identifiers it meets (in all, of one type, more
+//! of a type than one person may hold) and on how many records of one source
+//! it is found. An identifier with such evidence is `shared` and joins no one.
+
+/// Why an identifier was kept out of merging, or a merge through it refused:
+/// the rule (its key in the rules JSON) that decided.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    /// Nothing: merged or alone.
+    None,
+    /// `max_per_person`: a merge through it was refused.
+    MaxPerPerson,
+    /// `max_records_per_identifier`: on too many records of one source.
+    MaxRecordsPerIdentifier,
+    /// `shared_on_conflict`: its records carry more identifiers of one type
+    /// than one person may hold.
+    SharedOnConflict,
+    /// `max_links_per_type`: linked to too many identifiers of one type.
+    MaxLinksPerType,
+    /// `max_identifier_degree`: linked to too many identifiers.
+    MaxIdentifierDegree,
+    /// `block`: a junk value.
+    Block,
+}
+
+impl Reason {
+    pub fn as_str(self) -> Option<&'static str> {
+        match self {
+            Reason::None => None,
+            Reason::MaxPerPerson => Some("max_per_person"),
+            Reason::MaxRecordsPerIdentifier => Some("max_records_per_identifier"),
+            Reason::SharedOnConflict => Some("shared_on_conflict"),
+            Reason::MaxLinksPerType => Some("max_links_per_type"),
+            Reason::MaxIdentifierDegree => Some("max_identifier_degree"),
+            Reason::Block => Some("block"),
+        }
+    }
+
+    /// Whether the identifier was kept out of merging (blocked or shared).
+    pub fn excludes(self) -> bool {
+        self >= Reason::MaxRecordsPerIdentifier
+    }
+}
+
+/// The limits that link counts are held against, per type rank.
+pub struct LinkLimits {
+    pub max_identifier_degree: u32,
+    pub max_links_per_type: u32,
+    /// Per type rank: how many identifiers of the type one person may hold,
+    /// when `shared_on_conflict` holds and the type has a limit.
+    pub max_per_person: Vec<Option<u32>>,
+}
+
+/// Marks identifiers whose links say they are shared. `links` are distinct
+/// `a << 32 | b` rank pairs with `a < b`, sorted; ranks are grouped by type
+/// rank (`type_rank_at`), so each identifier's neighbours of one type are a
+/// run in the links sorted by either end.
+pub fn shared_by_links(
+    links: &[u64],
+    reasons: &mut [Reason],
+    type_rank_at: impl Fn(u32) -> usize,
+    limits: &LinkLimits,
+) {
+    let n = reasons.len();
+    let mut degree = vec![0u32; n];
+    for &l in links {
+        degree[(l >> 32) as usize] += 1;
+        degree[(l & 0xFFFF_FFFF) as usize] += 1;
+    }
+    for (reason, &d) in reasons.iter_mut().zip(&degree) {
+        if d > limits.max_identifier_degree {
+            *reason = (*reason).max(Reason::MaxIdentifierDegree);
+        }
+    }
+    // The neighbours of the identifier's own type sit on both sides: counted
+    // here from both, judged once both are in.
+    let mut same_type = degree;
+    same_type.fill(0);
+    let mut judge = |r: u32, t: usize, count: u32, reasons: &mut [Reason]| {
+        if t == type_rank_at(r) {
+            same_type[r as usize] += count;
+        } else {
+            reasons[r as usize] =
+                reasons[r as usize].max(type_count_reason(count, limits.max_per_person[t], limits));
+        }
+    };
+    // Neighbours of a higher rank: links sorted by `a`, then by `b`.
+    for run in links.chunk_by(|x, y| x >> 32 == y >> 32) {
+        let a = (run[0] >> 32) as u32;
+        for of_type in run.chunk_by(|x, y| type_rank_at(*x as u32) == type_rank_at(*y as u32)) {
+            judge(a, type_rank_at(of_type[0] as u32), of_type.len() as u32, reasons);
+        }
+    }
+    // Neighbours of a lower rank: the same links turned round, grouped by
+    // `b` (stable, so each group's `a`s stay in order).
+    let mut turned: Vec<u64> = links.iter().map(|&l| l << 32 | l >> 32).collect();
+    crate::bucket_sort::bucket_sort_by(
+        &mut turned,
+        n,
+        |&l| (l >> 32) as usize,
+        |_, _| std::cmp::Ordering::Equal,
+    );
+    for run in turned.chunk_by(|x, y| x >> 32 == y >> 32) {
+        let b = (run[0] >> 32) as u32;
+        for of_type in run.chunk_by(|x, y| type_rank_at(*x as u32) == type_rank_at(*y as u32)) {
+            judge(b, type_rank_at(of_type[0] as u32), of_type.len() as u32, reasons);
+        }
+    }
+    drop(turned);
+    for (r, &count) in same_type.iter().enumerate() {
+        if count > 0 {
+            let t = type_rank_at(r as u32);
+            // The identifier itself is one of the type's: a person holding
+            // it and `count` more would hold `count + 1`.
+            let held = limits.max_per_person[t].map(|m| m.saturating_sub(1));
+            reasons[r] = reasons[r].max(type_count_reason(count, held, limits));
+        }
+    }
+}
+
+/// The verdict on meeting `count` distinct identifiers of one type.
+fn type_count_reason(count: u32, max_per_person: Option<u32>, limits: &LinkLimits) -> Reason {
+    if count > limits.max_links_per_type {
+        Reason::MaxLinksPerType
+    } else if max_per_person.is_some_and(|max| count > max) {
+        Reason::SharedOnConflict
+    } else {
+        Reason::None
+    }
+}
+
+/// Marks identifiers found on more distinct records of one counted source
+/// than their type allows. `memberships` are distinct `record << 32 | rank`
+/// pairs; `slot_of_record` gives a record's counted-source slot (`None` for
+/// event sources), `limit_at` a rank's record limit (`None`: no limit).
+pub fn shared_by_records(
+    memberships: &[u64],
+    reasons: &mut [Reason],
+    slots: usize,
+    slot_of_record: impl Fn(u32) -> Option<usize>,
+    limit_at: impl Fn(u32) -> Option<u32>,
+) {
+    if slots == 0 {
+        return;
+    }
+    // A saturating byte per identifier and counted source: limits are
+    // below 255 (255 is no limit).
+    let mut counts = vec![0u8; reasons.len() * slots];
+    for &m in memberships {
+        let (record, rank) = ((m >> 32) as u32, m as u32);
+        if let Some(slot) = slot_of_record(record) {
+            let count = &mut counts[rank as usize * slots + slot];
+            *count = count.saturating_add(1);
+        }
+    }
+    for (r, per_source) in counts.chunks_exact(slots).enumerate() {
+        if let Some(limit) = limit_at(r as u32) {
+            if per_source.iter().any(|&c| c as u32 > limit) {
+                reasons[r] = reasons[r].max(Reason::MaxRecordsPerIdentifier);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(max_per_person: Vec<Option<u32>>) -> LinkLimits {
+        LinkLimits {
+            max_identifier_degree: 50,
+            max_links_per_type: 5,
+            max_per_person,
+        }
+    }
+
+    /// Ranks 0..3 are type 0, ranks 3.. type 1.
+    fn type_at(r: u32) -> usize {
+        usize::from(r >= 3)
+    }
+
+    fn link(a: u32, b: u32) -> u64 {
+        (a as u64) << 32 | b as u64
+    }
+
+    #[test]
+    fn more_of_a_type_than_a_person_holds_is_a_conflict() {
+        // Rank 0 meets ranks 3, 4, 5 of type 1, which a person holds at most two of.
+        let links = [link(0, 3), link(0, 4), link(0, 5), link(1, 3)];
+        let mut reasons = vec![Reason::None; 6];
+        shared_by_links(&links, &mut reasons, type_at, &limits(vec![None, Some(2)]));
+        assert_eq!(reasons[0], Reason::SharedOnConflict);
+        assert_eq!(&reasons[1..], &[Reason::None; 5]);
+
+        let mut reasons = vec![Reason::None; 6];
+        shared_by_links(&links, &mut reasons, type_at, &limits(vec![None, Some(3)]));
+        assert_eq!(reasons, vec![Reason::None; 6]);
+    }
+
+    #[test]
+    fn a_type_met_from_both_sides_counts_once_with_the_identifier() {
+        // Rank 1 meets ranks 0 and 2, of its own type: a person with all
+        // three would hold three.
+        let links = [link(0, 1), link(1, 2)];
+        let mut reasons = vec![Reason::None; 6];
+        shared_by_links(&links, &mut reasons, type_at, &limits(vec![Some(2), None]));
+        assert_eq!(reasons[1], Reason::SharedOnConflict);
+        assert_eq!(reasons[0], Reason::None, "two of the type: within the limit");
+
+        let mut reasons = vec![Reason::None; 6];
+        shared_by_links(&links, &mut reasons, type_at, &limits(vec![Some(3), None]));
+        assert_eq!(reasons, vec![Reason::None; 6]);
+    }
+
+    #[test]
+    fn too_many_neighbours_in_all_or_of_one_type() {
+        let links: Vec<u64> = (1..=7).map(|b| link(0, b)).collect();
+        let mut reasons = vec![Reason::None; 8];
+        let mut tight = limits(vec![None, None]);
+        tight.max_identifier_degree = 6;
+        shared_by_links(&links, &mut reasons, |r| usize::from(r >= 1), &tight);
+        assert_eq!(reasons[0], Reason::MaxIdentifierDegree);
+
+        let mut reasons = vec![Reason::None; 8];
+        shared_by_links(
+            &links,
+            &mut reasons,
+            |r| usize::from(r >= 1),
+            &limits(vec![None, None]),
+        );
+        assert_eq!(reasons[0], Reason::MaxLinksPerType, "7 of one type, over 5");
+        assert_eq!(reasons[7], Reason::None);
+    }
+
+    #[test]
+    fn records_are_counted_per_source_and_event_sources_not_at_all() {
+        // Rank 0 on records 0..4 of source slot 0 and 4..8 of slot 1;
+        // records 8..20 are events.
+        let memberships: Vec<u64> = (0..20u64).map(|record| record << 32).collect();
+        let slot = |record: u32| match record {
+            0..4 => Some(0),
+            4..8 => Some(1),
+            _ => None,
+        };
+        let mut reasons = vec![Reason::None; 1];
+        shared_by_records(&memberships, &mut reasons, 2, slot, |_| Some(4));
+        assert_eq!(reasons[0], Reason::None, "4 per source, 12 events");
+        shared_by_records(&memberships, &mut reasons, 2, slot, |_| Some(3));
+        assert_eq!(reasons[0], Reason::MaxRecordsPerIdentifier);
+    }
+}
