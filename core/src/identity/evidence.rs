@@ -140,6 +140,7 @@ pub fn shared_by_records(
     slots: usize,
     slot_of_record: impl Fn(u32) -> Option<usize>,
     limit_at: impl Fn(u32) -> Option<u32>,
+    unconfirmed_limit: u32,
 ) {
     if slots == 0 {
         return;
@@ -156,7 +157,13 @@ pub fn shared_by_records(
     }
     for (r, per_source) in counts.chunks_exact(slots).enumerate() {
         if let Some(limit) = limit_at(r as u32) {
-            if per_source.iter().any(|&c| c as u32 > limit) {
+            let mut held_by = per_source.iter().filter(|&&c| c > 0);
+            let over = match (held_by.next(), held_by.next()) {
+                // One source alone: nothing else confirms the identifier.
+                (Some(&only), None) => only as u32 > limit.min(unconfirmed_limit),
+                _ => per_source.iter().any(|&c| c as u32 > limit),
+            };
+            if over {
                 reasons[r] = reasons[r].max(Reason::MaxRecordsPerIdentifier);
             }
         }
@@ -244,9 +251,9 @@ mod tests {
             _ => None,
         };
         let mut reasons = vec![Reason::None; 1];
-        shared_by_records(&memberships, &mut reasons, 2, slot, |_| Some(4));
+        shared_by_records(&memberships, &mut reasons, 2, slot, |_| Some(4), 1);
         assert_eq!(reasons[0], Reason::None, "4 per source, 12 events");
-        shared_by_records(&memberships, &mut reasons, 2, slot, |_| Some(3));
+        shared_by_records(&memberships, &mut reasons, 2, slot, |_| Some(3), 3);
         assert_eq!(reasons[0], Reason::MaxRecordsPerIdentifier);
     }
 }

@@ -357,6 +357,7 @@ impl IdentityGraphBuilder {
             counted_sources,
             |record| slot_of_source[record_sources[record as usize] as usize],
             |r| record_limits[type_rank_at(r)],
+            rules.max_records_unconfirmed,
         );
         drop(record_limits);
         let link_limits = LinkLimits {
@@ -1043,15 +1044,40 @@ mod tests {
         let events: Vec<_> = rows.iter().map(|&(_, r, t, v)| ("app", r, t, v)).collect();
         let resolution = resolve_sourced(&events, &Rules::default());
         assert_eq!(reason_of(&resolution, "phone", "+8613900000001"), Reason::None);
-        // A limit per type overrides the default.
-        let rules = Rules::from_json(r#"{"types": {"phone": {"max_records_per_identifier": 11}}}"#).unwrap();
+        // Limits are rules: here the phone may be on 11 records.
+        let rules = Rules::from_json(r#"{"max_records_unconfirmed": 11}"#).unwrap();
         let resolution = resolve_sourced(&rows, &rules);
         assert_eq!(reason_of(&resolution, "phone", "+8613900000001"), Reason::None);
     }
 
     #[test]
+    fn an_identifier_another_source_confirms_may_sit_on_more_records() {
+        // A customer's phone on 30 leads and a CRM record: within the limit
+        // of 30 records per source. On 31 leads it is too many.
+        let leads: Vec<String> = (0..31).map(|i| format!("L{i}")).collect();
+        let mut rows: Vec<(&str, &str, &str, &str)> = vec![("crm", "C1", "phone", "+8613800138000")];
+        rows.extend(
+            leads
+                .iter()
+                .map(|lead| ("lead", lead.as_str(), "phone", "+8613800138000")),
+        );
+        let resolution = resolve_sourced(&rows[..31], &Rules::default());
+        assert_eq!(reason_of(&resolution, "phone", "+8613800138000"), Reason::None);
+        let resolution = resolve_sourced(&rows, &Rules::default());
+        assert_eq!(
+            reason_of(&resolution, "phone", "+8613800138000"),
+            Reason::MaxRecordsPerIdentifier
+        );
+        // A type's own limit overrides the default.
+        let rules = Rules::from_json(r#"{"types": {"phone": {"max_records_per_identifier": 31}}}"#).unwrap();
+        let resolution = resolve_sourced(&rows, &rules);
+        assert_eq!(reason_of(&resolution, "phone", "+8613800138000"), Reason::None);
+    }
+
+    #[test]
     fn records_are_counted_per_source() {
-        // 8 leads and 8 orders: within the limit of 10 in each source.
+        // 8 leads and 8 orders: each source confirms the other, and 8 is
+        // within the limit of 30 records per source.
         let ids: Vec<String> = (0..8).map(|i| format!("R{i}")).collect();
         let rows: Vec<(&str, &str, &str, &str)> = ids
             .iter()

@@ -41,7 +41,9 @@ pub const DEFAULT_MAX_LINKS_PER_TYPE: u32 = 5;
 /// this are `shared`. A customer's phone sits on a CRM record, a few leads
 /// and a few orders; a salesperson's phone typed into walk-in leads sits on
 /// dozens of leads, most of which carry nothing else to tell it apart.
-pub const DEFAULT_MAX_RECORDS_PER_IDENTIFIER: u32 = 10;
+pub const DEFAULT_MAX_RECORDS_PER_IDENTIFIER: u32 = 30;
+/// The record limit for an identifier found in one source only.
+pub const DEFAULT_MAX_RECORDS_UNCONFIRMED: u32 = 5;
 /// A limit of this or more is no limit (counts saturate at one byte).
 pub const NO_LIMIT: u32 = u8::MAX as u32;
 
@@ -80,6 +82,10 @@ pub struct Rules {
     /// The default of [`TypeRule::max_records_per_identifier`].
     #[serde(default = "default_records_per_identifier")]
     pub max_records_per_identifier: u32,
+    /// The record limit for an identifier that only one counted source
+    /// holds: nothing else confirms it. At most `max_records_per_identifier`.
+    #[serde(default = "default_records_unconfirmed")]
+    pub max_records_unconfirmed: u32,
     /// Sources (the query's `source` column) whose records are not counted
     /// for `max_records_per_identifier`.
     #[serde(default = "default_event_sources")]
@@ -109,6 +115,10 @@ fn default_records_per_identifier() -> u32 {
     DEFAULT_MAX_RECORDS_PER_IDENTIFIER
 }
 
+fn default_records_unconfirmed() -> u32 {
+    DEFAULT_MAX_RECORDS_UNCONFIRMED
+}
+
 fn default_shared_on_conflict() -> bool {
     true
 }
@@ -135,7 +145,7 @@ pub fn default_types() -> BTreeMap<String, TypeRule> {
         ("phone", rule(30, Some(3))),
         ("email", rule(40, Some(3))),
         ("wechat_openid", rule(50, Some(2))),
-        ("account_id", rule(60, Some(2))),
+        ("account_id", rule(60, Some(1))),
         ("device_id", rule(70, Some(5))),
     ]
     .into_iter()
@@ -174,6 +184,7 @@ impl Default for Rules {
             max_identifier_degree: DEFAULT_MAX_IDENTIFIER_DEGREE,
             max_links_per_type: DEFAULT_MAX_LINKS_PER_TYPE,
             max_records_per_identifier: DEFAULT_MAX_RECORDS_PER_IDENTIFIER,
+            max_records_unconfirmed: DEFAULT_MAX_RECORDS_UNCONFIRMED,
             event_sources: default_event_sources(),
             shared_on_conflict: true,
             block: default_block(),
@@ -202,6 +213,7 @@ impl Rules {
             max_identifier_degree: Option<u32>,
             max_links_per_type: Option<u32>,
             max_records_per_identifier: Option<u32>,
+            max_records_unconfirmed: Option<u32>,
             event_sources: Option<Vec<String>>,
             shared_on_conflict: Option<bool>,
             block: Option<BlockList>,
@@ -237,6 +249,12 @@ impl Rules {
                 return Err("invalid rules JSON: max_records_per_identifier must be at least 1".to_string());
             }
             rules.max_records_per_identifier = records;
+        }
+        if let Some(records) = partial.max_records_unconfirmed {
+            if records == 0 {
+                return Err("invalid rules JSON: max_records_unconfirmed must be at least 1".to_string());
+            }
+            rules.max_records_unconfirmed = records;
         }
         if let Some(sources) = partial.event_sources {
             rules.event_sources = sources;

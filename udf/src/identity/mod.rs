@@ -11,13 +11,16 @@ mod normalize_email;
 mod normalize_phone;
 mod person_graph;
 mod resolution_plan;
+mod resolution_table;
 mod resolve_identities;
+mod resolve_records;
 
 pub use identity_graph::IdentityGraphFunc;
 pub use identity_lookup::IdentityLookupFunc;
 pub use normalize_email::NormalizeEmail;
 pub use normalize_phone::NormalizePhone;
 pub use resolve_identities::ResolveIdentitiesFunc;
+pub use resolve_records::ResolveRecordsFunc;
 
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
     vec![
@@ -29,6 +32,7 @@ pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
 pub fn table_functions() -> Vec<Arc<dyn crate::CdpTableFunction>> {
     vec![
         Arc::new(ResolveIdentitiesFunc),
+        Arc::new(ResolveRecordsFunc),
         Arc::new(IdentityLookupFunc),
         Arc::new(IdentityGraphFunc),
     ]

@@ -160,7 +160,7 @@ async fn person_graph(
     id_type: &str,
     id_value: &str,
 ) -> Result<Option<PersonGraph>> {
-    let resolution = planned.run(ctx.clone()).await?;
+    let resolution = planned.run(ctx.clone(), false).await?;
     let Some(position) = resolution.position(id_type, id_value) else {
         return Ok(None);
     };

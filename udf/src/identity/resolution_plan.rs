@@ -19,7 +19,7 @@ use cdpfusion_core::identity::rules::Rules;
 
 use crate::arguments::literal_argument;
 
-const EXPECTED_INPUT: &str = "(record_id TEXT or BIGINT, id_type TEXT, id_value TEXT)";
+const EXPECTED_INPUT: &str = "(record_id TEXT or BIGINT, id_type TEXT, id_value TEXT [, source TEXT])";
 const EXPECTED_PREVIOUS: &str = "(id_type TEXT, id_value TEXT, one_id BIGINT)";
 
 /// Parses the optional rules JSON argument.
@@ -55,7 +55,11 @@ fn is_table_name(source: &str) -> bool {
             .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
 }
 
-/// A planned query and where its needed columns are.
+/// A column a query must return, or may return, and the types it accepts.
+type Column<'a> = (&'a str, fn(&DataType) -> bool);
+
+/// A planned query and where its needed columns are: the required ones in
+/// order, then the optional ones it returns, in order.
 #[derive(Debug, Clone)]
 pub(crate) struct PlannedQuery {
     pub plan: Arc<dyn ExecutionPlan>,
@@ -69,28 +73,37 @@ impl PlannedQuery {
         sql: &str,
         what: &str,
         expected: &str,
-        columns: &[(&str, fn(&DataType) -> bool)],
+        columns: &[Column<'_>],
+        optional: &[Column<'_>],
     ) -> Result<Self> {
         let plan = state
             .create_logical_plan(sql)
             .await
             .map_err(|e| DataFusionError::Plan(format!("{function}: {what} failed to plan: {e}")))?;
         let schema = plan.schema().clone();
+        let wrong_shape = || {
+            let returned: Vec<String> = schema
+                .fields()
+                .iter()
+                .map(|f| format!("{} {}", f.name(), f.data_type()))
+                .collect();
+            plan_err!(
+                "{function}: {what} must return columns {expected}; it returns ({})",
+                returned.join(", ")
+            )
+        };
         let mut indices = Vec::new();
         for (name, accepts) in columns {
             match schema.index_of_column_by_name(None, name) {
                 Some(i) if accepts(schema.field(i).data_type()) => indices.push(i),
-                _ => {
-                    let returned: Vec<String> = schema
-                        .fields()
-                        .iter()
-                        .map(|f| format!("{} {}", f.name(), f.data_type()))
-                        .collect();
-                    return plan_err!(
-                        "{function}: {what} must return columns {expected}; it returns ({})",
-                        returned.join(", ")
-                    );
-                }
+                _ => return wrong_shape(),
+            }
+        }
+        for (name, accepts) in optional {
+            match schema.index_of_column_by_name(None, name) {
+                None => {}
+                Some(i) if accepts(schema.field(i).data_type()) => indices.push(i),
+                Some(_) => return wrong_shape(),
             }
         }
         Ok(PlannedQuery {
@@ -150,6 +163,7 @@ impl PlannedResolution {
                 ("id_type", is_string),
                 ("id_value", is_string),
             ],
+            &[("source", is_string)],
         )
         .await?;
         let previous = match &rules.previous {
@@ -160,7 +174,7 @@ impl PlannedResolution {
                 } else {
                     source.clone()
                 };
-                let columns: &[(&str, fn(&DataType) -> bool)] = &[
+                let columns: &[Column<'_>] = &[
                     ("id_type", is_string),
                     ("id_value", is_string),
                     ("one_id", is_integer),
@@ -173,6 +187,7 @@ impl PlannedResolution {
                         "the 'previous' mapping",
                         EXPECTED_PREVIOUS,
                         columns,
+                        &[],
                     )
                     .await?,
                 )
@@ -186,13 +201,22 @@ impl PlannedResolution {
         })
     }
 
-    /// Reads the query's batches into the identity graph and resolves it.
-    pub async fn run(&self, ctx: Arc<TaskContext>) -> Result<Resolution> {
+    /// Reads the query's batches into the identity graph and resolves it;
+    /// with `record_map`, each record's person too.
+    pub async fn run(&self, ctx: Arc<TaskContext>, record_map: bool) -> Result<Resolution> {
         let function = self.function;
         let fail = |e: String| DataFusionError::Execution(format!("{function}: {e}"));
         let mut builder = IdentityGraphBuilder::new(&self.rules).map_err(fail)?;
+        if record_map {
+            builder = builder.with_record_map();
+        }
         self.input
-            .for_each_batch(ctx.clone(), |c| builder.add_batch(c[0], c[1], c[2]).map_err(fail))
+            // The source, when the query returns one, comes fourth.
+            .for_each_batch(ctx.clone(), |c| {
+                builder
+                    .add_batch(c[0], c[1], c[2], c.get(3).copied())
+                    .map_err(fail)
+            })
             .await?;
         let previous = match &self.previous {
             None => Vec::new(),
