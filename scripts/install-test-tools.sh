@@ -19,6 +19,7 @@ python_packages=(
   "nbclient>=0.10"
   "ipykernel>=6"
   "duckdb>=1.1"
+  "numpy>=1.26"
 )
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${python_packages[@]}"
 

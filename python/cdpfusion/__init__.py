@@ -44,7 +44,7 @@ __all__ = [
 
 # Table functions that plan a SQL query of their own argument need a native
 # cdpfusion session; through the FFI they would only get a foreign one.
-NATIVE_ONLY_TABLE_FUNCTIONS = frozenset({"resolve_identities", "identity_lookup", "identity_graph"})
+NATIVE_ONLY_TABLE_FUNCTIONS = frozenset({"resolve_identities", "resolve_records", "identity_lookup", "identity_graph"})
 
 
 def connect(catalog=None):
@@ -62,7 +62,8 @@ def register(ctx):
     version as ``cdpfusion.FFI_VERSION``). Returns the names registered.
 
     The table functions that take a SQL query as their argument
-    (``resolve_identities``, ``identity_lookup``, ``identity_graph``) need a
+    (``resolve_identities``, ``resolve_records``, ``identity_lookup``,
+    ``identity_graph``) need a
     cdpfusion session and are not added; use ``cdpfusion.connect()`` for them.
     """
     import datafusion

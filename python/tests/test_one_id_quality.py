@@ -1,0 +1,73 @@
+"""One-ID quality on worlds that cdpfusion's generator did not make.
+
+benches/compare/one_id_world.py was written without reading the resolver:
+each named profile and a set of randomly drawn ones (share and spread of
+shared identifiers, walk-in leads carrying only a salesperson's phone,
+placeholders outside the block list, persons with two phones, duplicate CRM
+records, family devices) is generated, resolved with the default rules
+through the shell, and scored against its truth. The oracle is the same
+resolver with the truth's shared identifiers removed: the recall any rule
+for shared identifiers could keep at most. The DuckDB guard an analyst
+writes today (benches/compare/one_id_scoring.duckdb_guard) runs beside it.
+
+The floors asserted are those the resolver holds on every such world; the
+issue's targets (precision 0.995 over all records and 0.99 over
+customer-master records) are printed and met on most worlds but not all:
+docs/one-id.md ("Quality") says which evidence the links lack.
+"""
+
+import sys
+
+import numpy as np
+import pytest
+
+from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benches" / "compare"))
+import one_id_quality as quality  # noqa: E402
+import one_id_world as world  # noqa: E402
+
+PERSONS = 4000
+SEED = 42
+RANDOM_PROFILES = 6
+WORLDS = quality.worlds(list(world.PROFILES), RANDOM_PROFILES, SEED)
+
+
+@pytest.mark.parametrize("name,profile", WORLDS, ids=[name for name, _ in WORLDS])
+def test_one_id_on_an_independent_world(name, profile, cdpfusion_binary, tmp_path):
+    world_dir = tmp_path / "world"
+    world.generate(world_dir, PERSONS, SEED, profile)
+    result = quality.evaluate(cdpfusion_binary, world_dir, tmp_path / "runs", duckdb=True)
+    ours, guard = result["cdpfusion"], result["duckdb"]
+    print()
+    print(quality.HEADER)
+    print(quality.report_line(name, "cdpfusion", ours, result["recall_ratio"], result["seconds"]))
+    print(quality.report_line(name, "duckdb", guard, result["duckdb_recall_ratio"], result["duckdb_seconds"]))
+    print(f"still merging: {quality.still_merging(ours)}; records {result['statuses']}")
+
+    # Every record that holds an identifier comes back, once.
+    assert result["records_lost"] == 0
+    assert ours["unknown_records"] == 0
+    # No planted shared identifier of more than 20 persons merges anyone.
+    assert quality.still_merging(ours) == []
+    # Recall: what the shared-identifier rules keep of what they could.
+    assert result["recall_ratio"]["all"] >= 0.99, result["recall_ratio"]
+    assert result["recall_ratio"]["customer_master"] >= 0.99, result["recall_ratio"]
+    # Precision: above the floor on every world, and above the DuckDB guard.
+    assert ours["all"]["precision"] >= 0.98, ours["all"]
+    assert ours["customer_master"]["precision"] >= 0.97, ours["customer_master"]
+    assert ours["all"]["precision"] > guard["all"]["precision"]
+    assert ours["customer_master"]["precision"] > guard["customer_master"]["precision"]
+
+
+def test_the_oracle_is_a_cap(cdpfusion_binary, tmp_path):
+    """Without the planted shared identifiers the resolver makes no wrong
+    pair: what is left of precision is theirs, not noise of the world."""
+    world_dir = tmp_path / "world"
+    world.generate(world_dir, PERSONS, SEED, "heavy_sharing")
+    result = quality.evaluate(cdpfusion_binary, world_dir, tmp_path / "runs")
+    assert result["oracle"]["all"]["precision"] == pytest.approx(1.0, abs=1e-3)
+    assert result["oracle"]["all"]["recall"] > result["cdpfusion"]["all"]["recall"] * 0.99
+    statuses = result["statuses"]
+    assert set(statuses) <= {"assigned", "conflict", "unlinked"}
+    assert np.sum(list(statuses.values())) > PERSONS
