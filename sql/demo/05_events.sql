@@ -6,14 +6,8 @@
 -- only those (a walk-in typed with the salesperson's phone on the demo
 -- tablet) keeps a NULL one_id rather than being dropped.
 
--- The person of each record: its merged or singleton identifiers all belong
--- to one person, unless a merge was refused; then the smallest id.
-CREATE TABLE record_person AS
-SELECT l.record_id, min(o.one_id) AS one_id
-FROM identifier_links l
-JOIN one_id o ON o.id_type = l.id_type AND o.id_value = l.id_value
-WHERE o.status IN ('merged', 'singleton')
-GROUP BY l.record_id;
+-- The person of each record is the One-ID step's record map (record_person,
+-- from resolve_records): unlinked records have a NULL one_id.
 
 -- The person of an identifier, for sources that carry one identifier.
 CREATE VIEW identifier_person AS

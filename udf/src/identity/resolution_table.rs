@@ -8,8 +8,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, StringBuilder};
 use datafusion::arrow::datatypes::SchemaRef;
-use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::Result;
+use datafusion::catalog::{Session, TableFunctionArgs, TableProvider};
+use datafusion::common::{Result, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::execution::TaskContext;
 use datafusion::logical_expr::Expr;
@@ -21,7 +21,8 @@ use futures::TryStreamExt;
 use cdpfusion_core::identity::resolve::Resolution;
 use cdpfusion_core::identity::rules::Rules;
 
-use super::resolution_plan::PlannedResolution;
+use super::resolution_plan::{PlannedResolution, rules_argument};
+use crate::arguments::required_argument;
 
 /// What a function returns of a resolution: which rows, and each column.
 #[derive(Debug, Clone, Copy)]
@@ -36,10 +37,37 @@ pub(crate) struct ResolutionOutput {
 
 #[derive(Debug)]
 pub(crate) struct ResolutionTable {
-    pub output: ResolutionOutput,
-    pub query: String,
-    pub rules: Arc<Rules>,
-    pub schema: SchemaRef,
+    output: ResolutionOutput,
+    query: String,
+    rules: Arc<Rules>,
+    schema: SchemaRef,
+}
+
+impl ResolutionTable {
+    /// The table of one call `function(query [, rules_json])`, whose full
+    /// output schema is `schema`.
+    pub fn for_call(
+        output: ResolutionOutput,
+        args: TableFunctionArgs,
+        schema: &SchemaRef,
+    ) -> Result<Arc<dyn TableProvider>> {
+        let (function, exprs) = (output.function, args.exprs());
+        if exprs.is_empty() || exprs.len() > 2 {
+            return plan_err!(
+                "{function}: expected (query [, rules_json]), got {} arguments",
+                exprs.len()
+            );
+        }
+        let query = required_argument(function, exprs, 0, "query")?;
+        let rules = rules_argument(function, exprs, 1)?;
+        let schema = crate::schema_of_call(schema, &[&query, &format!("{rules:?}")]);
+        Ok(Arc::new(ResolutionTable {
+            output,
+            query,
+            rules,
+            schema,
+        }))
+    }
 }
 
 #[async_trait]

@@ -4,15 +4,13 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::{ArrayRef, Int64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
 use cdpfusion_core::identity::resolve::Resolution;
 
-use super::resolution_plan::rules_argument;
 use super::resolution_table::{ResolutionOutput, ResolutionTable, text_column};
-use crate::arguments::required_argument;
 
 const NAME: &str = "resolve_identities";
 
@@ -74,22 +72,7 @@ const IDENTIFIERS: ResolutionOutput = ResolutionOutput {
 
 impl TableFunctionImpl for ResolveIdentitiesFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let exprs = args.exprs();
-        if exprs.is_empty() || exprs.len() > 2 {
-            return plan_err!(
-                "{NAME}: expected (query [, rules_json]), got {} arguments",
-                exprs.len()
-            );
-        }
-        let query = required_argument(NAME, exprs, 0, "query")?;
-        let rules = rules_argument(NAME, exprs, 1)?;
-        let schema = crate::schema_of_call(&OUTPUT_SCHEMA, &[&query, &format!("{rules:?}")]);
-        Ok(Arc::new(ResolutionTable {
-            output: IDENTIFIERS,
-            query,
-            rules,
-            schema,
-        }))
+        ResolutionTable::for_call(IDENTIFIERS, args, &OUTPUT_SCHEMA)
     }
 }
 
