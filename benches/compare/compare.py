@@ -192,6 +192,7 @@ def ensure_events(binary, data_dir, workdir):
         + "\n"
         + demo_sql("02_identifier_links.sql")
         + "\nCREATE TABLE one_id AS SELECT * FROM resolve_identities('SELECT * FROM identifier_links');\n"
+        + "CREATE TABLE record_person AS SELECT * FROM resolve_records('SELECT * FROM identifier_links');\n"
         + demo_sql("05_events.sql")
         + "\nCOPY (SELECT one_id, event_type, ts, CAST(amount_cny AS DOUBLE) AS amount_cny, dwell_s FROM events"
         + f" WHERE one_id IS NOT NULL) TO '{events}';\n"

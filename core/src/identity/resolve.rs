@@ -312,26 +312,10 @@ impl IdentityGraphBuilder {
         // Grouped by record, each record's few identifiers in rank order.
         bucket_sort_by(&mut memberships, record_count, |&m| (m >> 32) as usize, u64::cmp);
         memberships.dedup();
-        let mut links: Vec<u64> = Vec::with_capacity(memberships.len());
-        let mut ranks: Vec<u32> = Vec::new();
-        for group in memberships.chunk_by(|a, b| a >> 32 == b >> 32) {
-            ranks.clear();
-            ranks.extend(group.iter().map(|m| (m & 0xFFFF_FFFF) as u32));
-            if ranks.len() <= CLIQUE_LIMIT {
-                for (i, &a) in ranks.iter().enumerate() {
-                    for &b in &ranks[i + 1..] {
-                        links.push((a as u64) << 32 | b as u64);
-                    }
-                }
-            } else {
-                links.extend(ranks[1..].iter().map(|&b| (ranks[0] as u64) << 32 | b as u64));
-            }
-        }
-        bucket_sort_by(&mut links, n, |&l| (l >> 32) as usize, u64::cmp);
-        links.dedup();
 
-        // Shared identifiers: on too many records of one source, linked to
-        // too many others, or to more of a type than one person holds.
+        // Shared identifiers: on too many records of one source (counted
+        // here, from the rows), linked to too many others, or to more of a
+        // type than one person holds (below, from the links).
         let mut reasons = vec![Reason::None; n];
         for (r, reason) in reasons.iter_mut().enumerate() {
             if blocked[by_rank[r] as usize] {
@@ -360,6 +344,31 @@ impl IdentityGraphBuilder {
             rules.max_records_unconfirmed,
         );
         drop(record_limits);
+        let mut links: Vec<u64> = Vec::with_capacity(memberships.len());
+        let mut ranks: Vec<u32> = Vec::new();
+        for group in memberships.chunk_by(|a, b| a >> 32 == b >> 32) {
+            ranks.clear();
+            ranks.extend(group.iter().map(|m| (m & 0xFFFF_FFFF) as u32));
+            if ranks.len() <= CLIQUE_LIMIT {
+                for (i, &a) in ranks.iter().enumerate() {
+                    for &b in &ranks[i + 1..] {
+                        links.push((a as u64) << 32 | b as u64);
+                    }
+                }
+            } else {
+                links.extend(ranks[1..].iter().map(|&b| (ranks[0] as u64) << 32 | b as u64));
+            }
+        }
+        // The record map needs each record's identifiers once more.
+        let memberships = if record_ids.is_some() {
+            memberships
+        } else {
+            drop(memberships);
+            Vec::new()
+        };
+        bucket_sort_by(&mut links, n, |&l| (l >> 32) as usize, u64::cmp);
+        links.dedup();
+
         let link_limits = LinkLimits {
             max_identifier_degree: rules.max_identifier_degree,
             max_links_per_type: rules.max_links_per_type,
@@ -373,13 +382,6 @@ impl IdentityGraphBuilder {
                 .collect(),
         };
         shared_by_links(&links, &mut reasons, type_rank_at, &link_limits);
-        // The record map needs each record's identifiers once more.
-        let memberships = if record_ids.is_some() {
-            memberships
-        } else {
-            drop(memberships);
-            Vec::new()
-        };
         let mut status: Vec<Status> = reasons
             .iter()
             .map(|&reason| match reason {
