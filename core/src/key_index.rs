@@ -62,14 +62,7 @@ impl KeyIndex {
     /// Asks the CPU to start loading `key`'s slot; a hint, never a fault.
     #[inline]
     pub fn prefetch(&self, key: u128) {
-        #[cfg(target_arch = "x86_64")]
-        {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            let slot = &self.slots[key as u64 as usize & self.mask];
-            // SAFETY: a prefetch reads nothing architecturally, and the
-            // address is of a live slot.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>((slot as *const Slot).cast()) };
-        }
+        crate::prefetch::prefetch(&self.slots[key as u64 as usize & self.mask]);
     }
 
     /// The slot holding `key`, or the empty slot where it would go.

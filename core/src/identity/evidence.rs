@@ -53,80 +53,137 @@ pub struct LinkLimits {
 }
 
 /// Marks identifiers whose links say they are shared. `links` are distinct
-/// `a << 32 | b` rank pairs with `a < b`, sorted; ranks are grouped by type
-/// rank (`type_rank_at`), so each identifier's neighbours of one type are a
-/// run in the links sorted by either end.
+/// `a << 32 | b` rank pairs with `a < b`; ranks are grouped by type rank
+/// (`type_rank_at`).
 pub fn shared_by_links(
     links: &[u64],
     reasons: &mut [Reason],
     type_rank_at: impl Fn(u32) -> usize,
     limits: &LinkLimits,
 ) {
-    let n = reasons.len();
-    let mut degree = vec![0u32; n];
-    for &l in links {
-        degree[(l >> 32) as usize] += 1;
-        degree[(l & 0xFFFF_FFFF) as usize] += 1;
+    let mut held = HeldPerType::new(reasons.len(), &type_rank_at, &limits.max_per_person);
+    let mut degree = vec![0u32; reasons.len()];
+    // One pass for both counts. Links are sorted by `a`: its entries are
+    // touched in order, `b`'s at random, so `b`'s are prefetched ahead.
+    const AHEAD: usize = 16;
+    for (i, &l) in links.iter().enumerate() {
+        if let Some(&next) = links.get(i + AHEAD) {
+            let b = next as u32 as usize;
+            crate::prefetch::prefetch(&degree[b]);
+            held.prefetch(b);
+        }
+        let (a, b) = ((l >> 32) as u32, l as u32);
+        degree[a as usize] += 1;
+        degree[b as usize] += 1;
+        held.count(a, type_rank_at(b));
+        held.count(b, type_rank_at(a));
     }
-    for (reason, &d) in reasons.iter_mut().zip(&degree) {
+    for ((reason, &d), over) in reasons.iter_mut().zip(&degree).zip(held.over_max()) {
         if d > limits.max_identifier_degree {
             *reason = (*reason).max(Reason::MaxIdentifierDegree);
         }
-    }
-    // The neighbours of the identifier's own type sit on both sides: counted
-    // here from both, judged once both are in.
-    let mut same_type = degree;
-    same_type.fill(0);
-    let mut judge = |r: u32, t: usize, count: u32, reasons: &mut [Reason]| {
-        if t == type_rank_at(r) {
-            same_type[r as usize] += count;
-        } else {
-            reasons[r as usize] =
-                reasons[r as usize].max(type_count_reason(count, limits.max_per_person[t], limits));
-        }
-    };
-    // Neighbours of a higher rank: links sorted by `a`, then by `b`.
-    for run in links.chunk_by(|x, y| x >> 32 == y >> 32) {
-        let a = (run[0] >> 32) as u32;
-        for of_type in run.chunk_by(|x, y| type_rank_at(*x as u32) == type_rank_at(*y as u32)) {
-            judge(a, type_rank_at(of_type[0] as u32), of_type.len() as u32, reasons);
+        if over {
+            *reason = (*reason).max(Reason::SharedOnConflict);
         }
     }
-    // Neighbours of a lower rank: the same links turned round, grouped by
-    // `b` (stable, so each group's `a`s stay in order).
-    let mut turned: Vec<u64> = links.iter().map(|&l| l << 32 | l >> 32).collect();
-    crate::bucket_sort::bucket_sort_by(
-        &mut turned,
-        n,
-        |&l| (l >> 32) as usize,
-        |_, _| std::cmp::Ordering::Equal,
-    );
-    for run in turned.chunk_by(|x, y| x >> 32 == y >> 32) {
-        let b = (run[0] >> 32) as u32;
-        for of_type in run.chunk_by(|x, y| type_rank_at(*x as u32) == type_rank_at(*y as u32)) {
-            judge(b, type_rank_at(of_type[0] as u32), of_type.len() as u32, reasons);
+    drop(held);
+    shared_by_type_counts(links, reasons, &degree, &type_rank_at, limits.max_links_per_type);
+}
+
+/// `max_links_per_type`: only an identifier with more links in all than the
+/// limit can have too many of one type, so (identifier, neighbour type)
+/// pairs are counted for those few alone.
+fn shared_by_type_counts(
+    links: &[u64],
+    reasons: &mut [Reason],
+    degree: &[u32],
+    type_rank_at: &impl Fn(u32) -> usize,
+    max_links_per_type: u32,
+) {
+    let busy = |r: usize| degree[r] > max_links_per_type;
+    let mut ends: Vec<u64> = Vec::new();
+    for &l in links {
+        let (a, b) = ((l >> 32) as usize, (l & 0xFFFF_FFFF) as usize);
+        if busy(a) {
+            ends.push((a as u64) << 16 | type_rank_at(b as u32) as u64);
+        }
+        if busy(b) {
+            ends.push((b as u64) << 16 | type_rank_at(a as u32) as u64);
         }
     }
-    drop(turned);
-    for (r, &count) in same_type.iter().enumerate() {
-        if count > 0 {
-            let t = type_rank_at(r as u32);
-            // The identifier itself is one of the type's: a person holding
-            // it and `count` more would hold `count + 1`.
-            let held = limits.max_per_person[t].map(|m| m.saturating_sub(1));
-            reasons[r] = reasons[r].max(type_count_reason(count, held, limits));
+    ends.sort_unstable();
+    for run in ends.chunk_by(|x, y| x == y) {
+        if run.len() as u32 > max_links_per_type {
+            let r = (run[0] >> 16) as usize;
+            reasons[r] = reasons[r].max(Reason::MaxLinksPerType);
         }
     }
 }
 
-/// The verdict on meeting `count` distinct identifiers of one type.
-fn type_count_reason(count: u32, max_per_person: Option<u32>, limits: &LinkLimits) -> Reason {
-    if count > limits.max_links_per_type {
-        Reason::MaxLinksPerType
-    } else if max_per_person.is_some_and(|max| count > max) {
-        Reason::SharedOnConflict
-    } else {
-        Reason::None
+/// `shared_on_conflict`: for each identifier, how many identifiers of each
+/// limited type a person holding it and the identifiers it meets would
+/// hold: a saturating byte per identifier and limited type, the identifier
+/// itself counted in its own type's.
+struct HeldPerType {
+    held: Vec<u8>,
+    identifiers: usize,
+    slots: usize,
+    slot_of_type: Vec<Option<usize>>,
+    slot_limits: Vec<u32>,
+}
+
+impl HeldPerType {
+    fn new(n: usize, type_rank_at: impl Fn(u32) -> usize, max_per_person: &[Option<u32>]) -> Self {
+        let mut slot_of_type: Vec<Option<usize>> = Vec::with_capacity(max_per_person.len());
+        let mut slot_limits: Vec<u32> = Vec::new();
+        for max in max_per_person {
+            slot_of_type.push(max.map(|max| {
+                slot_limits.push(max);
+                slot_limits.len() - 1
+            }));
+        }
+        let slots = slot_limits.len();
+        let mut held = vec![0u8; n * slots];
+        if slots > 0 {
+            for (r, counts) in held.chunks_exact_mut(slots).enumerate() {
+                if let Some(slot) = slot_of_type[type_rank_at(r as u32)] {
+                    counts[slot] = 1;
+                }
+            }
+        }
+        HeldPerType {
+            held,
+            identifiers: n,
+            slots,
+            slot_of_type,
+            slot_limits,
+        }
+    }
+
+    #[inline]
+    fn prefetch(&self, r: usize) {
+        if let Some(counts) = self.held.get(r * self.slots) {
+            crate::prefetch::prefetch(counts);
+        }
+    }
+
+    /// Counts a neighbour of type rank `neighbour_type` of identifier `r`.
+    #[inline]
+    fn count(&mut self, r: u32, neighbour_type: usize) {
+        if let Some(slot) = self.slot_of_type[neighbour_type] {
+            let count = &mut self.held[r as usize * self.slots + slot];
+            *count = count.saturating_add(1);
+        }
+    }
+
+    /// For each identifier, whether some type is held beyond its limit.
+    fn over_max(&self) -> impl Iterator<Item = bool> + '_ {
+        (0..self.identifiers).map(move |r| {
+            self.held[r * self.slots..(r + 1) * self.slots]
+                .iter()
+                .zip(&self.slot_limits)
+                .any(|(&count, &max)| count as u32 > max)
+        })
     }
 }
 
@@ -148,7 +205,12 @@ pub fn shared_by_records(
     // A saturating byte per identifier and counted source: limits are
     // below 255 (255 is no limit).
     let mut counts = vec![0u8; reasons.len() * slots];
-    for &m in memberships {
+    // Rows are sorted by record: identifiers come at random, prefetched ahead.
+    const AHEAD: usize = 16;
+    for (i, &m) in memberships.iter().enumerate() {
+        if let Some(&next) = memberships.get(i + AHEAD) {
+            crate::prefetch::prefetch(&counts[next as u32 as usize * slots]);
+        }
         let (record, rank) = ((m >> 32) as u32, m as u32);
         if let Some(slot) = slot_of_record(record) {
             let count = &mut counts[rank as usize * slots + slot];
