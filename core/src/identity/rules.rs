@@ -232,29 +232,34 @@ impl Rules {
                 .max_records_per_identifier
                 .or(rule.max_records_per_identifier);
         }
-        if let Some(degree) = partial.max_identifier_degree {
-            if degree == 0 {
-                return Err("invalid rules JSON: max_identifier_degree must be at least 1".to_string());
+        // Each limit given replaces its default; none may be 0.
+        for (name, given, limit) in [
+            (
+                "max_identifier_degree",
+                partial.max_identifier_degree,
+                &mut rules.max_identifier_degree,
+            ),
+            (
+                "max_links_per_type",
+                partial.max_links_per_type,
+                &mut rules.max_links_per_type,
+            ),
+            (
+                "max_records_per_identifier",
+                partial.max_records_per_identifier,
+                &mut rules.max_records_per_identifier,
+            ),
+            (
+                "max_records_unconfirmed",
+                partial.max_records_unconfirmed,
+                &mut rules.max_records_unconfirmed,
+            ),
+        ] {
+            match given {
+                Some(0) => return Err(format!("invalid rules JSON: {name} must be at least 1")),
+                Some(value) => *limit = value,
+                None => {}
             }
-            rules.max_identifier_degree = degree;
-        }
-        if let Some(links) = partial.max_links_per_type {
-            if links == 0 {
-                return Err("invalid rules JSON: max_links_per_type must be at least 1".to_string());
-            }
-            rules.max_links_per_type = links;
-        }
-        if let Some(records) = partial.max_records_per_identifier {
-            if records == 0 {
-                return Err("invalid rules JSON: max_records_per_identifier must be at least 1".to_string());
-            }
-            rules.max_records_per_identifier = records;
-        }
-        if let Some(records) = partial.max_records_unconfirmed {
-            if records == 0 {
-                return Err("invalid rules JSON: max_records_unconfirmed must be at least 1".to_string());
-            }
-            rules.max_records_unconfirmed = records;
         }
         if let Some(sources) = partial.event_sources {
             rules.event_sources = sources;
@@ -446,6 +451,14 @@ mod tests {
             (
                 r#"{"max_records_per_identifier": 0}"#,
                 "max_records_per_identifier must be at least 1",
+            ),
+            (
+                r#"{"max_records_unconfirmed": 0}"#,
+                "max_records_unconfirmed must be at least 1",
+            ),
+            (
+                r#"{"max_links_per_type": 0}"#,
+                "max_links_per_type must be at least 1",
             ),
             (
                 r#"{"types": {"email": {"max_records_per_identifier": 0}}}"#,
