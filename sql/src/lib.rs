@@ -10,6 +10,7 @@
 //! # }
 //! ```
 
+pub mod data_roots;
 pub mod demo;
 pub mod generate;
 pub mod object_stores;
@@ -20,4 +21,4 @@ mod session;
 pub mod statements;
 
 pub use segments::sql;
-pub use session::{cdpfusion_session, cdpfusion_session_with, register_all};
+pub use session::{cdpfusion_session, cdpfusion_session_with, cdpfusion_session_within, register_all};

@@ -15,6 +15,7 @@ use datafusion_cli::object_storage::instrumented::InstrumentedObjectStoreRegistr
 use datafusion_cli::print_format::PrintFormat;
 use datafusion_cli::print_options::{MaxRows, PrintOptions};
 
+use cdpfusion_sql::data_roots::DataRoots;
 use cdpfusion_sql::demo::{DemoOptions, run_demo};
 use cdpfusion_sql::generate::{GenerateOptions, generate};
 use cdpfusion_sql::segment_statements::parse_segment_statement;
@@ -47,6 +48,9 @@ enum Command {
     Generate(GenerateArgs),
     /// Serve the session over the PostgreSQL wire protocol (psql, psycopg, BI tools).
     Serve(ServeArgs),
+    /// Print the SCRAM-SHA-256 verifier of a password read from standard
+    /// input, for the users file of `serve` (`user:<verifier>`).
+    HashPassword,
 }
 
 /// Without a subcommand, `cdpfusion` is a SQL shell.
@@ -120,10 +124,25 @@ struct ServeArgs {
     /// Refuse DDL, COPY, INSERT and segment changes.
     #[arg(long)]
     read_only: bool,
-    /// Users allowed to connect, one `user:password` per line
-    /// (default: $CDPFUSION_USERS, `user:password` pairs separated by commas).
+    /// Users allowed to connect, one `user:verifier` per line, the verifier
+    /// printed by `cdpfusion hash-password` (default: $CDPFUSION_USERS,
+    /// pairs separated by commas).
     #[arg(long, value_name = "FILE")]
     users_file: Option<PathBuf>,
+    /// A directory or `s3://bucket/prefix` whose files queries may read and
+    /// write (repeatable); nothing else is served.
+    #[arg(long, value_name = "DIR_OR_URL")]
+    data_root: Vec<String>,
+    /// Connections served at once; more are refused (SQLSTATE 53300).
+    #[arg(long, default_value_t = 100)]
+    max_connections: usize,
+    /// Seconds a connection has to log in before it is closed.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    login_timeout: u64,
+    /// Log more (-v: every query with its duration; -vv: debugging).
+    /// RUST_LOG, when set, overrides this.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    verbose: u8,
     /// SQL files run once at start, before accepting connections (tables, views).
     #[arg(long, value_name = "FILE")]
     init: Vec<PathBuf>,
@@ -166,6 +185,7 @@ fn main() -> ExitCode {
             Some(Command::Demo(args)) => demo(args).await,
             Some(Command::Generate(args)) => generate_command(args),
             Some(Command::Serve(args)) => serve(args).await,
+            Some(Command::HashPassword) => hash_password(),
             None => shell(cli.shell).await,
         }
     });
@@ -220,9 +240,22 @@ fn generate_command(args: GenerateArgs) -> Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
+    start_logging(args.verbose);
     let users = Users::load(args.users_file.as_deref())?;
-    let ctx =
-        cdpfusion_sql::cdpfusion_session_with(session_options(args.catalog)?.into(), Default::default())?;
+    // Secrets stay unreadable even inside a data root.
+    let secrets: Vec<PathBuf> = args
+        .users_file
+        .iter()
+        .chain(args.tls_cert.iter())
+        .chain(args.tls_key.iter())
+        .cloned()
+        .collect();
+    let roots = DataRoots::new(&args.data_root, &secrets)?;
+    let ctx = cdpfusion_sql::cdpfusion_session_within(
+        session_options(args.catalog)?.into(),
+        Default::default(),
+        Some(roots),
+    )?;
     for file in &args.init {
         let script = read_script(file)?;
         for statement in split_statements(&script)? {
@@ -234,6 +267,8 @@ async fn serve(args: ServeArgs) -> Result<()> {
         read_only: args.read_only,
         users,
         tls: args.tls_cert.zip(args.tls_key),
+        max_connections: args.max_connections,
+        login_timeout: std::time::Duration::from_secs(args.login_timeout),
     };
     let mode = if settings.read_only { " (read-only)" } else { "" };
     let tls = if settings.tls.is_some() { "TLS, " } else { "" };
@@ -242,6 +277,39 @@ async fn serve(args: ServeArgs) -> Result<()> {
     })
     .await?;
     eprintln!("cdpfusion server stopped");
+    Ok(())
+}
+
+/// Logs to standard error: connections, logins and failures by default,
+/// each query with its duration at -v. Never a password; a query's text
+/// only at -v, where the operator asked for it.
+fn start_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn,cdpfusion_sql=info",
+        1 => "warn,cdpfusion_sql=debug",
+        _ => "info,cdpfusion_sql=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn hash_password() -> Result<()> {
+    let mut password = String::new();
+    std::io::stdin().read_line(&mut password)?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    if password.is_empty() {
+        return Err(DataFusionError::Configuration(
+            "hash-password: expected a password on standard input".to_string(),
+        ));
+    }
+    println!(
+        "{}",
+        cdpfusion_sql::server::scram::Verifier::from_password(password)
+    );
     Ok(())
 }
 

@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use datafusion::error::Result;
 use datafusion::execution::context::SessionConfig;
+use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::SessionContext;
 use datafusion_cli::catalog::DynamicObjectStoreCatalog;
@@ -9,6 +10,7 @@ use datafusion_cli::functions::ParquetMetadataFunc;
 
 use cdpfusion_udf::segment::options::CdpfusionOptions;
 
+use crate::data_roots::DataRoots;
 use crate::object_stores::S3FromEnvironment;
 
 /// Adds every cdpfusion function to `ctx`. Works on any DataFusion session.
@@ -36,6 +38,16 @@ pub fn cdpfusion_session() -> Result<SessionContext> {
 /// exactly as in datafusion-cli, and `s3://` locations configured from the
 /// AWS environment variables in every statement.
 pub fn cdpfusion_session_with(config: SessionConfig, runtime: Arc<RuntimeEnv>) -> Result<SessionContext> {
+    cdpfusion_session_within(config, runtime, None)
+}
+
+/// [`cdpfusion_session_with`] whose files are limited to `roots` when given
+/// (what `cdpfusion serve --data-root` does).
+pub fn cdpfusion_session_within(
+    config: SessionConfig,
+    runtime: Arc<RuntimeEnv>,
+    roots: Option<DataRoots>,
+) -> Result<SessionContext> {
     let mut config = config.with_information_schema(true);
     if config.options().extensions.get::<CdpfusionOptions>().is_none() {
         config
@@ -47,7 +59,12 @@ pub fn cdpfusion_session_with(config: SessionConfig, runtime: Arc<RuntimeEnv>) -
         config.options_mut().format.null = String::from("NULL");
     }
     let mut runtime = Arc::unwrap_or_clone(runtime);
-    runtime.object_store_registry = Arc::new(S3FromEnvironment::wrap(runtime.object_store_registry));
+    let registry: Arc<dyn ObjectStoreRegistry> =
+        Arc::new(S3FromEnvironment::wrap(runtime.object_store_registry));
+    runtime.object_store_registry = match roots {
+        Some(roots) => roots.guard(registry),
+        None => registry,
+    };
     let ctx = SessionContext::new_with_config_rt(config, Arc::new(runtime)).enable_url_table();
     ctx.register_catalog_list(Arc::new(DynamicObjectStoreCatalog::new(
         ctx.state().catalog_list().clone(),

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use datafusion::common::ParamValues;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::{SQLOptions, SessionContext};
-use datafusion::sql::sqlparser::ast::{Set, Statement};
+use datafusion::sql::sqlparser::ast::{ObjectName, Set, Statement};
 use datafusion_postgres::QueryHook;
 use datafusion_postgres::hooks::HookClient;
 use datafusion_postgres::pgwire::api::ClientInfo;
@@ -52,14 +52,52 @@ fn allowed(statement: &Statement) -> bool {
         | Statement::Fetch { .. }
         | Statement::Close { .. } => true,
         Statement::Explain { statement, .. } => allowed(statement),
-        // The session is shared by every connection: changing DataFusion's
-        // settings would change them for everyone; client settings
-        // (DateStyle, search_path, ...) are fine.
-        Statement::Set(Set::SingleAssignment { variable, .. }) => {
-            let variable = variable.to_string().to_ascii_lowercase();
-            !variable.starts_with("datafusion.") && !variable.starts_with("cdpfusion.")
-        }
-        Statement::Set(_) => true,
+        Statement::Set(set) => setting_allowed(set),
+        _ => false,
+    }
+}
+
+/// The settings a read-only connection may change: what PostgreSQL
+/// clients and BI tools set for their own display and limits. DataFusion's
+/// and cdpfusion's settings (batch size, memory limit, the segment catalog)
+/// are fixed by whoever started the server.
+pub const READ_ONLY_SETTINGS: &[&str] = &[
+    "application_name",
+    "bytea_output",
+    "client_encoding",
+    "client_min_messages",
+    "datestyle",
+    "extra_float_digits",
+    "intervalstyle",
+    "search_path",
+    "standard_conforming_strings",
+    "statement_timeout",
+    "timezone",
+];
+
+/// A setting's name as the server understands it, however it was spelled:
+/// quotes removed, parts joined, lower case.
+fn setting_name(name: &ObjectName) -> String {
+    let parts: Vec<String> = name
+        .0
+        .iter()
+        .map(|part| match part.as_ident() {
+            Some(ident) => ident.value.clone(),
+            None => part.to_string(),
+        })
+        .collect();
+    parts.join(".").to_lowercase()
+}
+
+fn setting_allowed(set: &Set) -> bool {
+    let allowed = |name: &ObjectName| READ_ONLY_SETTINGS.contains(&setting_name(name).as_str());
+    match set {
+        Set::SingleAssignment { variable, .. } => allowed(variable),
+        Set::MultipleAssignments { assignments } => assignments.iter().all(|a| allowed(&a.name)),
+        Set::SetTimeZone { .. } | Set::SetNames { .. } | Set::SetNamesDefault {} => true,
+        // Transaction characteristics change nothing here: every
+        // transaction of this server reads.
+        Set::SetTransaction { .. } => true,
         _ => false,
     }
 }
@@ -110,5 +148,42 @@ impl QueryHook for ReadOnlyHook {
         _client: &mut dyn HookClient,
     ) -> Option<PgWireResult<Response>> {
         verify(plan)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::sql::sqlparser::dialect::PostgreSqlDialect;
+    use datafusion::sql::sqlparser::parser::Parser;
+
+    fn allowed_sql(sql: &str) -> bool {
+        let statements = Parser::parse_sql(&PostgreSqlDialect {}, sql).unwrap();
+        allowed(&statements[0])
+    }
+
+    #[test]
+    fn engine_settings_are_refused_however_they_are_spelled() {
+        for sql in [
+            "SET datafusion.execution.batch_size = 7",
+            "SET \"datafusion.execution.batch_size\" = 7",
+            "SET DataFusion.Execution.Batch_Size TO 7",
+            "SET LOCAL \"datafusion.runtime.memory_limit\" = '1K'",
+            "SET SESSION \"cdpfusion.catalog\" = '/tmp/planted'",
+            "SET ROLE admin",
+            "SET SESSION AUTHORIZATION admin",
+        ] {
+            assert!(!allowed_sql(sql), "{sql}");
+        }
+        for sql in [
+            "SET statement_timeout = '1s'",
+            "SET \"DateStyle\" = 'ISO'",
+            "SET LOCAL search_path TO public",
+            "SET TIME ZONE 'UTC'",
+            "SET NAMES 'UTF8'",
+            "SELECT 1",
+        ] {
+            assert!(allowed_sql(sql), "{sql}");
+        }
     }
 }

@@ -30,6 +30,7 @@ use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
 use datafusion_postgres::{DfSessionService, Parser, QueryHook};
 use futures::Sink;
 
+use super::query_control::QueryControl;
 use super::read_only::{ReadOnlyHook, refused};
 use crate::segment_statements::{SegmentStatement, parse_segment_statement};
 use crate::segments::{execute_segment_statement, segment_statement_schema};
@@ -109,15 +110,17 @@ pub fn sql_error(e: DataFusionError) -> PgWireError {
     )))
 }
 
+/// One connection's queries, over the connection's own session.
 pub struct CdpfusionService {
     ctx: Arc<SessionContext>,
     inner: Arc<DfSessionService>,
     parser: Arc<CdpfusionParser>,
     read_only: bool,
+    control: Arc<QueryControl>,
 }
 
 impl CdpfusionService {
-    pub fn new(ctx: Arc<SessionContext>, read_only: bool) -> Self {
+    pub fn new(ctx: Arc<SessionContext>, read_only: bool, control: Arc<QueryControl>) -> Self {
         // The hook list replaces datafusion-postgres's defaults: add them back
         // after the read-only guard, which must see every statement first.
         let mut hooks: Vec<Arc<dyn QueryHook>> = Vec::new();
@@ -137,6 +140,7 @@ impl CdpfusionService {
             inner,
             parser,
             read_only,
+            control,
         }
     }
 
@@ -184,26 +188,35 @@ impl SimpleQueryHandler for CdpfusionService {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        let limits = self
+            .control
+            .limits(client.metadata(), client.pid_and_secret_key().0, query);
         let statements = split_statements(query).map_err(sql_error)?;
         let mut own = Vec::with_capacity(statements.len());
         for statement in &statements {
             own.push(OwnStatement::parse(statement)?);
         }
-        if own.iter().all(Option::is_none) {
-            return SimpleQueryHandler::do_query(self.inner.as_ref(), client, query).await;
-        }
-        // A script that mixes both runs statement by statement, in order,
-        // stopping at the first error as PostgreSQL does.
-        let mut responses = Vec::new();
-        for (sql, own) in statements.iter().zip(own) {
-            match own {
-                Some(statement) => responses.push(self.run_own(sql, statement, &Format::UnifiedText).await?),
-                None => {
-                    responses.extend(SimpleQueryHandler::do_query(self.inner.as_ref(), client, sql).await?)
+        let responses = limits
+            .run(async {
+                if own.iter().all(Option::is_none) {
+                    return SimpleQueryHandler::do_query(self.inner.as_ref(), client, query).await;
                 }
-            }
-        }
-        Ok(responses)
+                // A script that mixes both runs statement by statement, in
+                // order, stopping at the first error as PostgreSQL does.
+                let mut responses = Vec::new();
+                for (sql, own) in statements.iter().zip(own) {
+                    match own {
+                        Some(statement) => {
+                            responses.push(self.run_own(sql, statement, &Format::UnifiedText).await?)
+                        }
+                        None => responses
+                            .extend(SimpleQueryHandler::do_query(self.inner.as_ref(), client, sql).await?),
+                    }
+                }
+                Ok(responses)
+            })
+            .await?;
+        Ok(limits.guard(responses))
     }
 }
 
@@ -228,12 +241,22 @@ impl ExtendedQueryHandler for CdpfusionService {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
-        if let (sql, None) = &portal.statement.statement
-            && let Some(statement) = OwnStatement::parse(sql)?
-        {
-            return self.run_own(sql, statement, &portal.result_column_format).await;
-        }
-        ExtendedQueryHandler::do_query(self.inner.as_ref(), client, portal, max_rows).await
+        let limits = self.control.limits(
+            client.metadata(),
+            client.pid_and_secret_key().0,
+            &portal.statement.statement.0,
+        );
+        let response = limits
+            .run(async {
+                if let (sql, None) = &portal.statement.statement
+                    && let Some(statement) = OwnStatement::parse(sql)?
+                {
+                    return self.run_own(sql, statement, &portal.result_column_format).await;
+                }
+                ExtendedQueryHandler::do_query(self.inner.as_ref(), client, portal, max_rows).await
+            })
+            .await?;
+        Ok(limits.guard_one(response))
     }
 }
 

@@ -1,52 +1,53 @@
-//! Who may connect: users and passwords from a file or the environment,
-//! never from the command line (where `ps` would show them).
+//! Who may connect: users and their passwords from a file or the
+//! environment, never from the command line (where `ps` would show them).
 //!
-//! Both sources hold `user:password` entries, the file one per line (blank
+//! Both sources hold `user:secret` entries, the file one per line (blank
 //! lines and `#` comments allowed), `CDPFUSION_USERS` separated by commas.
-//! Passwords are kept only as SCRAM-SHA-256 salted hashes in memory.
+//! A secret is a SCRAM-SHA-256 verifier as PostgreSQL stores it (what
+//! `cdpfusion hash-password` prints) or, with a warning, a plaintext
+//! password. Only verifiers are kept in memory.
 
 use std::collections::HashMap;
 use std::path::Path;
 
-use async_trait::async_trait;
 use datafusion::error::{DataFusionError, Result};
-use datafusion_postgres::pgwire::api::auth::sasl::scram::gen_salted_password;
-use datafusion_postgres::pgwire::api::auth::{AuthSource, LoginInfo, Password};
-use datafusion_postgres::pgwire::error::{ErrorInfo, PgWireError, PgWireResult};
+
+use super::scram::Verifier;
 
 pub const USERS_VARIABLE: &str = "CDPFUSION_USERS";
 
-/// PostgreSQL's default iteration count for SCRAM-SHA-256.
-pub(super) const SCRAM_ITERATIONS: usize = 4096;
-
-/// One user's SCRAM secret: the salt and the salted password.
-#[derive(Debug)]
-struct Secret {
-    salt: Vec<u8>,
-    salted_password: Vec<u8>,
-}
-
 #[derive(Debug)]
 pub struct Users {
-    secrets: HashMap<String, Secret>,
+    verifiers: HashMap<String, Verifier>,
+    /// Keys the mock verifiers of users who do not exist.
+    mock_secret: [u8; 32],
+    /// What loading found worth telling the operator (plaintext passwords,
+    /// a file others can read).
+    pub warnings: Vec<String>,
 }
 
 impl Users {
     /// The users of `file` if given, else of `$CDPFUSION_USERS`; at least one.
     pub fn load(file: Option<&Path>) -> Result<Self> {
-        let entries = match file {
+        let mut warnings = Vec::new();
+        let (entries, source) = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|e| {
-                    DataFusionError::Configuration(format!(
-                        "cannot read the users file '{}': {e}",
-                        path.display()
-                    ))
-                })?;
-                parse_entries(text.lines(), &format!("users file '{}'", path.display()))?
+                let source = format!("users file '{}'", path.display());
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| DataFusionError::Configuration(format!("cannot read the {source}: {e}")))?;
+                if let Some(mode) = readable_by_others(path) {
+                    warnings.push(format!(
+                        "the {source} can be read by other users of this machine (mode {mode:o}); run chmod 600 on it"
+                    ));
+                }
+                (parse_entries(text.lines(), &source)?, source)
             }
             None => match std::env::var(USERS_VARIABLE) {
-                Ok(value) => parse_entries(value.split(','), USERS_VARIABLE)?,
-                Err(_) => Vec::new(),
+                Ok(value) => (
+                    parse_entries(value.split(','), USERS_VARIABLE)?,
+                    USERS_VARIABLE.to_string(),
+                ),
+                Err(_) => (Vec::new(), USERS_VARIABLE.to_string()),
             },
         };
         if entries.is_empty() {
@@ -54,26 +55,59 @@ impl Users {
                 "no users configured: pass --users-file FILE (lines of user:password) or set {USERS_VARIABLE}=user:password"
             )));
         }
-        Ok(Self::from_entries(entries))
+        let mut users = Self::from_entries(entries, &source)?;
+        users.warnings.splice(0..0, warnings);
+        Ok(users)
     }
 
-    pub fn from_entries(entries: Vec<(String, String)>) -> Self {
-        let secrets = entries
-            .into_iter()
-            .map(|(user, password)| {
-                let salt: [u8; 16] = rand::random();
-                let salted_password = gen_salted_password(&password, &salt, SCRAM_ITERATIONS);
-                (
-                    user,
-                    Secret {
-                        salt: salt.to_vec(),
-                        salted_password,
-                    },
-                )
-            })
-            .collect();
-        Self { secrets }
+    /// Users from `(user, secret)` pairs; `source` names them in messages.
+    pub fn from_entries(entries: Vec<(String, String)>, source: &str) -> Result<Self> {
+        let mut verifiers = HashMap::new();
+        let mut plaintext = Vec::new();
+        for (user, secret) in entries {
+            let verifier = match Verifier::parse(&secret) {
+                Some(Ok(verifier)) => verifier,
+                Some(Err(expected)) => {
+                    return Err(DataFusionError::Configuration(format!(
+                        "{source}: the secret of user '{user}' is not a valid verifier: {expected}"
+                    )));
+                }
+                None => {
+                    plaintext.push(user.clone());
+                    Verifier::from_password(&secret)
+                }
+            };
+            verifiers.insert(user, verifier);
+        }
+        let mut warnings = Vec::new();
+        if !plaintext.is_empty() {
+            warnings.push(format!(
+                "{source} holds plaintext passwords (users {}); replace each with the SCRAM verifier `cdpfusion hash-password` prints",
+                plaintext.join(", ")
+            ));
+        }
+        Ok(Self {
+            verifiers,
+            mock_secret: rand::random(),
+            warnings,
+        })
     }
+
+    /// The user's verifier, or for an unknown user one no password matches,
+    /// so that a client cannot tell which users exist.
+    pub fn verifier(&self, user: &str) -> (Verifier, bool) {
+        match self.verifiers.get(user) {
+            Some(verifier) => (verifier.clone(), true),
+            None => (Verifier::mock(&self.mock_secret, user), false),
+        }
+    }
+}
+
+/// The file's mode when group or others may read it.
+fn readable_by_others(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o044 != 0).then_some(mode)
 }
 
 /// `user:password` entries; the error names the source and the entry's
@@ -98,25 +132,6 @@ fn parse_entries<'a>(lines: impl Iterator<Item = &'a str>, source: &str) -> Resu
         }
     }
     Ok(entries)
-}
-
-#[async_trait]
-impl AuthSource for Users {
-    async fn get_password(&self, login: &LoginInfo) -> PgWireResult<Password> {
-        let user = login.user().unwrap_or_default();
-        match self.secrets.get(user) {
-            Some(secret) => Ok(Password::new(
-                Some(secret.salt.clone()),
-                secret.salted_password.clone(),
-            )),
-            // The same answer as a wrong password: no telling which users exist.
-            None => Err(PgWireError::UserError(Box::new(ErrorInfo::new(
-                "FATAL".to_string(),
-                "28P01".to_string(),
-                format!("password authentication failed for user \"{user}\""),
-            )))),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,390 @@
+//! The locations a session may read and write: `cdpfusion serve
+//! --data-root`. Every file a query touches goes through the session's
+//! object stores (tables by path, `CREATE EXTERNAL TABLE`, `COPY ... TO`,
+//! `parquet_metadata()`, the queries inside `resolve_identities`), so the
+//! check sits there: a store outside every root refuses, whatever SQL
+//! asked. Local paths are checked after symbolic links and `..` are
+//! resolved; named files (the users file, the TLS key) are refused even
+//! inside a root.
+
+use std::path::{Path as FilePath, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::object_store::ObjectStoreRegistry;
+use datafusion::object_store::path::Path;
+use datafusion::object_store::{
+    CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
+};
+use futures::StreamExt;
+use futures::stream::BoxStream;
+use url::Url;
+
+/// Roots as given: local directories and `s3://bucket[/prefix]` URLs.
+#[derive(Debug, Clone, Default)]
+pub struct DataRoots {
+    local: Vec<PathBuf>,
+    /// (scheme, bucket, prefix inside the bucket)
+    buckets: Vec<(String, String, Path)>,
+    denied: Vec<PathBuf>,
+}
+
+impl DataRoots {
+    /// `roots` are directories (which must exist) or object store URLs;
+    /// `denied` are files refused even inside a root.
+    pub fn new(roots: &[String], denied: &[PathBuf]) -> Result<Self> {
+        let mut data_roots = Self::default();
+        for root in roots {
+            match Url::parse(root) {
+                Ok(url) if url.scheme() != "file" && url.host_str().is_some() => {
+                    let bucket = url.host_str().unwrap_or_default().to_string();
+                    let prefix = Path::from(url.path().trim_matches('/'));
+                    data_roots
+                        .buckets
+                        .push((url.scheme().to_string(), bucket, prefix));
+                }
+                _ => {
+                    let directory = root.strip_prefix("file://").unwrap_or(root);
+                    let canonical = std::fs::canonicalize(directory)
+                        .map_err(|e| DataFusionError::Configuration(format!("--data-root '{root}': {e}")))?;
+                    data_roots.local.push(canonical);
+                }
+            }
+        }
+        data_roots.denied = denied.iter().map(|file| resolve(file)).collect();
+        Ok(data_roots)
+    }
+
+    fn describe(&self) -> String {
+        let mut roots: Vec<String> = self.local.iter().map(|p| p.display().to_string()).collect();
+        roots.extend(
+            self.buckets
+                .iter()
+                .map(|(scheme, bucket, prefix)| format!("{scheme}://{bucket}/{prefix}")),
+        );
+        if roots.is_empty() {
+            "none: start the server with --data-root DIR to serve files".to_string()
+        } else {
+            roots.join(", ")
+        }
+    }
+
+    /// Wraps `registry` so that every store it hands out checks these roots.
+    pub fn guard(self, registry: Arc<dyn ObjectStoreRegistry>) -> Arc<dyn ObjectStoreRegistry> {
+        Arc::new(RootedRegistry {
+            inner: registry,
+            roots: Arc::new(self),
+        })
+    }
+}
+
+/// `path` with symbolic links and `..` resolved as far as it exists: a file
+/// about to be written is judged by the directory it would land in.
+fn resolve(path: &FilePath) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(canonical) = std::fs::canonicalize(existing) {
+            return rest.iter().rev().fold(canonical, |path, part| path.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+}
+
+/// Which roots one store is judged by.
+#[derive(Debug, Clone)]
+enum Scope {
+    Local,
+    Bucket { scheme: String, bucket: String },
+}
+
+#[derive(Debug)]
+struct RootedRegistry {
+    inner: Arc<dyn ObjectStoreRegistry>,
+    roots: Arc<DataRoots>,
+}
+
+impl ObjectStoreRegistry for RootedRegistry {
+    fn register_store(&self, url: &Url, store: Arc<dyn ObjectStore>) -> Option<Arc<dyn ObjectStore>> {
+        self.inner.register_store(url, store)
+    }
+
+    fn deregister_store(&self, url: &Url) -> Result<Arc<dyn ObjectStore>> {
+        self.inner.deregister_store(url)
+    }
+
+    fn get_store(&self, url: &Url) -> Result<Arc<dyn ObjectStore>> {
+        let scope = if url.scheme() == "file" {
+            Scope::Local
+        } else {
+            let bucket = url.host_str().unwrap_or_default();
+            let named = self
+                .roots
+                .buckets
+                .iter()
+                .any(|(scheme, root_bucket, _)| scheme == url.scheme() && root_bucket == bucket);
+            if !named {
+                return Err(DataFusionError::Plan(format!(
+                    "'{url}' is outside this server's data roots ({})",
+                    self.roots.describe()
+                )));
+            }
+            Scope::Bucket {
+                scheme: url.scheme().to_string(),
+                bucket: bucket.to_string(),
+            }
+        };
+        Ok(Arc::new(RootedStore {
+            inner: self.inner.get_store(url)?,
+            roots: self.roots.clone(),
+            scope,
+        }))
+    }
+}
+
+#[derive(Debug, Clone)]
+struct RootedStore {
+    inner: Arc<dyn ObjectStore>,
+    roots: Arc<DataRoots>,
+    scope: Scope,
+}
+
+impl std::fmt::Display for RootedStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (within the data roots)", self.inner)
+    }
+}
+
+impl RootedStore {
+    /// Whether `location` is inside a root (and not a denied file).
+    fn inside(&self, location: &Path) -> bool {
+        match &self.scope {
+            Scope::Local => {
+                let path = resolve(&FilePath::new("/").join(location.as_ref()));
+                self.roots.local.iter().any(|root| path.starts_with(root))
+                    && !self.roots.denied.iter().any(|denied| &path == denied)
+            }
+            Scope::Bucket { scheme, bucket } => {
+                self.roots.buckets.iter().any(|(s, b, prefix)| {
+                    s == scheme && b == bucket && location.prefix_match(prefix).is_some()
+                })
+            }
+        }
+    }
+
+    /// Whether listing under `prefix` can reach a root: it is inside one,
+    /// or a root is inside it (its entries are then filtered).
+    fn reaches(&self, prefix: Option<&Path>) -> bool {
+        let prefix = prefix.cloned().unwrap_or_default();
+        if self.inside(&prefix) {
+            return true;
+        }
+        match &self.scope {
+            Scope::Local => {
+                let path = resolve(&FilePath::new("/").join(prefix.as_ref()));
+                self.roots.local.iter().any(|root| root.starts_with(&path))
+            }
+            Scope::Bucket { scheme, bucket } => self
+                .roots
+                .buckets
+                .iter()
+                .any(|(s, b, root)| s == scheme && b == bucket && root.prefix_match(&prefix).is_some()),
+        }
+    }
+
+    fn check(&self, location: &Path) -> datafusion::object_store::Result<()> {
+        if self.inside(location) {
+            Ok(())
+        } else {
+            Err(self.refusal(location))
+        }
+    }
+
+    fn refusal(&self, location: &Path) -> datafusion::object_store::Error {
+        let shown = match &self.scope {
+            Scope::Local => format!("/{location}"),
+            Scope::Bucket { scheme, bucket } => format!("{scheme}://{bucket}/{location}"),
+        };
+        datafusion::object_store::Error::PermissionDenied {
+            path: shown.clone(),
+            source: format!(
+                "'{shown}' is outside this server's data roots ({})",
+                self.roots.describe()
+            )
+            .into(),
+        }
+    }
+
+    fn listing(
+        &self,
+        prefix: Option<&Path>,
+        list: BoxStream<'static, datafusion::object_store::Result<ObjectMeta>>,
+    ) -> BoxStream<'static, datafusion::object_store::Result<ObjectMeta>> {
+        if !self.reaches(prefix) {
+            let refusal = self.refusal(&prefix.cloned().unwrap_or_default());
+            return futures::stream::once(async move { Err(refusal) }).boxed();
+        }
+        let store = self.clone();
+        list.filter(move |entry| {
+            let keep = entry.as_ref().map_or(true, |meta| store.inside(&meta.location));
+            futures::future::ready(keep)
+        })
+        .boxed()
+    }
+}
+
+#[async_trait]
+impl ObjectStore for RootedStore {
+    async fn put_opts(
+        &self,
+        location: &Path,
+        payload: PutPayload,
+        opts: PutOptions,
+    ) -> datafusion::object_store::Result<PutResult> {
+        self.check(location)?;
+        self.inner.put_opts(location, payload, opts).await
+    }
+
+    async fn put_multipart_opts(
+        &self,
+        location: &Path,
+        opts: PutMultipartOptions,
+    ) -> datafusion::object_store::Result<Box<dyn MultipartUpload>> {
+        self.check(location)?;
+        self.inner.put_multipart_opts(location, opts).await
+    }
+
+    async fn get_opts(
+        &self,
+        location: &Path,
+        options: GetOptions,
+    ) -> datafusion::object_store::Result<GetResult> {
+        self.check(location)?;
+        self.inner.get_opts(location, options).await
+    }
+
+    fn delete_stream(
+        &self,
+        locations: BoxStream<'static, datafusion::object_store::Result<Path>>,
+    ) -> BoxStream<'static, datafusion::object_store::Result<Path>> {
+        let roots = self.clone();
+        let checked = locations
+            .map(move |location| location.and_then(|location| roots.check(&location).map(|()| location)))
+            .boxed();
+        self.inner.delete_stream(checked)
+    }
+
+    fn list(
+        &self,
+        prefix: Option<&Path>,
+    ) -> BoxStream<'static, datafusion::object_store::Result<ObjectMeta>> {
+        self.listing(prefix, self.inner.list(prefix))
+    }
+
+    fn list_with_offset(
+        &self,
+        prefix: Option<&Path>,
+        offset: &Path,
+    ) -> BoxStream<'static, datafusion::object_store::Result<ObjectMeta>> {
+        self.listing(prefix, self.inner.list_with_offset(prefix, offset))
+    }
+
+    async fn list_with_delimiter(
+        &self,
+        prefix: Option<&Path>,
+    ) -> datafusion::object_store::Result<ListResult> {
+        if !self.reaches(prefix) {
+            return Err(self.refusal(&prefix.cloned().unwrap_or_default()));
+        }
+        let mut result = self.inner.list_with_delimiter(prefix).await?;
+        result.objects.retain(|meta| self.inside(&meta.location));
+        result
+            .common_prefixes
+            .retain(|directory| self.inside(directory) || self.reaches(Some(directory)));
+        Ok(result)
+    }
+
+    async fn copy_opts(
+        &self,
+        from: &Path,
+        to: &Path,
+        options: CopyOptions,
+    ) -> datafusion::object_store::Result<()> {
+        self.check(from)?;
+        self.check(to)?;
+        self.inner.copy_opts(from, to, options).await
+    }
+
+    async fn rename_opts(
+        &self,
+        from: &Path,
+        to: &Path,
+        options: RenameOptions,
+    ) -> datafusion::object_store::Result<()> {
+        self.check(from)?;
+        self.check(to)?;
+        self.inner.rename_opts(from, to, options).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::execution::object_store::DefaultObjectStoreRegistry;
+    use datafusion::object_store::ObjectStoreExt;
+
+    #[tokio::test]
+    async fn only_files_under_a_root_are_served_even_through_links_and_dot_dots() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("data");
+        std::fs::create_dir(&root).unwrap();
+        std::fs::write(root.join("leads.csv"), "a\n1\n").unwrap();
+        std::fs::write(dir.path().join("secret.csv"), "a\n2\n").unwrap();
+        std::fs::write(root.join("users"), "analyst:pw\n").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("secret.csv"), root.join("link.csv")).unwrap();
+        let roots = DataRoots::new(&[root.display().to_string()], &[root.join("users")]).unwrap();
+        let registry = roots.guard(Arc::new(DefaultObjectStoreRegistry::new()));
+        let store = registry.get_store(&Url::parse("file:///").unwrap()).unwrap();
+        let path = |p: &FilePath| Path::from_filesystem_path(p).unwrap();
+        let canonical_root = std::fs::canonicalize(&root).unwrap();
+
+        assert!(store.get(&path(&canonical_root.join("leads.csv"))).await.is_ok());
+        for refused in [
+            dir.path().join("secret.csv"),
+            root.join("link.csv"),
+            root.join("users"),
+            PathBuf::from("/etc/passwd"),
+        ] {
+            let err = store.get(&path(&refused)).await.unwrap_err().to_string();
+            assert!(
+                err.contains("outside this server's data roots"),
+                "{refused:?}: {err}"
+            );
+        }
+        let listed: Vec<_> = store
+            .list(Some(&path(dir.path())))
+            .map(|meta| meta.unwrap().location.filename().unwrap().to_string())
+            .collect()
+            .await;
+        assert_eq!(listed, vec!["leads.csv".to_string()]);
+        assert!(
+            store
+                .list(Some(&Path::from("etc")))
+                .next()
+                .await
+                .unwrap()
+                .is_err()
+        );
+        let outside = Url::parse("s3://other-bucket/x.parquet").unwrap();
+        assert!(registry.get_store(&outside).is_err());
+    }
+}
