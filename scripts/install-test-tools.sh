@@ -9,6 +9,7 @@ python_packages=(
   "moto[server]==5.*"
   "psycopg[binary]==3.*"
   "pytest==8.*"
+  "pytest-timeout==2.*"
   "maturin==1.*"
   "pyarrow>=18"
   "pandas>=2"

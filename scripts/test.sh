@@ -17,4 +17,4 @@ rm -rf target/wheels
 python3 -m maturin build --quiet --profile dev --manifest-path python/Cargo.toml --out target/wheels "$@"
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore \
   --force-reinstall --no-deps target/wheels/cdpfusion-*.whl
-CDPFUSION_BIN="$PWD/target/debug/cdpfusion" python3 -m pytest python/tests -q -p no:cacheprovider
+CDPFUSION_BIN="$PWD/target/debug/cdpfusion" python3 -m pytest python/tests -q -p no:cacheprovider --timeout=900

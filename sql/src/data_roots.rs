@@ -11,13 +11,18 @@ use std::path::{Path as FilePath, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use datafusion::catalog::{DynamicFileCatalog, TableProvider, UrlTableFactory};
+use datafusion::datasource::dynamic_file::DynamicListTableFactory;
+use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::object_store::path::Path;
 use datafusion::object_store::{
     CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
     PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
 };
+use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use url::Url;
@@ -57,6 +62,76 @@ impl DataRoots {
         Ok(data_roots)
     }
 
+    /// Whether `location` is inside a root (and not a denied file).
+    fn inside(&self, scope: &Scope, location: &Path) -> bool {
+        match scope {
+            Scope::Local => {
+                let path = resolve(&FilePath::new("/").join(location.as_ref()));
+                self.local.iter().any(|root| path.starts_with(root))
+                    && !self.denied.iter().any(|denied| &path == denied)
+            }
+            Scope::Bucket { scheme, bucket } => self
+                .buckets
+                .iter()
+                .any(|(s, b, prefix)| s == scheme && b == bucket && location.prefix_match(prefix).is_some()),
+        }
+    }
+
+    /// Whether listing under `prefix` can reach a root: it is inside one,
+    /// or a root is inside it (its entries are then filtered).
+    fn reaches(&self, scope: &Scope, prefix: &Path) -> bool {
+        if self.inside(scope, prefix) {
+            return true;
+        }
+        match scope {
+            Scope::Local => {
+                let path = resolve(&FilePath::new("/").join(prefix.as_ref()));
+                self.local.iter().any(|root| root.starts_with(&path))
+            }
+            Scope::Bucket { scheme, bucket } => self
+                .buckets
+                .iter()
+                .any(|(s, b, root)| s == scheme && b == bucket && root.prefix_match(prefix).is_some()),
+        }
+    }
+
+    /// The scope of a store URL, or an error when no root names its bucket.
+    fn scope(&self, url: &Url) -> Result<Scope> {
+        if url.scheme() == "file" {
+            return Ok(Scope::Local);
+        }
+        let bucket = url.host_str().unwrap_or_default();
+        if !self
+            .buckets
+            .iter()
+            .any(|(s, b, _)| s == url.scheme() && b == bucket)
+        {
+            return Err(self.outside(url.as_str()));
+        }
+        Ok(Scope::Bucket {
+            scheme: url.scheme().to_string(),
+            bucket: bucket.to_string(),
+        })
+    }
+
+    fn outside(&self, location: &str) -> DataFusionError {
+        DataFusionError::Plan(format!(
+            "'{location}' is outside this server's data roots ({})",
+            self.describe()
+        ))
+    }
+
+    /// Refuses a table location (a path, a glob or a URL) outside the roots.
+    pub fn check_location(&self, location: &str) -> Result<()> {
+        let url = ListingTableUrl::parse(location)?;
+        let scope = self.scope(url.as_ref())?;
+        if self.reaches(&scope, url.prefix()) {
+            Ok(())
+        } else {
+            Err(self.outside(location))
+        }
+    }
+
     fn describe(&self) -> String {
         let mut roots: Vec<String> = self.local.iter().map(|p| p.display().to_string()).collect();
         roots.extend(
@@ -77,6 +152,48 @@ impl DataRoots {
             inner: registry,
             roots: Arc::new(self),
         })
+    }
+}
+
+/// Tables named by their location (`SELECT * FROM 'data/leads.csv'`),
+/// refused with a clear error outside the roots: DataFusion's own factory
+/// reports any failure to read a location as "table not found".
+#[derive(Debug)]
+struct RootedUrlTables {
+    inner: Arc<DynamicListTableFactory>,
+    roots: DataRoots,
+}
+
+#[async_trait]
+impl UrlTableFactory for RootedUrlTables {
+    async fn try_new(&self, url: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        // A plain name (`leads`) is not a location: not found, as before.
+        if url.contains('/') || url.contains(':') {
+            self.roots.check_location(url)?;
+        }
+        self.inner.try_new(url).await
+    }
+}
+
+impl DataRoots {
+    /// `ctx` with tables by location, as `enable_url_table` gives, within
+    /// these roots.
+    pub fn url_tables(self, ctx: SessionContext) -> SessionContext {
+        let factory = Arc::new(DynamicListTableFactory::default());
+        let tables = RootedUrlTables {
+            inner: factory.clone(),
+            roots: self,
+        };
+        let catalogs = Arc::new(DynamicFileCatalog::new(
+            ctx.state().catalog_list().clone(),
+            Arc::new(tables),
+        ));
+        let ctx: SessionContext = SessionStateBuilder::new_from_existing(ctx.state())
+            .with_catalog_list(catalogs)
+            .build()
+            .into();
+        factory.session_store().with_state(ctx.state_weak_ref());
+        ctx
     }
 }
 
@@ -123,26 +240,7 @@ impl ObjectStoreRegistry for RootedRegistry {
     }
 
     fn get_store(&self, url: &Url) -> Result<Arc<dyn ObjectStore>> {
-        let scope = if url.scheme() == "file" {
-            Scope::Local
-        } else {
-            let bucket = url.host_str().unwrap_or_default();
-            let named = self
-                .roots
-                .buckets
-                .iter()
-                .any(|(scheme, root_bucket, _)| scheme == url.scheme() && root_bucket == bucket);
-            if !named {
-                return Err(DataFusionError::Plan(format!(
-                    "'{url}' is outside this server's data roots ({})",
-                    self.roots.describe()
-                )));
-            }
-            Scope::Bucket {
-                scheme: url.scheme().to_string(),
-                bucket: bucket.to_string(),
-            }
-        };
+        let scope = self.roots.scope(url)?;
         Ok(Arc::new(RootedStore {
             inner: self.inner.get_store(url)?,
             roots: self.roots.clone(),
@@ -165,40 +263,13 @@ impl std::fmt::Display for RootedStore {
 }
 
 impl RootedStore {
-    /// Whether `location` is inside a root (and not a denied file).
     fn inside(&self, location: &Path) -> bool {
-        match &self.scope {
-            Scope::Local => {
-                let path = resolve(&FilePath::new("/").join(location.as_ref()));
-                self.roots.local.iter().any(|root| path.starts_with(root))
-                    && !self.roots.denied.iter().any(|denied| &path == denied)
-            }
-            Scope::Bucket { scheme, bucket } => {
-                self.roots.buckets.iter().any(|(s, b, prefix)| {
-                    s == scheme && b == bucket && location.prefix_match(prefix).is_some()
-                })
-            }
-        }
+        self.roots.inside(&self.scope, location)
     }
 
-    /// Whether listing under `prefix` can reach a root: it is inside one,
-    /// or a root is inside it (its entries are then filtered).
     fn reaches(&self, prefix: Option<&Path>) -> bool {
-        let prefix = prefix.cloned().unwrap_or_default();
-        if self.inside(&prefix) {
-            return true;
-        }
-        match &self.scope {
-            Scope::Local => {
-                let path = resolve(&FilePath::new("/").join(prefix.as_ref()));
-                self.roots.local.iter().any(|root| root.starts_with(&path))
-            }
-            Scope::Bucket { scheme, bucket } => self
-                .roots
-                .buckets
-                .iter()
-                .any(|(s, b, root)| s == scheme && b == bucket && root.prefix_match(&prefix).is_some()),
-        }
+        self.roots
+            .reaches(&self.scope, &prefix.cloned().unwrap_or_default())
     }
 
     fn check(&self, location: &Path) -> datafusion::object_store::Result<()> {

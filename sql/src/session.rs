@@ -61,11 +61,19 @@ pub fn cdpfusion_session_within(
     let mut runtime = Arc::unwrap_or_clone(runtime);
     let registry: Arc<dyn ObjectStoreRegistry> =
         Arc::new(S3FromEnvironment::wrap(runtime.object_store_registry));
-    runtime.object_store_registry = match roots {
-        Some(roots) => roots.guard(registry),
+    runtime.object_store_registry = match &roots {
+        Some(roots) => roots.clone().guard(registry),
         None => registry,
     };
-    let ctx = SessionContext::new_with_config_rt(config, Arc::new(runtime)).enable_url_table();
+    // Kept where statements that name a location can check it first.
+    if let Some(roots) = &roots {
+        config = config.with_extension(Arc::new(roots.clone()));
+    }
+    let ctx = SessionContext::new_with_config_rt(config, Arc::new(runtime));
+    let ctx = match roots {
+        Some(roots) => roots.url_tables(ctx),
+        None => ctx.enable_url_table(),
+    };
     ctx.register_catalog_list(Arc::new(DynamicObjectStoreCatalog::new(
         ctx.state().catalog_list().clone(),
         ctx.state_weak_ref(),

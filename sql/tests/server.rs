@@ -161,6 +161,8 @@ fn read_only_refuses_writes_with_a_clear_error() {
             export.display()
         ),
         "SET datafusion.execution.batch_size = 10".to_string(),
+        "SET \"datafusion.execution.batch_size\" = 10".to_string(),
+        "SET LOCAL \"cdpfusion.catalog\" = '/tmp/planted'".to_string(),
     ];
     for sql in &refused {
         let o = server.psql(&[sql]);
@@ -168,6 +170,47 @@ fn read_only_refuses_writes_with_a_clear_error() {
     }
     assert!(!Path::new(&export).exists());
     assert_eq!(server.rows(&["SELECT count(*) FROM leads", "SHOW SEGMENTS"]), "2");
+}
+
+#[test]
+fn ctrl_c_in_psql_cancels_the_running_query_with_postgresqls_message() {
+    let server = Server::start(&[]);
+    let mut psql = Command::new("psql")
+        .arg(format!(
+            "host=127.0.0.1 port={} user=analyst dbname=datafusion sslmode=disable",
+            server.port
+        ))
+        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=0"])
+        .args(["-c", "SELECT count(*) FROM generate_series(1, 100000000000)"])
+        .env("PGPASSWORD", PASSWORD)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("psql");
+    std::thread::sleep(Duration::from_millis(1500));
+    let started = Instant::now();
+    let pid = psql.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let o = psql.wait_with_output().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(15),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        stderr(&o).contains("canceling statement due to user request"),
+        "{}",
+        stderr(&o)
+    );
+    // psql ends a script on Ctrl-C, as it does with PostgreSQL; the server
+    // goes on.
+    assert_eq!(server.rows(&["SELECT 40 + 2"]), "42");
 }
 
 fn self_signed_certificate(dir: &Path) -> (PathBuf, PathBuf) {

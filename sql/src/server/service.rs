@@ -32,6 +32,7 @@ use futures::Sink;
 
 use super::query_control::QueryControl;
 use super::read_only::{ReadOnlyHook, refused};
+use crate::data_roots::DataRoots;
 use crate::segment_statements::{SegmentStatement, parse_segment_statement};
 use crate::segments::{execute_segment_statement, segment_statement_schema};
 use crate::statements::split_statements;
@@ -44,8 +45,12 @@ type PreparedStatement = (String, Option<(Statement, LogicalPlan)>);
 /// A statement cdpfusion runs itself.
 enum OwnStatement {
     Segment(SegmentStatement),
-    /// `CREATE EXTERNAL TABLE` or `COPY ... TO`, with its command tag.
-    DataFusion(&'static str),
+    /// `CREATE EXTERNAL TABLE` or `COPY ... TO`: its command tag and the
+    /// locations it reads or writes.
+    DataFusion {
+        tag: &'static str,
+        locations: Vec<String>,
+    },
 }
 
 impl OwnStatement {
@@ -71,10 +76,14 @@ impl OwnStatement {
             return Ok(None);
         };
         Ok(match statements.pop_front() {
-            Some(DataFusionStatement::CreateExternalTable(_)) => {
-                Some(Self::DataFusion("CREATE EXTERNAL TABLE"))
-            }
-            Some(DataFusionStatement::CopyTo(_)) => Some(Self::DataFusion("COPY")),
+            Some(DataFusionStatement::CreateExternalTable(table)) => Some(Self::DataFusion {
+                tag: "CREATE EXTERNAL TABLE",
+                locations: table.locations,
+            }),
+            Some(DataFusionStatement::CopyTo(copy)) => Some(Self::DataFusion {
+                tag: "COPY",
+                locations: vec![copy.target],
+            }),
             _ => None,
         })
     }
@@ -89,7 +98,7 @@ impl OwnStatement {
             Self::Segment(SegmentStatement::Refresh(_)) => "REFRESH SEGMENT",
             Self::Segment(SegmentStatement::Drop { .. }) => "DROP SEGMENT",
             Self::Segment(SegmentStatement::Show) => "SHOW SEGMENTS",
-            Self::DataFusion(tag) => tag,
+            Self::DataFusion { tag, .. } => tag,
         }
     }
 
@@ -97,7 +106,7 @@ impl OwnStatement {
     fn schema(&self) -> Schema {
         match self {
             Self::Segment(segment) => segment_statement_schema(segment).as_ref().clone(),
-            Self::DataFusion(_) => Schema::empty(),
+            Self::DataFusion { .. } => Schema::empty(),
         }
     }
 }
@@ -156,7 +165,14 @@ impl CdpfusionService {
                 let frame = self.ctx.read_batch(batch).map_err(sql_error)?;
                 Ok(Response::Query(encode_dataframe(frame, format, None).await?))
             }
-            OwnStatement::DataFusion(tag) => {
+            OwnStatement::DataFusion { tag, locations } => {
+                // Checked before running: a refused write surfaces from
+                // DataFusion only as "error while finalizing writes".
+                if let Some(roots) = self.ctx.state().config().get_extension::<DataRoots>() {
+                    for location in &locations {
+                        roots.check_location(location).map_err(sql_error)?;
+                    }
+                }
                 let options = SQLOptions::new();
                 let frame = self.ctx.sql_with_options(sql, options).await.map_err(sql_error)?;
                 let batches = frame.collect().await.map_err(sql_error)?;
