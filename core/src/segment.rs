@@ -10,8 +10,11 @@
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Members(Vec<i64>);
 
-/// What a snapshot file starts with.
-const MAGIC: &[u8; 8] = b"CDPSEG1\0";
+/// What a snapshot file starts with; version 2 ends with a checksum.
+const MAGIC: &[u8; 8] = b"CDPSEG2\0";
+/// Version 1, without a checksum: still read.
+const MAGIC_V1: &[u8; 8] = b"CDPSEG1\0";
+const CHECKSUM_BYTES: usize = 8;
 
 impl Members {
     pub fn from_ids(ids: impl IntoIterator<Item = i64>) -> Self {
@@ -71,9 +74,10 @@ impl Members {
     }
 
     /// The snapshot encoding: a magic, the count, the first id (zigzag) and
-    /// the gaps between ids, each as LEB128.
+    /// the gaps between ids, each as LEB128, then the XXH3 checksum of all
+    /// that (little-endian), so a damaged file is told, not decoded.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut bytes = Vec::with_capacity(MAGIC.len() + 10 + self.0.len() * 7);
+        let mut bytes = Vec::with_capacity(MAGIC.len() + 10 + self.0.len() * 7 + CHECKSUM_BYTES);
         bytes.extend_from_slice(MAGIC);
         put_varint(&mut bytes, self.0.len() as u64);
         let mut previous: Option<i64> = None;
@@ -85,11 +89,29 @@ impl Members {
             put_varint(&mut bytes, word);
             previous = Some(id);
         }
+        let checksum = twox_hash::XxHash3_64::oneshot(&bytes);
+        bytes.extend_from_slice(&checksum.to_le_bytes());
         bytes
     }
 
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
-        let Some(mut rest) = bytes.strip_prefix(MAGIC.as_slice()) else {
+        let mut rest = if let Some(body) = bytes.strip_prefix(MAGIC.as_slice()) {
+            let Some(split) = bytes
+                .len()
+                .checked_sub(CHECKSUM_BYTES)
+                .filter(|&at| at >= MAGIC.len())
+            else {
+                return Err("truncated segment snapshot".to_string());
+            };
+            let (content, stored) = bytes.split_at(split);
+            let stored = u64::from_le_bytes(stored.try_into().expect("eight bytes"));
+            if twox_hash::XxHash3_64::oneshot(content) != stored {
+                return Err("corrupt segment snapshot: checksum mismatch".to_string());
+            }
+            &body[..body.len() - CHECKSUM_BYTES]
+        } else if let Some(body) = bytes.strip_prefix(MAGIC_V1.as_slice()) {
+            body
+        } else {
             return Err("not a cdpfusion segment snapshot".to_string());
         };
         let count = take_varint(&mut rest)? as usize;
@@ -101,7 +123,8 @@ impl Members {
             let word = take_varint(&mut rest)?;
             let id = match ids.last() {
                 None => ((word >> 1) as i64) ^ -((word & 1) as i64),
-                Some(&p) => (p as i128 + word as i128) as i64,
+                Some(&p) => i64::try_from(p as i128 + word as i128)
+                    .map_err(|_| "corrupt segment snapshot: an id beyond the 64-bit range".to_string())?,
             };
             if k > 0 && word == 0 {
                 return Err("corrupt segment snapshot: repeated id".to_string());
@@ -176,6 +199,35 @@ mod tests {
         );
         let mut cut = Members::from_ids([1, 1 << 40]).to_bytes();
         cut.pop();
-        assert!(Members::from_bytes(&cut).unwrap_err().contains("truncated"));
+        assert!(Members::from_bytes(&cut).unwrap_err().contains("checksum"));
+    }
+
+    /// A version 1 file (no checksum) as earlier versions wrote it: ids 1
+    /// and 3 (zigzag 1 is 2, then a gap of 2).
+    fn version_1(words: &[u8]) -> Vec<u8> {
+        let mut bytes = MAGIC_V1.to_vec();
+        bytes.extend_from_slice(words);
+        bytes
+    }
+
+    #[test]
+    fn damaged_snapshots_are_told_not_decoded() {
+        assert_eq!(
+            Members::from_bytes(&version_1(&[2, 2, 2])).unwrap(),
+            Members::from_ids([1, 3])
+        );
+        // A gap that runs past i64::MAX.
+        let overflowing = version_1(&[
+            2, 0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x7F,
+        ]);
+        let err = Members::from_bytes(&overflowing).unwrap_err();
+        assert!(err.contains("beyond the 64-bit range"), "{err}");
+        let mut flipped = Members::from_ids([5, 9, 1 << 50]).to_bytes();
+        flipped[10] ^= 0x01;
+        assert!(
+            Members::from_bytes(&flipped)
+                .unwrap_err()
+                .contains("checksum mismatch")
+        );
     }
 }

@@ -19,7 +19,7 @@ use cdpfusion_sql::data_roots::DataRoots;
 use cdpfusion_sql::demo::{DemoOptions, run_demo};
 use cdpfusion_sql::generate::{GenerateOptions, generate};
 use cdpfusion_sql::segment_statements::parse_segment_statement;
-use cdpfusion_sql::segments::execute_segment_statement;
+use cdpfusion_sql::segments::{execute_segment_statement, failed_refreshes};
 use cdpfusion_sql::server::{ServerSettings, Users};
 use cdpfusion_sql::statements::split_statements;
 use cdpfusion_udf::segment::options::CdpfusionOptions;
@@ -412,6 +412,13 @@ pub(crate) async fn run_statements(
                     batch.num_rows(),
                     &options,
                 )?;
+                let failed = failed_refreshes(&batch);
+                if failed > 0 {
+                    return Err(DataFusionError::Execution(format!(
+                        "{failed} of {} segments failed to refresh (see their error above); the others were refreshed",
+                        batch.num_rows()
+                    )));
+                }
             }
             None => datafusion_cli::exec::exec_from_commands(ctx, vec![statement], print_options).await?,
         }

@@ -67,10 +67,15 @@ pub async fn execute_segment_statement(
             refreshed(&catalog, &name, members, keep).await
         }
         SegmentStatement::Refresh(Some(name)) => refresh(ctx, &catalog, &name, keep).await,
+        // Every segment is refreshed even when some fail: each failure is
+        // kept in its manifest and reported in its row's `error`.
         SegmentStatement::Refresh(None) => {
             let mut rows = Vec::new();
             for name in catalog.names().await? {
-                rows.push(refresh(ctx, &catalog, &name, keep).await?);
+                rows.push(match refresh(ctx, &catalog, &name, keep).await {
+                    Ok(row) => row,
+                    Err(e) => failed_refresh(&catalog, &name, &e).await?,
+                });
             }
             let schema = Arc::new(refresh_schema());
             Ok(datafusion::arrow::compute::concat_batches(&schema, &rows)?)
@@ -115,8 +120,40 @@ fn refresh_schema() -> Schema {
         Field::new("size", DataType::UInt64, false),
         Field::new("entered", DataType::UInt64, false),
         Field::new("exited", DataType::UInt64, false),
-        Field::new("refreshed_at", DataType::Utf8, false),
+        Field::new("refreshed_at", DataType::Utf8, true),
+        Field::new("error", DataType::Utf8, true),
     ])
+}
+
+/// How many rows of a `REFRESH SEGMENTS` result report a failure.
+pub fn failed_refreshes(batch: &RecordBatch) -> usize {
+    batch
+        .column_by_name("error")
+        .map_or(0, |errors| errors.len() - errors.null_count())
+}
+
+/// The row of a segment whose refresh failed: its membership as it was.
+async fn failed_refresh(
+    catalog: &SegmentCatalog,
+    name: &str,
+    error: &DataFusionError,
+) -> Result<RecordBatch> {
+    let latest = catalog
+        .manifest(name)
+        .await
+        .ok()
+        .and_then(|manifest| manifest.snapshots.last().cloned());
+    Ok(RecordBatch::try_new(
+        Arc::new(refresh_schema()),
+        vec![
+            Arc::new(StringArray::from(vec![name.to_string()])),
+            Arc::new(UInt64Array::from(vec![latest.as_ref().map_or(0, |s| s.size)])),
+            Arc::new(UInt64Array::from(vec![0])),
+            Arc::new(UInt64Array::from(vec![0])),
+            Arc::new(StringArray::from(vec![latest.map(|s| s.refreshed_at)])),
+            Arc::new(StringArray::from(vec![Some(error.strip_backtrace())])),
+        ],
+    )?)
 }
 
 /// Re-runs a segment's query. When the query fails, the membership stays as
@@ -148,7 +185,8 @@ async fn refreshed(
     members: Members,
     keep: usize,
 ) -> Result<RecordBatch> {
-    let before = catalog.members(name, 0).await?.unwrap_or_default();
+    // A damaged previous snapshot counts as empty: the refresh repairs it.
+    let before = catalog.members(name, 0).await.ok().flatten().unwrap_or_default();
     let snapshot = catalog.save_snapshot(name, &members, now(), keep).await?;
     Ok(RecordBatch::try_new(
         Arc::new(refresh_schema()),
@@ -157,13 +195,29 @@ async fn refreshed(
             Arc::new(UInt64Array::from(vec![snapshot.size])),
             Arc::new(UInt64Array::from(vec![members.minus(&before).len()])),
             Arc::new(UInt64Array::from(vec![before.minus(&members).len()])),
-            Arc::new(StringArray::from(vec![snapshot.refreshed_at])),
+            Arc::new(StringArray::from(vec![Some(snapshot.refreshed_at)])),
+            Arc::new(StringArray::from(vec![None::<String>])),
         ],
     )?)
 }
 
 /// The `one_id`s a segment's query returns.
 async fn members_of(ctx: &SessionContext, name: &str, query: &str) -> Result<Members> {
+    // Checked before anything runs: DataFusion would create a view or a
+    // table while planning it.
+    let state = ctx.state();
+    let dialect = state.config().options().sql_parser.dialect;
+    let is_query = matches!(
+        state.sql_to_statement(query, &dialect),
+        Ok(datafusion::sql::parser::Statement::Statement(statement))
+            if matches!(*statement, datafusion::sql::sqlparser::ast::Statement::Query(_))
+    );
+    if !is_query {
+        return Err(segment_error(
+            name,
+            "the definition must be one query (SELECT ... or WITH ... SELECT ...)",
+        ));
+    }
     let frame = ctx
         .sql(query)
         .await

@@ -274,3 +274,39 @@ fn segments_survive_the_shell_and_a_refresh_killed_midway() {
         "n\n30000000\n"
     );
 }
+
+#[test]
+fn refresh_segments_goes_on_past_a_failure_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let catalog = dir.path().join("catalog");
+    let ids = dir.path().join("ids.parquet");
+    let ids = ids.to_str().unwrap();
+    with_catalog(&catalog, &format!("COPY (SELECT 7 AS one_id) TO '{ids}'"));
+    with_catalog(
+        &catalog,
+        &format!("CREATE SEGMENT a_fails AS SELECT one_id FROM '{ids}'"),
+    );
+    with_catalog(&catalog, &format!("CREATE SEGMENT b_works AS SELECT 8 AS one_id"));
+    std::fs::remove_file(dir.path().join("ids.parquet")).unwrap();
+    let o = cdpfusion(&[
+        "-q",
+        "--format",
+        "csv",
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "-c",
+        "REFRESH SEGMENTS",
+    ]);
+    assert!(!o.status.success());
+    let report = stdout(&o);
+    assert!(report.contains("a_fails,1,0,0,"), "{report}");
+    assert!(
+        report.contains("b_works,1,0,0,") && report.trim_end().ends_with(','),
+        "{report}"
+    );
+    assert!(
+        stderr(&o).contains("1 of 2 segments failed to refresh"),
+        "{}",
+        stderr(&o)
+    );
+}

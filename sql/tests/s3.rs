@@ -49,6 +49,20 @@ impl S3Server {
         assert!(response.starts_with("HTTP/1.1 200"), "create bucket: {response}");
     }
 
+    /// The bucket's listing under `prefix` (ListObjectsV2's XML).
+    fn list_keys(&self, bucket: &str, prefix: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(
+            stream,
+            "GET /{bucket}?list-type=2&prefix={prefix} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            self.port
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    }
+
     /// The shell, configured only by the AWS environment variables.
     fn cdpfusion(&self, args: &[&str]) -> Output {
         cdpfusion()
@@ -124,6 +138,10 @@ fn segment_catalog_lives_in_a_bucket() {
     let in_catalog = |sql: &str| s3.query(&["-q", "--format", "csv", "--catalog", catalog, "-c", sql]);
     let members = in_catalog("SELECT one_id FROM segment_members('vip') ORDER BY one_id");
     assert_eq!(members.trim(), "one_id\n7\n11\n42");
+    // Snapshots are objects under the segment's snapshots/ prefix.
+    let keys = s3.list_keys("cdp-segments", "prod/segments/vip/");
+    assert!(keys.contains("<Key>prod/segments/vip/snapshots/1-"), "{keys}");
+    assert!(!keys.contains("%2F"), "{keys}");
     let listed = in_catalog("REFRESH SEGMENT vip; SELECT name, size, comment FROM segments()");
     assert!(
         listed

@@ -7,6 +7,9 @@
 //! <catalog>/<name>/snapshots/<n>-<pid>-<nanos>.ids
 //! ```
 //!
+//! (Before 0.1.1 snapshot files were written as one object named
+//! `snapshots%2F<n>-....ids` in the segment's folder; they are still read.)
+//!
 //! A refresh writes its snapshot completely before the manifest names it,
 //! and each object is written whole (object stores put atomically; the
 //! local store writes a temporary file and renames it), so a process killed
@@ -43,6 +46,10 @@ pub struct Snapshot {
     pub size: u64,
 }
 
+/// Snapshot files nobody names and older than this are a killed refresh's
+/// leftovers; younger ones may be a concurrent refresh's, still writing.
+const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// The snapshots of a segment, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,10 +66,17 @@ pub struct SegmentCatalog {
     store: Arc<dyn ObjectStore>,
     root: Path,
     location: String,
+    /// The directory, when the catalog is on local disk: the local store
+    /// hides its temporary files, which only the file system can remove.
+    local_dir: Option<std::path::PathBuf>,
 }
 
 fn catalog_error(location: &str, action: &str, e: impl std::fmt::Display) -> DataFusionError {
     DataFusionError::Execution(format!("segment catalog '{location}': cannot {action}: {e}"))
+}
+
+fn damaged(name: &str, what: impl std::fmt::Display) -> DataFusionError {
+    DataFusionError::Execution(format!("segment '{name}' is damaged: {what}"))
 }
 
 fn not_found(name: &str) -> DataFusionError {
@@ -75,14 +89,27 @@ impl SegmentCatalog {
             store,
             root,
             location,
+            local_dir: None,
         }
+    }
+
+    pub fn with_local_dir(mut self, dir: std::path::PathBuf) -> Self {
+        self.local_dir = Some(dir);
+        self
     }
 
     pub fn location(&self) -> &str {
         &self.location
     }
 
+    /// `file` may hold folders (`snapshots/1-....ids`): one path part each.
     fn path(&self, name: &str, file: &str) -> Path {
+        file.split('/')
+            .fold(self.root.clone().join(name), |path, part| path.join(part))
+    }
+
+    /// Where versions before 0.1.1 wrote `file`: one part, slash encoded.
+    fn legacy_path(&self, name: &str, file: &str) -> Path {
         self.root.clone().join(name).join(file)
     }
 
@@ -93,9 +120,11 @@ impl SegmentCatalog {
                     .bytes()
                     .await
                     .map_err(|e| catalog_error(&self.location, "read", e))?;
-                serde_json::from_slice(&bytes)
-                    .map(Some)
-                    .map_err(|e| catalog_error(&self.location, &format!("parse {path}"), e))
+                serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                    let file = path.filename().unwrap_or_default();
+                    let segment = path.parts().rev().nth(1).map(|p| p.as_ref().to_string()).unwrap_or_default();
+                    damaged(&segment, format!("its {file} cannot be read ({e}); DROP SEGMENT and create it again, or restore the file"))
+                })
             }
             Err(datafusion::object_store::Error::NotFound { .. }) => Ok(None),
             Err(e) => Err(catalog_error(&self.location, &format!("read {path}"), e)),
@@ -120,11 +149,27 @@ impl SegmentCatalog {
         self.read_json(&self.path(name, "definition.json")).await
     }
 
+    /// The manifest; an empty one before the first refresh, an error when
+    /// it was lost (snapshot files exist that no manifest names).
     pub async fn manifest(&self, name: &str) -> Result<Manifest> {
-        Ok(self
-            .read_json(&self.path(name, "manifest.json"))
-            .await?
-            .unwrap_or_default())
+        if let Some(manifest) = self.read_json(&self.path(name, "manifest.json")).await? {
+            return Ok(manifest);
+        }
+        let snapshots = self.root.clone().join(name);
+        let mut files = self.store.list(Some(&snapshots));
+        while let Some(file) = files
+            .try_next()
+            .await
+            .map_err(|e| catalog_error(&self.location, "list", e))?
+        {
+            if file.location.filename() != Some("definition.json") {
+                return Err(damaged(
+                    name,
+                    "its manifest.json is missing; REFRESH SEGMENT writes a new one",
+                ));
+            }
+        }
+        Ok(Manifest::default())
     }
 
     pub async fn save_definition(&self, definition: &SegmentDefinition) -> Result<()> {
@@ -157,7 +202,13 @@ impl SegmentCatalog {
         refreshed_at: String,
         keep: usize,
     ) -> Result<Snapshot> {
-        let mut manifest = self.manifest(name).await?;
+        // A lost or unreadable manifest is replaced: the refresh repairs it.
+        let mut manifest: Manifest = self
+            .read_json(&self.path(name, "manifest.json"))
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         // Unique per writer, so two refreshes at once never share a file.
         let file = format!(
             "snapshots/{}-{}-{}.ids",
@@ -182,13 +233,57 @@ impl SegmentCatalog {
         for old in removed {
             // Best effort: an unreferenced file is harmless.
             let _ = self.store.delete(&self.path(name, &old.file)).await;
+            let _ = self.store.delete(&self.legacy_path(name, &old.file)).await;
         }
+        self.remove_leftovers(name, &manifest).await;
         Ok(snapshot)
+    }
+
+    /// Removes what killed refreshes left: snapshot files no manifest
+    /// names, and on local disk the store's temporary files. Best effort.
+    async fn remove_leftovers(&self, name: &str, manifest: &Manifest) {
+        let named: std::collections::HashSet<Path> = manifest
+            .snapshots
+            .iter()
+            .map(|s| self.path(name, &s.file))
+            .collect();
+        let folder = self.root.clone().join(name).join("snapshots");
+        let cutoff = chrono::Utc::now() - LEFTOVER_AGE;
+        let files: Vec<_> = self
+            .store
+            .list(Some(&folder))
+            .try_collect()
+            .await
+            .unwrap_or_default();
+        for file in files {
+            if !named.contains(&file.location) && file.last_modified < cutoff {
+                let _ = self.store.delete(&file.location).await;
+            }
+        }
+        let Some(dir) = &self.local_dir else { return };
+        let Ok(entries) = std::fs::read_dir(dir.join(name).join("snapshots")) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let temporary = entry.file_name().to_string_lossy().contains('#');
+            let old = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|modified| modified.elapsed().unwrap_or_default() > LEFTOVER_AGE);
+            if temporary && old {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
     }
 
     /// Records a failed refresh; the membership stays as it was.
     pub async fn save_error(&self, name: &str, error: &str) -> Result<()> {
-        let mut manifest = self.manifest(name).await?;
+        let mut manifest: Manifest = self
+            .read_json(&self.path(name, "manifest.json"))
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         manifest.last_error = Some(error.to_string());
         self.write_json(&self.path(name, "manifest.json"), &manifest)
             .await
@@ -203,18 +298,39 @@ impl SegmentCatalog {
         let Some(snapshot) = manifest.snapshots.iter().rev().nth(back) else {
             return Ok(None);
         };
-        let path = self.path(name, &snapshot.file);
-        let bytes = self
-            .store
-            .get(&path)
-            .await
-            .map_err(|e| catalog_error(&self.location, &format!("read {path}"), e))?
-            .bytes()
-            .await
-            .map_err(|e| catalog_error(&self.location, &format!("read {path}"), e))?;
-        Members::from_bytes(&bytes)
-            .map(Some)
-            .map_err(|e| catalog_error(&self.location, &format!("decode {path}"), e))
+        let mut path = self.path(name, &snapshot.file);
+        let mut found = self.store.get(&path).await;
+        if matches!(found, Err(datafusion::object_store::Error::NotFound { .. })) {
+            path = self.legacy_path(name, &snapshot.file);
+            found = self.store.get(&path).await;
+        }
+        let bytes = match found {
+            Ok(found) => found
+                .bytes()
+                .await
+                .map_err(|e| catalog_error(&self.location, &format!("read {path}"), e))?,
+            Err(datafusion::object_store::Error::NotFound { .. }) => {
+                return Err(damaged(
+                    name,
+                    format!("its snapshot {} is missing", snapshot.file),
+                ));
+            }
+            Err(e) => return Err(catalog_error(&self.location, &format!("read {path}"), e)),
+        };
+        let members = Members::from_bytes(&bytes)
+            .map_err(|e| damaged(name, format!("snapshot {}: {e}", snapshot.file)))?;
+        if members.len() != snapshot.size {
+            return Err(damaged(
+                name,
+                format!(
+                    "snapshot {} holds {} ids where the manifest says {}",
+                    snapshot.file,
+                    members.len(),
+                    snapshot.size
+                ),
+            ));
+        }
+        Ok(Some(members))
     }
 
     /// The newest members; an error when the segment does not exist.

@@ -38,9 +38,5 @@ pub fn open_location(location: &str) -> Result<SegmentCatalog> {
     std::fs::create_dir_all(&dir).map_err(|e| fail(&e))?;
     let dir = dir.canonicalize().map_err(|e| fail(&e))?;
     let root = Path::from_filesystem_path(&dir).map_err(|e| fail(&e))?;
-    Ok(SegmentCatalog::new(
-        Arc::new(LocalFileSystem::new()),
-        root,
-        location.to_string(),
-    ))
+    Ok(SegmentCatalog::new(Arc::new(LocalFileSystem::new()), root, location.to_string()).with_local_dir(dir))
 }

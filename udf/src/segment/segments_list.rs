@@ -66,17 +66,23 @@ pub async fn list_segments(catalog: &SegmentCatalog) -> Result<RecordBatch> {
         Vec::new(),
     );
     for name in catalog.names().await? {
-        let Some(definition) = catalog.definition(&name).await? else {
-            continue;
+        // A damaged segment is listed with what is wrong in last_error; the
+        // others are listed as usual.
+        let (definition, manifest) = match catalog.definition(&name).await {
+            Ok(None) => continue,
+            Ok(Some(definition)) => (Some(definition), catalog.manifest(&name).await),
+            Err(e) => (None, Err(e)),
         };
-        let manifest = catalog.manifest(&name).await?;
-        let latest = manifest.snapshots.last();
+        let (latest, error) = match &manifest {
+            Ok(manifest) => (manifest.snapshots.last(), manifest.last_error.clone()),
+            Err(e) => (None, Some(e.strip_backtrace())),
+        };
         names.push(name);
         sizes.push(latest.map(|s| s.size));
         refreshed.push(latest.map(|s| s.refreshed_at.clone()));
-        queries.push(definition.query);
-        comments.push(definition.comment);
-        errors.push(manifest.last_error);
+        queries.push(definition.as_ref().map(|d| d.query.clone()).unwrap_or_default());
+        comments.push(definition.and_then(|d| d.comment));
+        errors.push(error);
     }
     let columns: Vec<ArrayRef> = vec![
         Arc::new(StringArray::from(names)),
