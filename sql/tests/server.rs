@@ -104,6 +104,16 @@ fn psql_runs_cdpfusion_functions_and_catalog_queries() {
         server.rows(&["SELECT count(*) > 0 FROM information_schema.tables WHERE table_name = 'leads'"]),
         "t"
     );
+    // \df runs; \copy exports through COPY ... TO STDOUT; the user is who
+    // logged in.
+    server.rows(&["\\df"]);
+    assert_eq!(
+        server.rows(&[
+            "\\copy (SELECT lead_id, normalize_phone(phone) FROM leads ORDER BY 1) TO STDOUT WITH CSV"
+        ]),
+        "1,+8613800138000\n2,+8613900000000"
+    );
+    assert_eq!(server.rows(&["SELECT current_user"]), "analyst");
 }
 
 #[test]
@@ -175,7 +185,7 @@ fn read_only_refuses_writes_with_a_clear_error() {
 #[test]
 fn ctrl_c_in_psql_cancels_the_running_query_with_postgresqls_message() {
     let server = Server::start(&[]);
-    let mut psql = Command::new("psql")
+    let psql = Command::new("psql")
         .arg(format!(
             "host=127.0.0.1 port={} user=analyst dbname=datafusion sslmode=disable",
             server.port

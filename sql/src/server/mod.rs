@@ -4,7 +4,9 @@
 //! fails closed (a bad certificate stops the server instead of serving in
 //! clear).
 
+mod copy_out;
 mod login;
+mod postgres_compat;
 mod query_control;
 mod read_only;
 pub mod scram;
@@ -76,6 +78,7 @@ pub async fn serve(
     } = settings;
     // What BI tools read when they connect.
     setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider).map_err(|e| *e)?;
+    postgres_compat::register_server_functions(&ctx);
     let tls = match &tls {
         Some((cert, key)) => Some(tls::acceptor(cert, key)?),
         None => None,
@@ -177,6 +180,7 @@ impl Server {
     fn new(ctx: SessionContext, read_only: bool, users: Users) -> Self {
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.default_transaction_read_only = read_only;
+        parameters.server_version = postgres_compat::SERVER_VERSION.to_string();
         let cancels = Arc::new(CancelRouter::default());
         Self {
             ctx,

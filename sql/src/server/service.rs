@@ -6,6 +6,7 @@
 
 use std::fmt::Debug;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
 use datafusion::arrow::datatypes::Schema;
@@ -30,6 +31,8 @@ use datafusion_postgres::pgwire::messages::PgWireBackendMessage;
 use datafusion_postgres::{DfSessionService, Parser, QueryHook};
 use futures::Sink;
 
+use super::copy_out::CopyToStdout;
+use super::postgres_compat::{ServerSettingsHook, register_user_functions};
 use super::query_control::QueryControl;
 use super::read_only::{ReadOnlyHook, refused};
 use crate::data_roots::DataRoots;
@@ -51,6 +54,8 @@ enum OwnStatement {
         tag: &'static str,
         locations: Vec<String>,
     },
+    /// `COPY (query) TO STDOUT`: rows to the client.
+    CopyOut(CopyToStdout),
 }
 
 impl OwnStatement {
@@ -72,6 +77,11 @@ impl OwnStatement {
         if !is("CREATE") && !is("COPY") {
             return Ok(None);
         }
+        if is("COPY")
+            && let Some(copy) = CopyToStdout::parse(sql)
+        {
+            return Ok(Some(Self::CopyOut(copy)));
+        }
         let Ok(mut statements) = DFParser::parse_sql(sql) else {
             return Ok(None);
         };
@@ -89,7 +99,7 @@ impl OwnStatement {
     }
 
     fn writes(&self) -> bool {
-        !matches!(self, Self::Segment(SegmentStatement::Show))
+        !matches!(self, Self::Segment(SegmentStatement::Show) | Self::CopyOut(_))
     }
 
     fn kind(&self) -> &'static str {
@@ -99,6 +109,7 @@ impl OwnStatement {
             Self::Segment(SegmentStatement::Drop { .. }) => "DROP SEGMENT",
             Self::Segment(SegmentStatement::Show) => "SHOW SEGMENTS",
             Self::DataFusion { tag, .. } => tag,
+            Self::CopyOut(_) => "COPY",
         }
     }
 
@@ -106,7 +117,7 @@ impl OwnStatement {
     fn schema(&self) -> Schema {
         match self {
             Self::Segment(segment) => segment_statement_schema(segment).as_ref().clone(),
-            Self::DataFusion { .. } => Schema::empty(),
+            Self::DataFusion { .. } | Self::CopyOut(_) => Schema::empty(),
         }
     }
 }
@@ -126,6 +137,8 @@ pub struct CdpfusionService {
     parser: Arc<CdpfusionParser>,
     read_only: bool,
     control: Arc<QueryControl>,
+    /// Whether `current_user` and friends name the logged-in user yet.
+    user_functions: AtomicBool,
 }
 
 impl CdpfusionService {
@@ -136,6 +149,7 @@ impl CdpfusionService {
         if read_only {
             hooks.push(Arc::new(ReadOnlyHook));
         }
+        hooks.push(Arc::new(ServerSettingsHook));
         hooks.push(Arc::new(CursorStatementHook));
         hooks.push(Arc::new(SetShowHook));
         hooks.push(Arc::new(TransactionStatementHook));
@@ -150,6 +164,17 @@ impl CdpfusionService {
             parser,
             read_only,
             control,
+            user_functions: AtomicBool::new(false),
+        }
+    }
+
+    /// Registers `current_user` for the connection's user on its first
+    /// query (the session exists before the login).
+    fn know_user(&self, client: &impl ClientInfo) {
+        if !self.user_functions.swap(true, Ordering::Relaxed)
+            && let Some(user) = client.metadata().get("user")
+        {
+            register_user_functions(&self.ctx, user);
         }
     }
 
@@ -165,6 +190,7 @@ impl CdpfusionService {
                 let frame = self.ctx.read_batch(batch).map_err(sql_error)?;
                 Ok(Response::Query(encode_dataframe(frame, format, None).await?))
             }
+            OwnStatement::CopyOut(copy) => copy.run(&self.ctx).await,
             OwnStatement::DataFusion { tag, locations } => {
                 // Checked before running: a refused write surfaces from
                 // DataFusion only as "error while finalizing writes".
@@ -204,6 +230,7 @@ impl SimpleQueryHandler for CdpfusionService {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        self.know_user(client);
         let limits = self
             .control
             .limits(client.metadata(), client.pid_and_secret_key().0, query);
@@ -257,6 +284,7 @@ impl ExtendedQueryHandler for CdpfusionService {
         C::Error: Debug,
         PgWireError: From<<C as Sink<PgWireBackendMessage>>::Error>,
     {
+        self.know_user(client);
         let limits = self.control.limits(
             client.metadata(),
             client.pid_and_secret_key().0,
