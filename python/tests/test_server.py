@@ -125,3 +125,39 @@ def test_fifty_clients_times_two_hundred_queries(server):
     print(f"\n{clients * queries} queries from {clients} clients in {took:.1f}s: {clients * queries / took:.0f} queries/s")
     with connect(server) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_bound_parameters_where_functions_want_constants(server):
+    """`$1` for as_of, a window or a mode: planned before the value is known,
+    run with it."""
+    import datetime
+
+    as_of = datetime.datetime(2026, 6, 30, tzinfo=datetime.timezone.utc)
+    events = (
+        "SELECT * FROM (VALUES ('lead', TIMESTAMP '2026-06-01 10:00:00', 30.0, 100.0),"
+        " ('test_drive', TIMESTAMP '2026-06-02 10:00:00', 60.0, 0.0)) AS t(event_type, ts, dwell, amount)"
+    )
+    with connect(server) as conn:
+        stage = conn.execute(f"SELECT lifecycle_stage(event_type, ts, %s) FROM ({events})", (as_of,)).fetchone()
+        assert stage == ("prospect",)
+        same = conn.execute(
+            f"SELECT lifecycle_stage(event_type, ts, TIMESTAMP '2026-06-30 00:00:00') FROM ({events})"
+        ).fetchone()
+        assert stage == same
+        recency = conn.execute(f"SELECT get_field(rfm(ts, amount, %s), 'recency_days') FROM ({events})", (as_of,)).fetchone()
+        assert recency == (27,)
+        score = conn.execute(f"SELECT lead_score(event_type, ts, dwell, %s) FROM ({events})", (as_of,)).fetchone()
+        assert score == conn.execute(
+            f"SELECT lead_score(event_type, ts, dwell, TIMESTAMPTZ '2026-06-30 00:00:00+00') FROM ({events})"
+        ).fetchone()
+        for window in (86400 * 2, "2 days"):
+            steps = conn.execute(
+                f"SELECT window_funnel(%s, ts, event_type = 'lead', event_type = 'test_drive') FROM ({events})",
+                (window,),
+            ).fetchone()
+            assert steps == (2,), window
+        steps = conn.execute(
+            f"SELECT window_funnel(%s, ts, event_type = 'lead', event_type = 'test_drive') FROM ({events})",
+            (3600,),
+        ).fetchone()
+        assert steps == (1,)

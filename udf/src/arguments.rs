@@ -172,6 +172,18 @@ pub(crate) fn constant_instant(
         ScalarValue::Date32(Some(days)) => Some(*days as i64 * MICROS_PER_DAY),
         ScalarValue::Date64(Some(ms)) => ms.checked_mul(1_000),
         ScalarValue::Int64(Some(v)) => Some(*v),
+        ScalarValue::Utf8(Some(text))
+        | ScalarValue::LargeUtf8(Some(text))
+        | ScalarValue::Utf8View(Some(text)) => {
+            match datafusion::arrow::compute::kernels::cast_utils::string_to_timestamp_nanos(text) {
+                Ok(nanos) => Some(nanos.div_euclid(1_000)),
+                Err(_) => {
+                    return plan_err!(
+                        "{function}: argument '{name}' must be a timestamp or a date, got the string '{text}'"
+                    );
+                }
+            }
+        }
         v if v.is_null() => return plan_err!("{function}: argument '{name}' must not be NULL"),
         v => {
             return plan_err!(
@@ -226,6 +238,22 @@ pub(crate) fn constant_window(
             value.data_type()
         );
     }
+    // A string is read as PostgreSQL reads an interval ('30 days').
+    let value = match &value {
+        ScalarValue::Utf8(Some(text))
+        | ScalarValue::LargeUtf8(Some(text))
+        | ScalarValue::Utf8View(Some(text)) => {
+            match datafusion::arrow::compute::kernels::cast_utils::parse_interval_month_day_nano(text) {
+                Ok(interval) => ScalarValue::IntervalMonthDayNano(Some(interval)),
+                Err(_) => {
+                    return plan_err!(
+                        "{function}: argument '{name}' must be an INTERVAL or an integer number of seconds, got the string '{text}'"
+                    );
+                }
+            }
+        }
+        _ => value.clone(),
+    };
     let micros: i128 = match &value {
         ScalarValue::IntervalMonthDayNano(Some(v)) if v.months == 0 => {
             v.days as i128 * MICROS_PER_DAY as i128 + v.nanoseconds as i128 / 1_000
@@ -256,12 +284,18 @@ pub(crate) fn constant_window(
     Ok(micros.min(i64::MAX as i128) as i64)
 }
 
-/// Accepted types for a window argument, checked before planning.
-pub(crate) fn check_window_type(function: &str, name: &str, data_type: &DataType) -> Result<()> {
+/// The type a window argument is read as: integers, intervals and
+/// durations as they are; a string (`'30 days'`, read when the query runs,
+/// as an interval). An untyped
+/// NULL is a parameter not bound yet (`window_funnel($1, ...)` over the
+/// PostgreSQL protocol): planned again with its value's type once bound.
+pub(crate) fn coerce_window(function: &str, name: &str, data_type: &DataType) -> Result<DataType> {
     match data_type {
-        t if t.is_integer() => Ok(()),
+        t if t.is_integer() => Ok(t.clone()),
         DataType::Interval(IntervalUnit::MonthDayNano | IntervalUnit::DayTime | IntervalUnit::YearMonth)
-        | DataType::Duration(_) => Ok(()),
+        | DataType::Duration(_)
+        | DataType::Null => Ok(data_type.clone()),
+        t if is_text(t) => Ok(t.clone()),
         t => plan_err!(
             "{function}: argument '{name}' must be an INTERVAL or an integer number of seconds, got {t}"
         ),
@@ -296,10 +330,15 @@ pub(crate) fn passes(filter: Option<&BooleanArray>, row: usize) -> bool {
     filter.is_none_or(|f| f.is_valid(row) && f.value(row))
 }
 
-/// A constant point in time (`as_of`) argument's accepted types.
+/// A constant point in time (`as_of`) argument's accepted types: a
+/// timestamp or a date, or a string (read as a timestamp when the query
+/// runs, so that a bad one is reported by name). An untyped NULL is
+/// a parameter not bound yet (`$1` over the PostgreSQL protocol), planned
+/// again with its value's type once bound.
 pub(crate) fn coerce_instant(function: &str, name: &str, data_type: &DataType) -> Result<DataType> {
     match data_type {
         t @ (DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64) => Ok(t.clone()),
+        t if is_text(t) => Ok(t.clone()),
         t => plan_err!("{function}: argument '{name}' must be a timestamp or a date, got {t}"),
     }
 }

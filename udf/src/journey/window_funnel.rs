@@ -14,7 +14,7 @@ use cdpfusion_core::bucket_sort::bucket_sort_by;
 use cdpfusion_core::journey::funnel::{FunnelEvent, FunnelMode, MAX_STEPS, deepest_step};
 
 use crate::arguments::{
-    check_window_type, coerce_condition, coerce_event_time, constant_text, constant_window, event_times,
+    coerce_condition, coerce_event_time, coerce_window, constant_text, constant_window, event_times,
     expect_state_columns, is_time, or_condition_bits,
 };
 
@@ -192,8 +192,8 @@ impl AggregateUDFImpl for WindowFunnel {
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         let layout = Layout::of(arg_types)?;
-        check_window_type(NAME, "window", &arg_types[0])?;
         let mut types = arg_types.to_vec();
+        types[0] = coerce_window(NAME, "window", &arg_types[0])?;
         types[layout.ts] = coerce_event_time(NAME, "ts", &arg_types[layout.ts])?;
         for step in 0..layout.steps {
             let index = layout.ts + 1 + step;
