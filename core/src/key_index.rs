@@ -42,6 +42,11 @@ fn split(key: u128) -> (u64, u32) {
 }
 
 impl KeyIndex {
+    /// Bytes held, for memory accounting.
+    pub fn memory_size(&self) -> usize {
+        self.slots.capacity() * std::mem::size_of::<Slot>()
+    }
+
     pub fn new() -> Self {
         let capacity = 1024;
         KeyIndex {

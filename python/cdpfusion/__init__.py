@@ -47,13 +47,17 @@ __all__ = [
 NATIVE_ONLY_TABLE_FUNCTIONS = frozenset({"resolve_identities", "resolve_records", "identity_lookup", "identity_graph"})
 
 
-def connect(catalog=None):
+def connect(catalog=None, memory_limit=None, disk_limit=None, spill_directory=None):
     """A new cdpfusion session.
 
     ``catalog`` is where segments are kept: a directory or an ``s3://`` URL
     (default: ``$CDPFUSION_CATALOG``, else ``~/.local/share/cdpfusion/segments``).
+    ``memory_limit`` caps the memory of all the session's queries (bytes or
+    a size such as ``"2G"``): operators that can spill do, into
+    ``spill_directory`` (at most ``disk_limit``), the rest fail with
+    "Resources exhausted" naming the limit.
     """
-    return Context(catalog)
+    return Context(catalog, memory_limit, disk_limit, spill_directory)
 
 
 def register(ctx):

@@ -12,6 +12,8 @@ use pyo3::types::PyDict;
 use cdpfusion_sql::demo::{DemoOptions, run_demo_in};
 use cdpfusion_sql::generate::{GenerateOptions, generate};
 use cdpfusion_sql::statements::split_statements;
+use cdpfusion_sql::limits::{ResourceLimits, parse_size};
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use cdpfusion_udf::segment::options::CdpfusionOptions;
 
 use crate::arrow_stream::import_batches;
@@ -24,20 +26,55 @@ pub struct Context {
     ctx: SessionContext,
 }
 
+/// A size given as bytes or as text (`"2G"`, `"512M"`).
+#[derive(FromPyObject)]
+enum Size {
+    Bytes(u64),
+    Text(String),
+}
+
+impl Size {
+    fn bytes(&self, argument: &str) -> PyResult<u64> {
+        match self {
+            Size::Bytes(0) => Err(crate::errors::SQLError::new_err(format!(
+                "connect: {argument} must be above 0"
+            ))),
+            Size::Bytes(bytes) => Ok(*bytes),
+            Size::Text(text) => {
+                parse_size(&format!("connect: {argument}"), text).map_err(sql_error)
+            }
+        }
+    }
+}
+
 #[pymethods]
 impl Context {
     /// A new session. `catalog` is where segments are kept (a directory or
     /// an `s3://` URL); by default `$CDPFUSION_CATALOG`, else
-    /// ~/.local/share/cdpfusion/segments.
+    /// ~/.local/share/cdpfusion/segments. `memory_limit` and `disk_limit`
+    /// are sizes (`"2G"`, or bytes), `spill_directory` where spill files go.
     #[new]
-    #[pyo3(signature = (catalog = None))]
-    fn new(catalog: Option<String>) -> PyResult<Self> {
+    #[pyo3(signature = (catalog = None, memory_limit = None, disk_limit = None, spill_directory = None))]
+    fn new(
+        catalog: Option<String>,
+        memory_limit: Option<Size>,
+        disk_limit: Option<Size>,
+        spill_directory: Option<std::path::PathBuf>,
+    ) -> PyResult<Self> {
         let mut config = SessionConfig::from_env().map_err(sql_error)?;
         config
             .options_mut()
             .extensions
             .insert(CdpfusionOptions::with_catalog(catalog));
-        let ctx = cdpfusion_sql::cdpfusion_session_with(config, Default::default()).map_err(sql_error)?;
+        let limits = ResourceLimits {
+            memory: memory_limit
+                .map(|size| size.bytes("memory_limit").map(|bytes| bytes as usize))
+                .transpose()?,
+            disk: disk_limit.map(|size| size.bytes("disk_limit")).transpose()?,
+            spill_directory,
+        };
+        let runtime = limits.apply(RuntimeEnvBuilder::new()).build_arc().map_err(sql_error)?;
+        let ctx = cdpfusion_sql::cdpfusion_session_with(config, runtime).map_err(sql_error)?;
         Ok(Self { ctx })
     }
 
@@ -49,11 +86,12 @@ impl Context {
         let Some((last, before)) = statements.split_last() else {
             return Err(crate::errors::SQLError::new_err("sql: the query is empty"));
         };
-        let frame = wait(py, async {
-            for statement in before {
-                cdpfusion_sql::sql(&self.ctx, statement).await?.collect().await?;
+        let (ctx, before, last) = (self.ctx.clone(), before.to_vec(), last.clone());
+        let frame = wait(py, async move {
+            for statement in &before {
+                cdpfusion_sql::sql(&ctx, statement).await?.collect().await?;
             }
-            cdpfusion_sql::sql(&self.ctx, last).await
+            cdpfusion_sql::sql(&ctx, &last).await
         })?
         .map_err(sql_error)?;
         Ok(QueryResult::new(frame))
@@ -61,11 +99,11 @@ impl Context {
 
     /// Registers Parquet files (a file, a directory or an `s3://` URL) as a table.
     fn register_parquet(&self, py: Python<'_>, name: &str, path: &str) -> PyResult<()> {
-        wait(
-            py,
-            self.ctx
-                .register_parquet(name, path, ParquetReadOptions::default()),
-        )?
+        let (ctx, name, path) = (self.ctx.clone(), name.to_string(), path.to_string());
+        wait(py, async move {
+            ctx.register_parquet(&name, &path, ParquetReadOptions::default())
+                .await
+        })?
         .map_err(sql_error)
     }
 
@@ -129,9 +167,10 @@ impl Context {
             data_dir: data,
             regenerate: false,
         };
-        let report = wait(py, async {
+        let ctx = self.ctx.clone();
+        let report = wait(py, async move {
             let mut report = Vec::new();
-            run_demo_in(&self.ctx, &options, &mut report).await?;
+            run_demo_in(&ctx, &options, &mut report).await?;
             Ok::<_, datafusion::error::DataFusionError>(String::from_utf8_lossy(&report).into_owned())
         })?;
         report.map_err(sql_error)

@@ -99,6 +99,7 @@ def test_ten_million_rows_reach_pandas(ctx):
     assert frame["bucket"].value_counts()[0] == 10_000_000 // 7
 
 
+@pytest.mark.timeout(120)
 def test_ctrl_c_interrupts_a_running_query(ctx):
     timer = threading.Timer(1.0, lambda: os.kill(os.getpid(), signal.SIGINT))
     timer.start()
@@ -109,3 +110,17 @@ def test_ctrl_c_interrupts_a_running_query(ctx):
         timer.cancel()
     # The session is still usable afterwards.
     assert ctx.sql("SELECT 1 AS one").to_arrow().to_pydict() == {"one": [1]}
+
+
+def test_a_memory_limit_holds_and_bad_sizes_are_named(tmp_path):
+    limited = cdpfusion.connect(catalog=str(tmp_path / "segments"), memory_limit="2M", spill_directory=str(tmp_path))
+    resolve = (
+        "SELECT count(DISTINCT one_id) AS persons FROM resolve_identities('SELECT v AS record_id, ''phone'' AS id_type,"
+        " CAST(v % 100000 AS VARCHAR) AS id_value FROM range(1, 400000) t(v)')"
+    )
+    with pytest.raises(cdpfusion.SQLError, match="Resources exhausted.*resolve_identities"):
+        limited.sql(resolve).to_arrow()
+    roomy = cdpfusion.connect(catalog=str(tmp_path / "segments"), memory_limit=512 * 2**20)
+    assert roomy.sql(resolve).to_arrow().to_pydict() == {"persons": [100000]}
+    with pytest.raises(cdpfusion.SQLError, match="connect: memory_limit: expected a size"):
+        cdpfusion.connect(memory_limit="lots")

@@ -13,6 +13,7 @@
 pub mod data_roots;
 pub mod demo;
 pub mod generate;
+pub mod limits;
 pub mod object_stores;
 pub mod segment_statements;
 pub mod segments;

@@ -18,6 +18,7 @@ use datafusion_cli::print_options::{MaxRows, PrintOptions};
 use cdpfusion_sql::data_roots::DataRoots;
 use cdpfusion_sql::demo::{DemoOptions, run_demo};
 use cdpfusion_sql::generate::{GenerateOptions, generate};
+use cdpfusion_sql::limits::{ResourceLimits, parse_size};
 use cdpfusion_sql::segment_statements::parse_segment_statement;
 use cdpfusion_sql::segments::{execute_segment_statement, failed_refreshes};
 use cdpfusion_sql::server::{ServerSettings, Users};
@@ -79,6 +80,44 @@ struct ShellArgs {
     /// (default: $CDPFUSION_CATALOG, else ~/.local/share/cdpfusion/segments).
     #[arg(long, value_name = "DIR")]
     catalog: Option<String>,
+    /// A script run before anything else (default: ~/.cdpfusionrc when it exists).
+    #[arg(short = 'r', long = "rc", value_name = "FILE")]
+    rc: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Memory and spill limits, as datafusion-cli's.
+#[derive(Debug, Args)]
+struct LimitArgs {
+    /// Memory for all queries (e.g. 2G); operators that can spill to disk do
+    /// so when it is reached, others fail with "Resources exhausted".
+    #[arg(short = 'm', long, value_name = "SIZE")]
+    memory_limit: Option<String>,
+    /// Space the spill files may take (e.g. 20G).
+    #[arg(long, value_name = "SIZE")]
+    disk_limit: Option<String>,
+    /// Where spill files go (default: the system's temporary directory).
+    #[arg(long, value_name = "DIR")]
+    spill_directory: Option<PathBuf>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Result<ResourceLimits> {
+        Ok(ResourceLimits {
+            memory: self
+                .memory_limit
+                .as_deref()
+                .map(|size| parse_size("--memory-limit", size).map(|bytes| bytes as usize))
+                .transpose()?,
+            disk: self
+                .disk_limit
+                .as_deref()
+                .map(|size| parse_size("--disk-limit", size))
+                .transpose()?,
+            spill_directory: self.spill_directory.clone(),
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -139,6 +178,8 @@ struct ServeArgs {
     /// Seconds a connection has to log in before it is closed.
     #[arg(long, default_value_t = 60, value_name = "SECONDS")]
     login_timeout: u64,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// Log more (-v: every query with its duration; -vv: debugging).
     /// RUST_LOG, when set, overrides this.
     #[arg(short, long, action = clap::ArgAction::Count)]
@@ -251,11 +292,13 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .cloned()
         .collect();
     let roots = DataRoots::new(&args.data_root, &secrets)?;
-    let ctx = cdpfusion_sql::cdpfusion_session_within(
-        session_options(args.catalog)?.into(),
-        Default::default(),
-        Some(roots),
-    )?;
+    let runtime = args
+        .limits
+        .limits()?
+        .apply(RuntimeEnvBuilder::new())
+        .build_arc()?;
+    let ctx =
+        cdpfusion_sql::cdpfusion_session_within(session_options(args.catalog)?.into(), runtime, Some(roots))?;
     for file in &args.init {
         let script = read_script(file)?;
         for statement in split_statements(&script)? {
@@ -353,8 +396,10 @@ fn session_options(catalog: Option<String>) -> Result<datafusion::config::Config
 async fn shell(args: ShellArgs) -> Result<()> {
     let options = session_options(args.catalog.clone())?;
     let registry = Arc::new(InstrumentedObjectStoreRegistry::new());
-    let runtime = RuntimeEnvBuilder::new()
-        .with_object_store_registry(registry.clone())
+    let runtime = args
+        .limits
+        .limits()?
+        .apply(RuntimeEnvBuilder::new().with_object_store_registry(registry.clone()))
         .build_arc()?;
     let ctx = cdpfusion_sql::cdpfusion_session_with(SessionConfig::from(options), runtime)?;
     let mut print_options = PrintOptions {
@@ -365,8 +410,24 @@ async fn shell(args: ShellArgs) -> Result<()> {
         instrumented_registry: registry,
     };
 
+    let startup = args.rc.clone().or_else(default_rc_file);
+    if let Some(file) = &startup {
+        let script = read_script(file)?;
+        if let repl::Flow::Quit = repl::run_script(&ctx, &script, &mut print_options).await? {
+            return Ok(());
+        }
+    }
+    let piped = !std::io::stdin().is_terminal();
+    if args.commands.is_empty() && args.files.is_empty() && piped {
+        // A script on standard input runs as -f would: stopped by its first
+        // error, with exit status 1.
+        let mut script = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut script)?;
+        repl::run_script(&ctx, &script, &mut print_options).await?;
+        return Ok(());
+    }
     if args.commands.is_empty() && args.files.is_empty() {
-        if !args.quiet && std::io::stdin().is_terminal() {
+        if !args.quiet {
             println!(
                 "cdpfusion v{} (DataFusion {})",
                 env!("CARGO_PKG_VERSION"),
@@ -378,12 +439,23 @@ async fn shell(args: ShellArgs) -> Result<()> {
     }
     for file in &args.files {
         let script = read_script(file)?;
-        run_statements(&ctx, &script, &print_options).await?;
+        if let repl::Flow::Quit = repl::run_script(&ctx, &script, &mut print_options).await? {
+            return Ok(());
+        }
     }
     for command in &args.commands {
-        run_statements(&ctx, command, &print_options).await?;
+        if let repl::Flow::Quit = repl::run_script(&ctx, command, &mut print_options).await? {
+            return Ok(());
+        }
     }
     Ok(())
+}
+
+/// `~/.cdpfusionrc`, when it exists: run before anything else, as
+/// datafusion-cli runs `~/.datafusionrc`.
+fn default_rc_file() -> Option<PathBuf> {
+    let file = PathBuf::from(std::env::var_os("HOME")?).join(".cdpfusionrc");
+    file.is_file().then_some(file)
 }
 
 /// Runs a script's statements in order, stopping at the first that fails:

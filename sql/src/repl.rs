@@ -66,6 +66,67 @@ impl Highlighter for ShellHelper {
 
 impl Helper for ShellHelper {}
 
+pub enum Flow {
+    Continue,
+    Quit,
+}
+
+/// A backslash command (`\d`, `\h normalize_phone`, `\pset format csv`,
+/// `\q`), as datafusion-cli runs them.
+pub async fn run_meta_command(
+    ctx: &SessionContext,
+    line: &str,
+    print_options: &mut PrintOptions,
+) -> Result<Flow> {
+    let command = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    let invalid = || {
+        datafusion::error::DataFusionError::Plan(format!(
+            "'{}' is not a valid command, \\? lists them",
+            line.trim()
+        ))
+    };
+    match command[1..].parse::<Command>() {
+        Ok(Command::Quit) => Ok(Flow::Quit),
+        Ok(Command::OutputFormat(Some(format))) => {
+            let format = format.parse::<OutputFormat>().map_err(|_| invalid())?;
+            format.execute(print_options)?;
+            Ok(Flow::Continue)
+        }
+        Ok(Command::OutputFormat(None)) => {
+            println!("Output format is {:?}.", print_options.format);
+            Ok(Flow::Continue)
+        }
+        Ok(command) => {
+            command.execute(ctx, print_options).await?;
+            Ok(Flow::Continue)
+        }
+        Err(_) => Err(invalid()),
+    }
+}
+
+/// A script of SQL statements and backslash commands (each on a line of
+/// its own), run in order and stopped by the first error or `\q`.
+pub async fn run_script(
+    ctx: &SessionContext,
+    script: &str,
+    print_options: &mut PrintOptions,
+) -> Result<Flow> {
+    let mut sql = String::new();
+    for line in script.lines() {
+        if line.trim_start().starts_with('\\') {
+            run_statements(ctx, &std::mem::take(&mut sql), print_options).await?;
+            if let Flow::Quit = run_meta_command(ctx, line.trim(), print_options).await? {
+                return Ok(Flow::Quit);
+            }
+        } else {
+            sql.push_str(line);
+            sql.push('\n');
+        }
+    }
+    run_statements(ctx, &sql, print_options).await?;
+    Ok(Flow::Continue)
+}
+
 pub async fn repl(ctx: &SessionContext, print_options: &mut PrintOptions) -> Result<()> {
     let external = |e: ReadlineError| datafusion::error::DataFusionError::External(Box::new(e));
     let mut editor: Editor<ShellHelper, _> = Editor::new().map_err(external)?;
@@ -76,26 +137,10 @@ pub async fn repl(ctx: &SessionContext, print_options: &mut PrintOptions) -> Res
         match editor.readline("> ") {
             Ok(line) if line.starts_with('\\') => {
                 editor.add_history_entry(line.trim_end()).map_err(external)?;
-                let command = line.split_whitespace().collect::<Vec<_>>().join(" ");
-                match command[1..].parse::<Command>() {
-                    Ok(Command::Quit) => break,
-                    Ok(Command::OutputFormat(Some(format))) => match format.parse::<OutputFormat>() {
-                        Ok(format) => {
-                            if let Err(e) = format.execute(print_options) {
-                                eprintln!("{e}");
-                            }
-                        }
-                        Err(_) => eprintln!("'\\{}' is not a valid command, \\? lists them", &line[1..]),
-                    },
-                    Ok(Command::OutputFormat(None)) => {
-                        println!("Output format is {:?}.", print_options.format)
-                    }
-                    Ok(command) => {
-                        if let Err(e) = command.execute(ctx, print_options).await {
-                            eprintln!("{e}");
-                        }
-                    }
-                    Err(_) => eprintln!("'\\{}' is not a valid command, \\? lists them", &line[1..]),
+                match run_meta_command(ctx, &line, print_options).await {
+                    Ok(Flow::Quit) => break,
+                    Ok(Flow::Continue) => {}
+                    Err(e) => eprintln!("{e}"),
                 }
             }
             Ok(line) => {

@@ -310,3 +310,112 @@ fn refresh_segments_goes_on_past_a_failure_and_exits_non_zero() {
         stderr(&o)
     );
 }
+
+fn with_stdin(args: &[&str], script: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cdpfusion"))
+        .args(args)
+        .env("HOME", "/nonexistent")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(script.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn a_script_on_standard_input_stops_at_its_first_error_with_exit_1() {
+    let o = with_stdin(
+        &["-q", "--format", "csv"],
+        "SELECT 1 AS a;\nSELECT no_such;\nSELECT 2 AS b;\n",
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(stdout(&o), "a\n1\n");
+    assert!(stderr(&o).contains("no_such"), "{}", stderr(&o));
+    // Backslash commands on lines of their own, in scripts and in -c.
+    let o = with_stdin(
+        &["-q", "--format", "csv"],
+        "CREATE TABLE t AS SELECT 1 AS x;\n\\d\nSELECT x FROM t;\n\\q\nSELECT 3;\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("datafusion,public,t,BASE TABLE") && stdout(&o).ends_with("x\n1\n"),
+        "{}",
+        stdout(&o)
+    );
+    let o = cdpfusion(&["-q", "--format", "csv", "-c", "\\d"]);
+    assert!(
+        o.status.success() && stdout(&o).contains("information_schema,tables"),
+        "{}",
+        stderr(&o)
+    );
+    assert_clean_failure(&cdpfusion(&["-q", "-c", "\\nonsense"]), "is not a valid command");
+}
+
+#[test]
+fn a_startup_file_runs_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let rc = dir.path().join("rc.sql");
+    std::fs::write(
+        &rc,
+        "SET datafusion.execution.batch_size = 77;\nCREATE VIEW from_rc AS SELECT 5 AS n;\n",
+    )
+    .unwrap();
+    let o = cdpfusion(&[
+        "-q",
+        "--format",
+        "csv",
+        "-r",
+        rc.to_str().unwrap(),
+        "-c",
+        "SELECT n, (SELECT value FROM information_schema.df_settings WHERE name = 'datafusion.execution.batch_size') AS b FROM from_rc",
+    ]);
+    assert_eq!(stdout(&o), "n,b\n5,77\n", "{}", stderr(&o));
+    // ~/.cdpfusionrc when there is one.
+    std::fs::copy(&rc, dir.path().join(".cdpfusionrc")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_cdpfusion"))
+        .args(["-q", "--format", "csv", "-c", "SELECT n FROM from_rc"])
+        .env("HOME", dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(stdout(&o), "n\n5\n", "{}", stderr(&o));
+}
+
+#[test]
+fn a_memory_limit_holds_for_cdpfusion_functions_too() {
+    let resolve = "SELECT count(DISTINCT one_id) AS persons FROM resolve_identities('SELECT v AS record_id, ''phone'' AS id_type, CAST(v % 100000 AS VARCHAR) AS id_value FROM range(1, 400000) t(v)')";
+    let o = cdpfusion(&["-q", "--format", "csv", "-m", "2M", "-c", resolve]);
+    assert_clean_failure(&o, "Resources exhausted");
+    assert!(stderr(&o).contains("resolve_identities"), "{}", stderr(&o));
+    let o = cdpfusion(&["-q", "--format", "csv", "-m", "512M", "-c", resolve]);
+    assert_eq!(stdout(&o), "persons\n100000\n", "{}", stderr(&o));
+    // A sort spills to the spill directory under a small limit instead of
+    // failing: EXPLAIN ANALYZE counts what it wrote.
+    let dir = tempfile::tempdir().unwrap();
+    let sorted = "SELECT max(r) AS top FROM (SELECT row_number() OVER (ORDER BY value DESC) AS r FROM range(1, 4000001))";
+    let limited = [
+        "-q",
+        "--format",
+        "csv",
+        "-m",
+        "32M",
+        "--spill-directory",
+        dir.path().to_str().unwrap(),
+    ];
+    let o = cdpfusion(&[&limited[..], &["-c", sorted]].concat());
+    assert_eq!(stdout(&o), "top\n4000000\n", "{}", stderr(&o));
+    let explain = format!("EXPLAIN ANALYZE {sorted}");
+    let o = cdpfusion(&[&limited[..], &["-c", &explain]].concat());
+    let spills: Vec<u64> = stdout(&o)
+        .split("spill_count=")
+        .skip(1)
+        .filter_map(|rest| rest.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+        .collect();
+    assert!(spills.iter().any(|&n| n > 0), "no spill: {}", stdout(&o));
+    assert_clean_failure(
+        &cdpfusion(&["-m", "lots", "-c", "SELECT 1"]),
+        "--memory-limit: expected a size",
+    );
+}

@@ -31,6 +31,16 @@ fn value_hash(value: &[u8]) -> u64 {
 }
 
 impl IdentifierInterner {
+    /// Bytes held, for memory accounting.
+    pub fn memory_size(&self) -> usize {
+        self.types.capacity() * 2
+            + self.hashes.capacity() * 8
+            + self.offsets.capacity() * std::mem::size_of::<usize>()
+            + self.bytes.capacity()
+            + self.type_names.iter().map(String::capacity).sum::<usize>()
+            + self.table.memory_size()
+    }
+
     pub fn new() -> Self {
         IdentifierInterner {
             offsets: vec![0],

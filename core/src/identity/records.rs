@@ -43,6 +43,11 @@ pub struct RecordIdTexts {
 }
 
 impl RecordIdTexts {
+    /// Bytes held, for memory accounting.
+    pub fn memory_size(&self) -> usize {
+        self.bytes.capacity() + self.ends.capacity() * std::mem::size_of::<usize>()
+    }
+
     /// Appends row `row` of a record id column (its type already checked).
     pub fn push(&mut self, array: &ArrayRef, row: usize) {
         match array.data_type() {

@@ -90,6 +90,17 @@ pub struct ResolutionStats {
 pub const MAX_SOURCES: usize = 64;
 
 impl IdentityGraphBuilder {
+    /// Bytes the rows added so far hold, for memory accounting. Resolving
+    /// needs about as much again (the links sorted, the union-find).
+    pub fn memory_size(&self) -> usize {
+        self.interner.memory_size()
+            + self.records.memory_size()
+            + self.record_sources.capacity() * 2
+            + self.record_ids.as_ref().map_or(0, RecordIdTexts::memory_size)
+            + self.memberships.capacity() * 8
+            + self.blocked.capacity()
+    }
+
     pub fn new(rules: &Rules) -> Result<Self, String> {
         Ok(IdentityGraphBuilder {
             interner: IdentifierInterner::new(),

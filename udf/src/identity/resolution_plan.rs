@@ -10,6 +10,7 @@ use datafusion::catalog::Session;
 use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
 use datafusion::execution::TaskContext;
 use datafusion::execution::context::SessionState;
+use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use futures::{StreamExt, TryStreamExt};
@@ -210,14 +211,21 @@ impl PlannedResolution {
         if record_map {
             builder = builder.with_record_map();
         }
+        // The graph lives in the session's memory pool, as DataFusion's own
+        // operators do: over the limit, the query fails with "Resources
+        // exhausted" naming this function instead of growing past it.
+        let reservation = MemoryConsumer::new(function).register(ctx.memory_pool());
         self.input
             // The source, when the query returns one, comes fourth.
             .for_each_batch(ctx.clone(), |c| {
                 builder
                     .add_batch(c[0], c[1], c[2], c.get(3).copied())
-                    .map_err(fail)
+                    .map_err(fail)?;
+                reservation.try_resize(builder.memory_size())
             })
             .await?;
+        // Resolving needs about as much again as the rows hold.
+        reservation.try_resize(builder.memory_size() * 2)?;
         let previous = match &self.previous {
             None => Vec::new(),
             Some(query) => {
