@@ -11,10 +11,10 @@ use pyo3::types::PyDict;
 
 use cdpfusion_sql::demo::{DemoOptions, run_demo_in};
 use cdpfusion_sql::generate::{GenerateOptions, generate};
-use cdpfusion_sql::statements::split_statements;
 use cdpfusion_sql::limits::{ResourceLimits, parse_size};
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use cdpfusion_sql::statements::split_statements;
 use cdpfusion_udf::segment::options::CdpfusionOptions;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 
 use crate::arrow_stream::import_batches;
 use crate::errors::sql_error;
@@ -40,9 +40,7 @@ impl Size {
                 "connect: {argument} must be above 0"
             ))),
             Size::Bytes(bytes) => Ok(*bytes),
-            Size::Text(text) => {
-                parse_size(&format!("connect: {argument}"), text).map_err(sql_error)
-            }
+            Size::Text(text) => parse_size(&format!("connect: {argument}"), text).map_err(sql_error),
         }
     }
 }
@@ -73,7 +71,10 @@ impl Context {
             disk: disk_limit.map(|size| size.bytes("disk_limit")).transpose()?,
             spill_directory,
         };
-        let runtime = limits.apply(RuntimeEnvBuilder::new()).build_arc().map_err(sql_error)?;
+        let runtime = limits
+            .apply(RuntimeEnvBuilder::new())
+            .build_arc()
+            .map_err(sql_error)?;
         let ctx = cdpfusion_sql::cdpfusion_session_with(config, runtime).map_err(sql_error)?;
         Ok(Self { ctx })
     }

@@ -169,7 +169,12 @@ impl LeadScorer {
             return None;
         }
         let age_days = (self.as_of - ts) as f64 / DAY_US;
-        let dwell = dwell_s.map_or(0.0, |d| d.clamp(0.0, self.dwell_cap_s)) * self.dwell_points_per_second;
+        // NaN is no measurement, as NULL: no extra points (clamp would keep
+        // it NaN and poison the sum). An infinite dwell reaches the cap.
+        let dwell = dwell_s
+            .filter(|d| !d.is_nan())
+            .map_or(0.0, |d| d.clamp(0.0, self.dwell_cap_s))
+            * self.dwell_points_per_second;
         Some((self.weights[slot].weight + dwell) * (-self.decay_per_day * age_days).exp())
     }
 

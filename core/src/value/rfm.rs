@@ -18,15 +18,17 @@ pub struct RfmState {
 
 impl RfmState {
     /// Folds one row in. A NULL amount still counts as a purchase (the
-    /// amount is unknown, not zero); a negative amount is a refund: it lowers
-    /// `monetary` and is not a purchase.
+    /// amount is unknown, not zero), and so does a NaN or infinite one (a
+    /// broken value, not an amount: summed it would make `monetary` NaN or
+    /// infinite); a negative amount is a refund: it lowers `monetary` and is
+    /// not a purchase.
     #[inline]
     pub fn add(&mut self, ts: Option<i64>, amount: Option<f64>, as_of: i64) {
         let Some(ts) = ts.filter(|&ts| ts <= as_of) else {
             self.skipped += 1;
             return;
         };
-        let amount_value = amount.unwrap_or(0.0);
+        let amount_value = amount.filter(|a| a.is_finite()).unwrap_or(0.0);
         if amount_value < 0.0 {
             self.monetary += amount_value;
             return;

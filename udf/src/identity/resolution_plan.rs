@@ -246,6 +246,16 @@ impl PlannedResolution {
                     .collect::<Result<Vec<(ArrayRef, ArrayRef, ArrayRef)>>>()?
             }
         };
+        // One-IDs are positive: a previous mapping with 0 or a negative id
+        // was not made by this function, and would come back as is.
+        for (_, _, ids) in &previous {
+            let ids = ids.as_primitive::<Int64Type>();
+            if let Some(bad) = ids.iter().flatten().find(|&id| id <= 0) {
+                return Err(fail(format!(
+                    "the 'previous' mapping holds one_id {bad}; One-IDs are positive (what an earlier resolve_identities returned)"
+                )));
+            }
+        }
         let previous_rows = previous.iter().flat_map(|(t, v, id)| {
             let (t, v, id) = (
                 t.as_string::<i32>(),
