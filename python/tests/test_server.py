@@ -33,19 +33,23 @@ def server(cdpfusion_binary, tmp_path, request):
     args += ["--init", str(init), "--catalog", str(tmp_path / "segments")]
     if read_only:
         args.append("--read-only")
-    process = subprocess.Popen(args, stderr=subprocess.PIPE, text=True)
+    # A file, not a pipe: the server logs every query, and a pipe nobody
+    # reads fills up.
+    log = open(tmp_path / "server.log", "w")
+    process = subprocess.Popen(args, stderr=log, text=True)
     deadline = time.time() + 60
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             break
         except OSError:
-            assert process.poll() is None, process.stderr.read()
+            assert process.poll() is None, (tmp_path / "server.log").read_text()
             assert time.time() < deadline, "the server did not start"
             time.sleep(0.1)
     yield port
     process.terminate()
     assert process.wait(timeout=30) == 0
+    log.close()
 
 
 def connect(port, password=PASSWORD):

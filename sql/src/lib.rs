@@ -12,6 +12,7 @@
 
 pub mod data_roots;
 pub mod demo;
+pub mod function_docs;
 pub mod generate;
 pub mod limits;
 pub mod object_stores;

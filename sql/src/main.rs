@@ -17,6 +17,7 @@ use datafusion_cli::print_options::{MaxRows, PrintOptions};
 
 use cdpfusion_sql::data_roots::DataRoots;
 use cdpfusion_sql::demo::{DemoOptions, run_demo};
+use cdpfusion_sql::function_docs::{parse_show_functions, show_functions};
 use cdpfusion_sql::generate::{GenerateOptions, generate};
 use cdpfusion_sql::limits::{ResourceLimits, parse_size};
 use cdpfusion_sql::segment_statements::parse_segment_statement;
@@ -281,7 +282,7 @@ fn generate_command(args: GenerateArgs) -> Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> Result<()> {
-    start_logging(args.verbose);
+    let _log = start_logging(args.verbose);
     let users = Users::load(args.users_file.as_deref())?;
     // Secrets stay unreadable even inside a data root.
     let secrets: Vec<PathBuf> = args
@@ -323,10 +324,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
     Ok(())
 }
 
-/// Logs to standard error: connections, logins and failures by default,
-/// each query with its duration at -v. Never a password; a query's text
-/// only at -v, where the operator asked for it.
-fn start_logging(verbose: u8) {
+/// Logs to standard error: connections, logins, failures and each query's
+/// duration by default, a query's text at -v (where the operator asked for
+/// it); never a password. Written by a thread of its own, and dropped
+/// rather than waited for when standard error is not read: a server must
+/// not stall on its log. The guard flushes it at exit.
+fn start_logging(verbose: u8) -> tracing_appender::non_blocking::WorkerGuard {
     let default = match verbose {
         0 => "warn,cdpfusion_sql=info",
         1 => "warn,cdpfusion_sql=debug",
@@ -337,11 +340,13 @@ fn start_logging(verbose: u8) {
         .filter(|directives| !directives.trim().is_empty())
         .and_then(|directives| tracing_subscriber::EnvFilter::try_new(directives).ok())
         .unwrap_or_else(|| tracing_subscriber::EnvFilter::new(default));
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .try_init();
+    guard
 }
 
 fn hash_password() -> Result<()> {
@@ -459,31 +464,24 @@ fn default_rc_file() -> Option<PathBuf> {
 }
 
 /// Runs a script's statements in order, stopping at the first that fails:
-/// segment statements here, the rest as datafusion-cli runs them.
+/// segment statements and `SHOW FUNCTIONS` here, the rest as
+/// datafusion-cli runs them.
 pub(crate) async fn run_statements(
     ctx: &datafusion::prelude::SessionContext,
     script: &str,
     print_options: &PrintOptions,
 ) -> Result<()> {
     for statement in split_statements(script)? {
+        let started = datafusion::common::instant::Instant::now();
+        if let Some(pattern) = parse_show_functions(&statement) {
+            let batch = show_functions(ctx, &statement, pattern.as_deref()).await?;
+            print_batch(ctx, &batch, print_options, started)?;
+            continue;
+        }
         match parse_segment_statement(&statement)? {
             Some(segment) => {
-                let started = datafusion::common::instant::Instant::now();
                 let batch = execute_segment_statement(ctx, segment).await?;
-                let options = ctx.state().config().options().format.clone();
-                // As datafusion-cli prints query results: a table unless a
-                // format was asked for.
-                let mut print_options = print_options.clone();
-                if print_options.format == PrintFormat::Automatic {
-                    print_options.format = PrintFormat::Table;
-                }
-                print_options.print_batches(
-                    batch.schema(),
-                    std::slice::from_ref(&batch),
-                    started,
-                    batch.num_rows(),
-                    &options,
-                )?;
+                print_batch(ctx, &batch, print_options, started)?;
                 let failed = failed_refreshes(&batch);
                 if failed > 0 {
                     return Err(DataFusionError::Execution(format!(
@@ -496,4 +494,26 @@ pub(crate) async fn run_statements(
         }
     }
     Ok(())
+}
+
+/// Prints a result cdpfusion computed itself as datafusion-cli prints query
+/// results: a table unless a format was asked for.
+fn print_batch(
+    ctx: &datafusion::prelude::SessionContext,
+    batch: &datafusion::arrow::array::RecordBatch,
+    print_options: &PrintOptions,
+    started: datafusion::common::instant::Instant,
+) -> Result<()> {
+    let options = ctx.state().config().options().format.clone();
+    let mut print_options = print_options.clone();
+    if print_options.format == PrintFormat::Automatic {
+        print_options.format = PrintFormat::Table;
+    }
+    print_options.print_batches(
+        batch.schema(),
+        std::slice::from_ref(batch),
+        started,
+        batch.num_rows(),
+        &options,
+    )
 }

@@ -79,6 +79,13 @@ pub async fn run_meta_command(
     print_options: &mut PrintOptions,
 ) -> Result<Flow> {
     let command = line.split_whitespace().collect::<Vec<_>>().join(" ");
+    // cdpfusion's functions are not in datafusion-cli's list.
+    if let Some(name) = command.strip_prefix("\\h ")
+        && let Some(text) = cdpfusion_sql::function_docs::help(name.trim())
+    {
+        println!("{text}");
+        return Ok(Flow::Continue);
+    }
     let invalid = || {
         datafusion::error::DataFusionError::Plan(format!(
             "'{}' is not a valid command, \\? lists them",

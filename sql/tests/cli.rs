@@ -419,3 +419,36 @@ fn a_memory_limit_holds_for_cdpfusion_functions_too() {
         "--memory-limit: expected a size",
     );
 }
+
+#[test]
+fn cdpfusion_functions_are_found_as_datafusions_are() {
+    let o = cdpfusion(&["-q", "--format", "json", "-c", "SHOW FUNCTIONS LIKE 'normalize%'"]);
+    let listed = stdout(&o);
+    assert!(
+        listed.contains(r#""function_name":"normalize_phone","parameters":["phone""#)
+            && listed.contains("SCALAR"),
+        "{listed}{}",
+        stderr(&o)
+    );
+    assert!(listed.contains("normalize_email"), "{listed}");
+    let o = cdpfusion(&["-q", "--format", "json", "-c", "SHOW FUNCTIONS LIKE 'resolve_%'"]);
+    assert!(
+        stdout(&o).contains("resolve_identities") && stdout(&o).contains("TABLE"),
+        "{}",
+        stdout(&o)
+    );
+    // DataFusion's own are still there.
+    let o = cdpfusion(&["-q", "--format", "json", "-c", "SHOW FUNCTIONS LIKE 'abs'"]);
+    assert!(
+        stdout(&o).contains("Returns the absolute value"),
+        "{}",
+        stdout(&o)
+    );
+    let o = cdpfusion(&["-q", "-c", "\\h normalize_phone"]);
+    let help = stdout(&o);
+    assert!(
+        help.starts_with("normalize_phone (scalar)") && help.contains("Example:"),
+        "{help}{}",
+        stderr(&o)
+    );
+}

@@ -114,6 +114,8 @@ fn psql_runs_cdpfusion_functions_and_catalog_queries() {
         "1,+8613800138000\n2,+8613900000000"
     );
     assert_eq!(server.rows(&["SELECT current_user"]), "analyst");
+    let listed = server.rows(&["SHOW FUNCTIONS LIKE 'mask%'"]);
+    assert!(listed.starts_with("mask_phone|"), "{listed}");
 }
 
 #[test]

@@ -36,6 +36,7 @@ use super::postgres_compat::{ServerSettingsHook, register_user_functions};
 use super::query_control::QueryControl;
 use super::read_only::{ReadOnlyHook, refused};
 use crate::data_roots::DataRoots;
+use crate::function_docs::{parse_show_functions, show_functions, show_functions_schema};
 use crate::segment_statements::{SegmentStatement, parse_segment_statement};
 use crate::segments::{execute_segment_statement, segment_statement_schema};
 use crate::statements::split_statements;
@@ -56,6 +57,8 @@ enum OwnStatement {
     },
     /// `COPY (query) TO STDOUT`: rows to the client.
     CopyOut(CopyToStdout),
+    /// `SHOW FUNCTIONS [LIKE '...']`, cdpfusion's functions included.
+    ShowFunctions(Option<String>),
 }
 
 impl OwnStatement {
@@ -70,6 +73,11 @@ impl OwnStatement {
         let is = |keyword: &str| first_word.eq_ignore_ascii_case(keyword);
         if !["CREATE", "REFRESH", "DROP", "SHOW", "COPY"].into_iter().any(is) {
             return Ok(None);
+        }
+        if is("SHOW")
+            && let Some(pattern) = parse_show_functions(sql)
+        {
+            return Ok(Some(Self::ShowFunctions(pattern)));
         }
         if let Some(segment) = parse_segment_statement(sql).map_err(sql_error)? {
             return Ok(Some(Self::Segment(segment)));
@@ -99,7 +107,10 @@ impl OwnStatement {
     }
 
     fn writes(&self) -> bool {
-        !matches!(self, Self::Segment(SegmentStatement::Show) | Self::CopyOut(_))
+        !matches!(
+            self,
+            Self::Segment(SegmentStatement::Show) | Self::CopyOut(_) | Self::ShowFunctions(_)
+        )
     }
 
     fn kind(&self) -> &'static str {
@@ -110,6 +121,7 @@ impl OwnStatement {
             Self::Segment(SegmentStatement::Show) => "SHOW SEGMENTS",
             Self::DataFusion { tag, .. } => tag,
             Self::CopyOut(_) => "COPY",
+            Self::ShowFunctions(_) => "SHOW FUNCTIONS",
         }
     }
 
@@ -118,6 +130,7 @@ impl OwnStatement {
         match self {
             Self::Segment(segment) => segment_statement_schema(segment).as_ref().clone(),
             Self::DataFusion { .. } | Self::CopyOut(_) => Schema::empty(),
+            Self::ShowFunctions(_) => show_functions_schema().as_ref().clone(),
         }
     }
 }
@@ -191,6 +204,13 @@ impl CdpfusionService {
                 Ok(Response::Query(encode_dataframe(frame, format, None).await?))
             }
             OwnStatement::CopyOut(copy) => copy.run(&self.ctx).await,
+            OwnStatement::ShowFunctions(pattern) => {
+                let batch = show_functions(&self.ctx, sql, pattern.as_deref())
+                    .await
+                    .map_err(sql_error)?;
+                let frame = self.ctx.read_batch(batch).map_err(sql_error)?;
+                Ok(Response::Query(encode_dataframe(frame, format, None).await?))
+            }
             OwnStatement::DataFusion { tag, locations } => {
                 // Checked before running: a refused write surfaces from
                 // DataFusion only as "error while finalizing writes".

@@ -172,6 +172,16 @@ impl SegmentCatalog {
         Ok(Manifest::default())
     }
 
+    /// The manifest a write starts from: a lost or unreadable one is
+    /// replaced, which is how a refresh repairs it.
+    async fn manifest_to_rewrite(&self, name: &str) -> Manifest {
+        self.read_json(&self.path(name, "manifest.json"))
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
     pub async fn save_definition(&self, definition: &SegmentDefinition) -> Result<()> {
         self.write_json(&self.path(&definition.name, "definition.json"), definition)
             .await
@@ -202,13 +212,7 @@ impl SegmentCatalog {
         refreshed_at: String,
         keep: usize,
     ) -> Result<Snapshot> {
-        // A lost or unreadable manifest is replaced: the refresh repairs it.
-        let mut manifest: Manifest = self
-            .read_json(&self.path(name, "manifest.json"))
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let mut manifest = self.manifest_to_rewrite(name).await;
         // Unique per writer, so two refreshes at once never share a file.
         let file = format!(
             "snapshots/{}-{}-{}.ids",
@@ -278,12 +282,7 @@ impl SegmentCatalog {
 
     /// Records a failed refresh; the membership stays as it was.
     pub async fn save_error(&self, name: &str, error: &str) -> Result<()> {
-        let mut manifest: Manifest = self
-            .read_json(&self.path(name, "manifest.json"))
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default();
+        let mut manifest = self.manifest_to_rewrite(name).await;
         manifest.last_error = Some(error.to_string());
         self.write_json(&self.path(name, "manifest.json"), &manifest)
             .await
