@@ -53,6 +53,12 @@ enum Command {
     /// Print the SCRAM-SHA-256 verifier of a password read from standard
     /// input, for the users file of `serve` (`user:<verifier>`).
     HashPassword,
+    /// Print a completion script for a shell, e.g.
+    /// `cdpfusion completions bash > /etc/bash_completion.d/cdpfusion`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// Without a subcommand, `cdpfusion` is a SQL shell.
@@ -228,6 +234,15 @@ fn main() -> ExitCode {
             Some(Command::Generate(args)) => generate_command(args),
             Some(Command::Serve(args)) => serve(args).await,
             Some(Command::HashPassword) => hash_password(),
+            Some(Command::Completions { shell }) => {
+                clap_complete::generate(
+                    shell,
+                    &mut <Cli as clap::CommandFactory>::command(),
+                    "cdpfusion",
+                    &mut std::io::stdout(),
+                );
+                Ok(())
+            }
             None => shell(cli.shell).await,
         }
     });

@@ -452,3 +452,27 @@ fn cdpfusion_functions_are_found_as_datafusions_are() {
         stderr(&o)
     );
 }
+
+#[test]
+fn completion_scripts_name_the_subcommands_and_options() {
+    for shell in ["bash", "zsh", "fish"] {
+        let o = cdpfusion(&["completions", shell]);
+        let script = stdout(&o);
+        assert!(o.status.success(), "{shell}: {}", stderr(&o));
+        for word in ["serve", "hash-password", "memory-limit", "data-root"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    // clap's usage error: it names the value and the shells there are.
+    let o = cdpfusion(&["completions", "cmd.exe"]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("invalid value 'cmd.exe'"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(
+        stderr(&o).contains("bash, elvish, fish, powershell, zsh"),
+        "{}",
+        stderr(&o)
+    );
+}
