@@ -35,9 +35,25 @@ impl S3Server {
         }
     }
 
+    /// A connection to the server; retried for a few seconds, as moto on a
+    /// loaded machine has been seen to refuse one right after it listened.
+    fn connect(&self) -> TcpStream {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        loop {
+            match TcpStream::connect(("127.0.0.1", self.port)) {
+                Ok(stream) => return stream,
+                Err(e) if std::time::Instant::now() < deadline => {
+                    eprintln!("moto on port {}: {e}; retrying", self.port);
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                Err(e) => panic!("moto on port {}: {e}", self.port),
+            }
+        }
+    }
+
     /// Buckets are made out of band, as an administrator would.
     fn create_bucket(&self, bucket: &str) {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let mut stream = self.connect();
         write!(
             stream,
             "PUT /{bucket} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
@@ -51,7 +67,7 @@ impl S3Server {
 
     /// The bucket's listing under `prefix` (ListObjectsV2's XML).
     fn list_keys(&self, bucket: &str, prefix: &str) -> String {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        let mut stream = self.connect();
         write!(
             stream,
             "GET /{bucket}?list-type=2&prefix={prefix} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
