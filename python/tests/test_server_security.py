@@ -135,6 +135,8 @@ def test_only_files_under_the_data_roots_are_served(start):
             f"SELECT * FROM '{server.users}'",
             f"CREATE EXTERNAL TABLE planted STORED AS CSV LOCATION '{outside}' OPTIONS ('format.has_header' 'true')",
             f"COPY (SELECT 1) TO '{server.dir / 'written.csv'}'",
+            # datafusion-cli's function opens the file itself: checked too.
+            f"SELECT * FROM parquet_metadata('{outside}')",
             # A file read by the query inside a table function is checked too.
             "SELECT count(*) FROM resolve_identities("
             f"'SELECT secret AS record_id, ''phone'' AS id_type, secret AS id_value FROM ''{outside}''')",

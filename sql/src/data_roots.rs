@@ -11,18 +11,23 @@ use std::path::{Path as FilePath, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use datafusion::catalog::{DynamicFileCatalog, TableProvider, UrlTableFactory};
+use datafusion::catalog::{
+    DynamicFileCatalog, TableFunctionArgs, TableFunctionImpl, TableProvider, UrlTableFactory,
+};
+use datafusion::common::ScalarValue;
 use datafusion::datasource::dynamic_file::DynamicListTableFactory;
 use datafusion::datasource::listing::ListingTableUrl;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::object_store::ObjectStoreRegistry;
+use datafusion::logical_expr::Expr;
 use datafusion::object_store::path::Path;
 use datafusion::object_store::{
     CopyOptions, GetOptions, GetResult, ListResult, MultipartUpload, ObjectMeta, ObjectStore,
     PutMultipartOptions, PutOptions, PutPayload, PutResult, RenameOptions,
 };
 use datafusion::prelude::SessionContext;
+use datafusion_cli::functions::ParquetMetadataFunc;
 use futures::StreamExt;
 use futures::stream::BoxStream;
 use url::Url;
@@ -194,6 +199,34 @@ impl DataRoots {
             .into();
         factory.session_store().with_state(ctx.state_weak_ref());
         ctx
+    }
+}
+
+/// datafusion-cli's `parquet_metadata(path)` opens the file itself, not
+/// through an object store: its path is checked here first.
+#[derive(Debug)]
+pub struct RootedParquetMetadata {
+    roots: DataRoots,
+}
+
+impl RootedParquetMetadata {
+    pub fn new(roots: DataRoots) -> Self {
+        Self { roots }
+    }
+}
+
+impl TableFunctionImpl for RootedParquetMetadata {
+    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        // The two spellings datafusion-cli accepts: 'path' and "path".
+        let path = match args.exprs().first() {
+            Some(Expr::Literal(ScalarValue::Utf8(Some(path)), _)) => Some(path.as_str()),
+            Some(Expr::Column(column)) => Some(column.name.as_str()),
+            _ => None,
+        };
+        if let Some(path) = path {
+            self.roots.check_location(path)?;
+        }
+        ParquetMetadataFunc {}.call_with_args(args)
     }
 }
 

@@ -10,8 +10,9 @@ use datafusion_cli::functions::ParquetMetadataFunc;
 
 use cdpfusion_udf::segment::options::CdpfusionOptions;
 
-use crate::data_roots::DataRoots;
+use crate::data_roots::{DataRoots, RootedParquetMetadata};
 use crate::object_stores::S3FromEnvironment;
+use datafusion::catalog::TableFunctionImpl;
 
 /// Adds every cdpfusion function to `ctx`. Works on any DataFusion session.
 pub fn register_all(ctx: &SessionContext) {
@@ -70,6 +71,10 @@ pub fn cdpfusion_session_within(
         config = config.with_extension(Arc::new(roots.clone()));
     }
     let ctx = SessionContext::new_with_config_rt(config, Arc::new(runtime));
+    let parquet_metadata: Arc<dyn TableFunctionImpl> = match &roots {
+        Some(roots) => Arc::new(RootedParquetMetadata::new(roots.clone())),
+        None => Arc::new(ParquetMetadataFunc {}),
+    };
     let ctx = match roots {
         Some(roots) => roots.url_tables(ctx),
         None => ctx.enable_url_table(),
@@ -78,7 +83,7 @@ pub fn cdpfusion_session_within(
         ctx.state().catalog_list().clone(),
         ctx.state_weak_ref(),
     )));
-    ctx.register_udtf("parquet_metadata", Arc::new(ParquetMetadataFunc {}));
+    ctx.register_udtf("parquet_metadata", parquet_metadata);
     register_all(&ctx);
     Ok(ctx)
 }

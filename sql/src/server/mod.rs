@@ -35,9 +35,8 @@ use tokio::task::JoinSet;
 
 use login::{Login, LoginPolicy};
 use query_control::{CancelRouter, QueryControl};
-pub use read_only::READ_ONLY_SETTINGS;
 pub use service::CdpfusionService;
-pub use throttle::Throttle;
+use throttle::Throttle;
 pub use users::{USERS_VARIABLE, Users};
 
 /// How long open connections may finish their queries after a shutdown

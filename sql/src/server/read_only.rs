@@ -61,7 +61,7 @@ fn allowed(statement: &Statement) -> bool {
 /// clients and BI tools set for their own display and limits. DataFusion's
 /// and cdpfusion's settings (batch size, memory limit, the segment catalog)
 /// are fixed by whoever started the server.
-pub const READ_ONLY_SETTINGS: &[&str] = &[
+const READ_ONLY_SETTINGS: &[&str] = &[
     "application_name",
     "bytea_output",
     "client_encoding",
