@@ -198,17 +198,25 @@ fn with_catalog(catalog: &Path, sql: &str) -> String {
     stdout(&o)
 }
 
+/// A catalog in `dir` with segment `name` over a Parquet file of one id,
+/// 7: the catalog's and the file's paths.
+fn segment_over_a_file(dir: &Path, name: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let catalog = dir.join("catalog");
+    let ids = dir.join("ids.parquet");
+    let path = ids.to_str().unwrap();
+    with_catalog(&catalog, &format!("COPY (SELECT 7 AS one_id) TO '{path}'"));
+    with_catalog(
+        &catalog,
+        &format!("CREATE SEGMENT {name} AS SELECT one_id FROM '{path}'"),
+    );
+    (catalog, ids)
+}
+
 #[test]
 fn segments_survive_the_shell_and_a_refresh_killed_midway() {
     let dir = tempfile::tempdir().unwrap();
-    let catalog = dir.path().join("catalog");
-    let ids = dir.path().join("ids.parquet");
+    let (catalog, ids) = segment_over_a_file(dir.path(), "s");
     let ids = ids.to_str().unwrap();
-    with_catalog(&catalog, &format!("COPY (SELECT 7 AS one_id) TO '{ids}'"));
-    with_catalog(
-        &catalog,
-        &format!("CREATE SEGMENT s AS SELECT one_id FROM '{ids}'"),
-    );
     // A second shell sees the segment.
     assert_eq!(
         with_catalog(&catalog, "SELECT name, size FROM segments()"),
@@ -278,14 +286,7 @@ fn segments_survive_the_shell_and_a_refresh_killed_midway() {
 #[test]
 fn refresh_segments_goes_on_past_a_failure_and_exits_non_zero() {
     let dir = tempfile::tempdir().unwrap();
-    let catalog = dir.path().join("catalog");
-    let ids = dir.path().join("ids.parquet");
-    let ids = ids.to_str().unwrap();
-    with_catalog(&catalog, &format!("COPY (SELECT 7 AS one_id) TO '{ids}'"));
-    with_catalog(
-        &catalog,
-        &format!("CREATE SEGMENT a_fails AS SELECT one_id FROM '{ids}'"),
-    );
+    let (catalog, _) = segment_over_a_file(dir.path(), "a_fails");
     with_catalog(&catalog, &format!("CREATE SEGMENT b_works AS SELECT 8 AS one_id"));
     std::fs::remove_file(dir.path().join("ids.parquet")).unwrap();
     let o = cdpfusion(&[
