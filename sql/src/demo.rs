@@ -145,12 +145,83 @@ pub async fn run_demo_in(ctx: &SessionContext, options: &DemoOptions, out: &mut 
         timings.push((file.to_string(), step.elapsed()));
     }
 
+    let session = write_session_script(dir)?;
+    writeln!(
+        out,
+        "\nThe demo's tables and views for a fresh process: {} (e.g. cdpfusion -r {} --catalog {} -c \"REFRESH SEGMENTS\")",
+        session.display(),
+        session.display(),
+        dir.join("segments").display()
+    )?;
+
     writeln!(out, "\n== Timings")?;
     for (name, took) in &timings {
         writeln!(out, "  {name:<32} {:>8.2}s", took.as_secs_f64())?;
     }
     writeln!(out, "  {:<32} {:>8.2}s", "total", started.elapsed().as_secs_f64())?;
     Ok(())
+}
+
+/// The file `write_session_script` writes beside the data.
+pub const SESSION_SCRIPT: &str = "session.sql";
+
+/// Whether a statement defines something (a view, a table) rather than
+/// reports: its first word after any comment lines.
+fn defines(statement: &str) -> bool {
+    statement
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty() && !line.starts_with("--"))
+        .is_some_and(|line| line.to_ascii_uppercase().starts_with("CREATE"))
+}
+
+/// Writes `dir/session.sql`: the dataset's tables as external tables and
+/// every view and table the demo's segments read (steps 01 to 05, and the
+/// demo's clock where it ended), so that a fresh process (`cdpfusion -r`,
+/// `cdpfusion serve --init`) can refresh the segments or query the views.
+/// A segment's definition runs in the session that refreshes it.
+pub fn write_session_script(dir: &std::path::Path) -> Result<PathBuf> {
+    let absolute = std::path::absolute(dir)?;
+    let mut script =
+        String::from("-- Written by `cdpfusion demo`: the demo's tables and views, for a fresh session.\n");
+    for table in TABLE_NAMES {
+        let location = absolute.join(format!("{table}.parquet"));
+        script.push_str(&format!(
+            "CREATE EXTERNAL TABLE {table} STORED AS PARQUET LOCATION '{}';\n",
+            location.display().to_string().replace('\'', "''")
+        ));
+    }
+    // The steps the segments read: the identifiers, One-ID and the events.
+    let inputs = DEMO_STEPS
+        .iter()
+        .take_while(|(file, _)| *file != "06_lifecycle.sql");
+    for (file, step) in inputs {
+        let definitions: Vec<String> = split_statements(step)?
+            .into_iter()
+            .filter(|s| defines(s))
+            .collect();
+        if !definitions.is_empty() {
+            script.push_str(&format!("\n-- sql/demo/{file}\n"));
+            for statement in definitions {
+                script.push_str(statement.trim());
+                script.push_str(";\n");
+            }
+        }
+    }
+    // The clock the demo ended at: the last one step 09 sets.
+    let (_, segments) = DEMO_STEPS[DEMO_STEPS.len() - 1];
+    if let Some(clock) = split_statements(segments)?
+        .into_iter()
+        .filter(|s| defines(s) && s.contains("demo_clock") && !s.to_ascii_uppercase().contains("SEGMENT"))
+        .last()
+    {
+        script.push_str("\n-- the demo's clock (sql/demo/09_segments.sql)\n");
+        script.push_str(clock.trim());
+        script.push_str(";\n");
+    }
+    let path = dir.join(SESSION_SCRIPT);
+    std::fs::write(&path, script)?;
+    Ok(path)
 }
 
 fn write_rows(out: &mut impl Write, batches: &[arrow::array::RecordBatch]) -> Result<()> {

@@ -174,6 +174,28 @@ fn demo_runs_the_pipeline_then_reuses_the_dataset() {
     ] {
         assert!(out.contains(expected), "demo output lacks {expected:?}:\n{out}");
     }
+    // A fresh process refreshes the demo's segments from the session
+    // script the demo wrote.
+    let session = data.join("session.sql");
+    assert!(out.contains(session.to_str().unwrap()), "{out}");
+    let catalog = data.join("segments");
+    let o = cdpfusion(&[
+        "-q",
+        "--format",
+        "csv",
+        "-r",
+        session.to_str().unwrap(),
+        "--catalog",
+        catalog.to_str().unwrap(),
+        "-c",
+        "REFRESH SEGMENTS",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let refreshed = stdout(&o);
+    assert!(
+        refreshed.contains("churned_owners,") && refreshed.contains("suv_test_drive_invite,"),
+        "{refreshed}"
+    );
     let second = cdpfusion(&args);
     assert!(second.status.success(), "{}", stderr(&second));
     assert!(
