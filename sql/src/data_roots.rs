@@ -70,11 +70,7 @@ impl DataRoots {
     /// Whether `location` is inside a root (and not a denied file).
     fn inside(&self, scope: &Scope, location: &Path) -> bool {
         match scope {
-            Scope::Local => {
-                let path = resolve(&FilePath::new("/").join(location.as_ref()));
-                self.local.iter().any(|root| path.starts_with(root))
-                    && !self.denied.iter().any(|denied| &path == denied)
-            }
+            Scope::Local => self.inside_local(&local_path(location)),
             Scope::Bucket { scheme, bucket } => self
                 .buckets
                 .iter()
@@ -82,21 +78,25 @@ impl DataRoots {
         }
     }
 
+    fn inside_local(&self, path: &FilePath) -> bool {
+        self.local.iter().any(|root| path.starts_with(root))
+            && !self.denied.iter().any(|denied| path == denied)
+    }
+
     /// Whether listing under `prefix` can reach a root: it is inside one,
     /// or a root is inside it (its entries are then filtered).
     fn reaches(&self, scope: &Scope, prefix: &Path) -> bool {
-        if self.inside(scope, prefix) {
-            return true;
-        }
         match scope {
             Scope::Local => {
-                let path = resolve(&FilePath::new("/").join(prefix.as_ref()));
-                self.local.iter().any(|root| root.starts_with(&path))
+                // Resolved once: it touches the file system.
+                let path = local_path(prefix);
+                self.inside_local(&path) || self.local.iter().any(|root| root.starts_with(&path))
             }
-            Scope::Bucket { scheme, bucket } => self
-                .buckets
-                .iter()
-                .any(|(s, b, root)| s == scheme && b == bucket && root.prefix_match(prefix).is_some()),
+            Scope::Bucket { scheme, bucket } => self.buckets.iter().any(|(s, b, root)| {
+                s == scheme
+                    && b == bucket
+                    && (prefix.prefix_match(root).is_some() || root.prefix_match(prefix).is_some())
+            }),
         }
     }
 
@@ -228,6 +228,11 @@ impl TableFunctionImpl for RootedParquetMetadata {
         }
         ParquetMetadataFunc {}.call_with_args(args)
     }
+}
+
+/// The file a local store's `location` names, resolved.
+fn local_path(location: &Path) -> PathBuf {
+    resolve(&FilePath::new("/").join(location.as_ref()))
 }
 
 /// `path` with symbolic links and `..` resolved as far as it exists: a file
@@ -413,7 +418,7 @@ impl ObjectStore for RootedStore {
         result.objects.retain(|meta| self.inside(&meta.location));
         result
             .common_prefixes
-            .retain(|directory| self.inside(directory) || self.reaches(Some(directory)));
+            .retain(|directory| self.reaches(Some(directory)));
         Ok(result)
     }
 
