@@ -91,7 +91,7 @@ pub const MAX_SOURCES: usize = 64;
 
 impl IdentityGraphBuilder {
     /// Bytes the rows added so far hold, for memory accounting. Resolving
-    /// needs about as much again (the links sorted, the union-find).
+    /// needs up to a quarter more (the links sorted, the union-find).
     pub fn memory_size(&self) -> usize {
         self.interner.memory_size()
             + self.records.memory_size()
