@@ -38,10 +38,12 @@ UNION ALL
 SELECT p.one_id, 'survey', s.ts, NULL, NULL, NULL
 FROM surveys s LEFT JOIN identifier_person p ON p.id_type = 'phone' AND p.id_value = normalize_phone(s.phone);
 
+-- Per person first, then per type (not count(DISTINCT one_id)): the inner
+-- grouping spills under a memory limit (see 02_identifier_links.sql).
 SELECT event_type,
-       count(*)                               AS events,
-       count(*) FILTER (WHERE one_id IS NULL) AS without_person,
-       count(DISTINCT one_id)                 AS persons
-FROM events
+       sum(events)                            AS events,
+       sum(events) FILTER (WHERE one_id IS NULL) AS without_person,
+       count(one_id)                          AS persons
+FROM (SELECT event_type, one_id, count(*) AS events FROM events GROUP BY event_type, one_id)
 GROUP BY event_type
 ORDER BY events DESC;

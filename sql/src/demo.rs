@@ -10,6 +10,7 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
 use crate::generate::{self, GenerateOptions, TABLE_NAMES};
+use crate::limits::ResourceLimits;
 use crate::statements::split_statements;
 
 /// The reference pipeline, in the order it runs. Each file's first comment
@@ -56,9 +57,9 @@ pub async fn register_dataset(ctx: &SessionContext, dir: &std::path::Path) -> Re
     Ok(())
 }
 
-/// Runs the demo in a session of its own, whose segments live beside the
-/// data rather than in the user's catalog.
-pub async fn run_demo(options: &DemoOptions, out: &mut impl Write) -> Result<()> {
+/// Runs the demo in a session of its own, under `limits`, whose segments
+/// live beside the data rather than in the user's catalog.
+pub async fn run_demo(options: &DemoOptions, limits: &ResourceLimits, out: &mut impl Write) -> Result<()> {
     let mut config = datafusion::prelude::SessionConfig::from_env()?;
     let catalog = options.data_dir.join("segments").to_string_lossy().into_owned();
     config
@@ -67,7 +68,10 @@ pub async fn run_demo(options: &DemoOptions, out: &mut impl Write) -> Result<()>
         .insert(cdpfusion_udf::segment::options::CdpfusionOptions::with_catalog(
             Some(catalog),
         ));
-    let ctx = crate::cdpfusion_session_with(config, std::sync::Arc::new(Default::default()))?;
+    let runtime = limits
+        .apply(datafusion::execution::runtime_env::RuntimeEnvBuilder::new())
+        .build_arc()?;
+    let ctx = crate::cdpfusion_session_with(config, runtime)?;
     run_demo_in(&ctx, options, out).await
 }
 

@@ -141,6 +141,8 @@ struct DemoArgs {
     /// Generate the dataset again even if it is cached.
     #[arg(long)]
     regenerate: bool,
+    #[command(flatten)]
+    limits: LimitArgs,
 }
 
 #[derive(Debug, Args)]
@@ -273,7 +275,7 @@ async fn demo(args: DemoArgs) -> Result<()> {
         data_dir: args.data,
         regenerate: args.regenerate,
     };
-    run_demo(&options, &mut std::io::stdout()).await
+    run_demo(&options, &args.limits.limits()?, &mut std::io::stdout()).await
 }
 
 fn generate_command(args: GenerateArgs) -> Result<()> {

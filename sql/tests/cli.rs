@@ -203,6 +203,16 @@ fn demo_runs_the_pipeline_then_reuses_the_dataset() {
         "{}",
         stdout(&second)
     );
+    // The demo runs under the memory limit it is given: 1 MiB is too little
+    // for its first step, and the error names the step and the limit.
+    let limited = cdpfusion(&[&args[..], &["-m", "1M"]].concat());
+    assert_clean_failure(&limited, "Resources exhausted");
+    assert!(
+        stderr(&limited).contains("demo step 01_identifiers.sql")
+            && stderr(&limited).contains("pool_size: 1024.0 KB"),
+        "{}",
+        stderr(&limited)
+    );
 }
 
 /// Runs `sql` with the segment catalog `catalog`; panics unless it succeeds.
