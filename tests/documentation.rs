@@ -23,6 +23,14 @@ async fn every_function_has_a_running_example() {
             .await
             .unwrap();
     }
+    // The server's PostgreSQL functions, as a connection of 'analyst' has them.
+    let server_functions: Vec<_> = cdpfusion_sql::server::pg_functions::server_functions()
+        .into_iter()
+        .chain([cdpfusion_sql::server::pg_functions::user_function("analyst")])
+        .collect();
+    for function in &server_functions {
+        ctx.register_udf(function.clone());
+    }
     let scalars = cdpfusion_udf::all_scalar_functions();
     let aggregates = cdpfusion_udf::all_aggregate_functions();
     let tables = cdpfusion_udf::all_table_functions();
@@ -30,7 +38,8 @@ async fn every_function_has_a_running_example() {
         .iter()
         .map(|f| (f.name(), f.documentation()))
         .chain(aggregates.iter().map(|f| (f.name(), f.documentation())))
-        .chain(tables.iter().map(|f| (f.name(), f.documentation())));
+        .chain(tables.iter().map(|f| (f.name(), f.documentation())))
+        .chain(server_functions.iter().map(|f| (f.name(), f.documentation())));
     let mut checked = 0;
     for (name, doc) in documented {
         let doc = doc.unwrap_or_else(|| panic!("{name} has no documentation"));

@@ -1,4 +1,5 @@
-//! Runs every `tests/sql/*.slt` file against a fresh cdpfusion session.
+//! Runs every `tests/sql/*.slt` file against a fresh cdpfusion session
+//! (`server_*.slt` with the functions `cdpfusion serve` adds).
 //!
 //! `cargo test -p cdpfusion-tests --test sqllogictests -- FILTER` runs the
 //! files whose name contains FILTER.
@@ -27,7 +28,15 @@ fn main() -> ExitCode {
     let (mut passed, mut failed) = (0, 0);
     for file in &files {
         let name = file.file_name().unwrap().to_string_lossy().to_string();
-        let mut runner = sqllogictest::Runner::new(|| async { CdpfusionDb::new() });
+        // server_*.slt: what a connection to `cdpfusion serve` adds.
+        let server = name.starts_with("server_");
+        let mut runner = sqllogictest::Runner::new(move || async move {
+            if server {
+                CdpfusionDb::with_server_functions("slt_user")
+            } else {
+                CdpfusionDb::new()
+            }
+        });
         match runtime.block_on(runner.run_file_async(file)) {
             Ok(()) => {
                 println!("test {name} ... ok");

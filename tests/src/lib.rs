@@ -22,6 +22,18 @@ impl CdpfusionDb {
             _catalog: catalog,
         })
     }
+
+    /// The session with the functions `cdpfusion serve` adds for PostgreSQL
+    /// clients, as a connection logged in as `user` has them.
+    pub fn with_server_functions(user: &str) -> Result<Self> {
+        let db = Self::new()?;
+        for function in cdpfusion_sql::server::pg_functions::server_functions() {
+            db.ctx.register_udf(function);
+        }
+        db.ctx
+            .register_udf(cdpfusion_sql::server::pg_functions::user_function(user));
+        Ok(db)
+    }
 }
 
 /// A cdpfusion session whose segment catalog is `dir`.

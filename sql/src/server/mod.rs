@@ -6,11 +6,13 @@
 
 mod copy_out;
 mod login;
-mod postgres_compat;
+pub mod pg_functions;
 mod query_control;
 mod read_only;
 pub mod scram;
 mod service;
+mod settings;
+mod show_settings;
 mod throttle;
 mod tls;
 mod users;
@@ -77,7 +79,7 @@ pub async fn serve(
     } = settings;
     // What BI tools read when they connect.
     setup_pg_catalog(&ctx, "datafusion", EmptyContextProvider).map_err(|e| *e)?;
-    postgres_compat::register_server_functions(&ctx);
+    pg_functions::register_server_functions(&ctx);
     let tls = match &tls {
         Some((cert, key)) => Some(tls::acceptor(cert, key)?),
         None => None,
@@ -179,7 +181,7 @@ impl Server {
     fn new(ctx: SessionContext, read_only: bool, users: Users) -> Self {
         let mut parameters = DefaultServerParameterProvider::default();
         parameters.default_transaction_read_only = read_only;
-        parameters.server_version = postgres_compat::SERVER_VERSION.to_string();
+        parameters.server_version = settings::SERVER_VERSION.to_string();
         let cancels = Arc::new(CancelRouter::default());
         Self {
             ctx,

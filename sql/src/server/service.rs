@@ -32,9 +32,10 @@ use datafusion_postgres::{DfSessionService, Parser, QueryHook};
 use futures::Sink;
 
 use super::copy_out::CopyToStdout;
-use super::postgres_compat::{ServerSettingsHook, register_user_functions};
+use super::pg_functions::register_user_functions;
 use super::query_control::QueryControl;
 use super::read_only::{ReadOnlyHook, refused};
+use super::show_settings::ServerSettingsHook;
 use crate::data_roots::DataRoots;
 use crate::function_docs::{parse_show_functions, show_functions, show_functions_schema};
 use crate::segment_statements::{SegmentStatement, parse_segment_statement};
