@@ -7,7 +7,7 @@
 FROM rust:1.94-bookworm AS build
 WORKDIR /src
 COPY . .
-RUN cargo build --release --locked -p cdpfusion-sql --bin cdpfusion
+RUN cargo build --release --locked -p cdpfusion-cli --bin cdpfusion
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates \

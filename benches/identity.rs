@@ -38,7 +38,7 @@ fn bench(c: &mut Criterion) {
     });
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let ctx = cdpfusion_sql::cdpfusion_session().unwrap();
+    let ctx = cdpfusion::cdpfusion_session().unwrap();
     let schema = Arc::new(Schema::new(vec![Field::new("phone", DataType::Utf8, false)]));
     let batches: Vec<RecordBatch> = phones
         .chunks(8192)

@@ -129,7 +129,7 @@ fn bench(c: &mut Criterion) {
     });
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let ctx = cdpfusion_sql::cdpfusion_session().unwrap();
+    let ctx = cdpfusion::cdpfusion_session().unwrap();
     ctx.register_table(
         "links",
         Arc::new(MemTable::try_new(schema, vec![batches]).unwrap()),

@@ -55,7 +55,7 @@ fn bench(c: &mut Criterion) {
     settings.catalog = catalog.to_string_lossy().into_owned();
     config.options_mut().extensions.insert(settings);
     let ctx: SessionContext =
-        cdpfusion_sql::cdpfusion_session_with(config, Arc::new(Default::default())).unwrap();
+        cdpfusion::cdpfusion_session_with(config, Arc::new(Default::default())).unwrap();
     // Half the rows belong to members.
     ctx.register_table("rows", id_table((0..ROWS).map(|k| one_id(k % (2 * MEMBERS)))))
         .unwrap();
@@ -63,7 +63,7 @@ fn bench(c: &mut Criterion) {
         .unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        cdpfusion_sql::sql(
+        cdpfusion::sql(
             &ctx,
             "CREATE OR REPLACE SEGMENT bench_members AS SELECT one_id FROM members",
         )

@@ -1,7 +1,7 @@
 //! The generated dataset, read back through the cdpfusion session: the noise
 //! it carries is the noise the normalisers undo.
 
-use cdpfusion_sql::generate::store_count;
+use cdpfusion_datagen::generate::store_count;
 use cdpfusion_tests::{dataset_session, query_i64 as scalar_i64};
 use datafusion::prelude::SessionContext;
 
@@ -14,7 +14,7 @@ async fn session() -> SessionContext {
 #[tokio::test]
 async fn every_table_has_rows_and_one_truth_row_per_person_identifier() {
     let ctx = session().await;
-    for table in cdpfusion_sql::generate::TABLE_NAMES {
+    for table in cdpfusion_datagen::generate::TABLE_NAMES {
         let rows = scalar_i64(&ctx, &format!("SELECT count(*) FROM {table}")).await;
         assert!(rows > 0, "{table} is empty");
     }

@@ -16,7 +16,7 @@ async fn every_function_has_a_running_example() {
         "CREATE OR REPLACE TABLE vip_source AS SELECT column1 AS one_id FROM (VALUES (1), (2), (3))",
         "REFRESH SEGMENT doc_example_vip",
     ] {
-        cdpfusion_sql::sql(&ctx, statement)
+        cdpfusion::sql(&ctx, statement)
             .await
             .unwrap()
             .collect()
@@ -24,9 +24,9 @@ async fn every_function_has_a_running_example() {
             .unwrap();
     }
     // The server's PostgreSQL functions, as a connection of 'analyst' has them.
-    let server_functions: Vec<_> = cdpfusion_sql::server::pg_functions::server_functions()
+    let server_functions: Vec<_> = cdpfusion_server::pg_functions::server_functions()
         .into_iter()
-        .chain([cdpfusion_sql::server::pg_functions::user_function("analyst")])
+        .chain([cdpfusion_server::pg_functions::user_function("analyst")])
         .collect();
     for function in &server_functions {
         ctx.register_udf(function.clone());

@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use cdpfusion_sql::demo::DEMO_STEPS;
-use cdpfusion_sql::statements::split_statements;
+use cdpfusion::script::split_statements;
+use cdpfusion_datagen::demo::DEMO_STEPS;
 use cdpfusion_tests::{dataset_session, format_rows, query_i64};
 
 #[tokio::test]
@@ -17,7 +17,7 @@ async fn demo_journey_steps_report_what_the_generator_planted() {
         let mut outputs = Vec::new();
         for statement in split_statements(script).unwrap() {
             outputs.push(
-                cdpfusion_sql::sql(&ctx, &statement)
+                cdpfusion::sql(&ctx, &statement)
                     .await
                     .unwrap()
                     .collect()

@@ -1,8 +1,8 @@
 //! One-ID against the generator's ground truth: pairwise precision and
 //! recall of "these two identifiers are the same person".
 
-use cdpfusion_sql::demo::DEMO_STEPS;
-use cdpfusion_sql::statements::split_statements;
+use cdpfusion::script::split_statements;
+use cdpfusion_datagen::demo::DEMO_STEPS;
 use cdpfusion_tests::{dataset_session, query_i64};
 
 const PERSONS: u64 = 20_000;

@@ -77,9 +77,10 @@ def ensure_data(binary, persons, data_dir):
 
 
 def cdpfusion_one_id(binary, data_dir, workdir):
-    links_view = (ROOT / "sql" / "demo" / "02_identifier_links.sql").read_text()
-    # The view's own SELECT is not part of the workload.
-    links_view = links_view[: links_view.rindex("SELECT id_type,")]
+    links_view = (ROOT / "datagen" / "demo" / "02_identifier_links.sql").read_text()
+    # The views, up to the end of identifier_links; the step's own SELECT
+    # is not part of the workload.
+    links_view = links_view[: links_view.index(";", links_view.index("CREATE VIEW identifier_links")) + 1]
     tables = "\n".join(
         f"CREATE EXTERNAL TABLE {t} STORED AS PARQUET LOCATION '{data_dir / (t + '.parquet')}';" for t in TABLES
     )
@@ -175,7 +176,7 @@ def external_tables(data_dir):
 
 def demo_sql(name):
     """A demo step's statements, without the report query at its end."""
-    text = (ROOT / "sql" / "demo" / name).read_text()
+    text = (ROOT / "datagen" / "demo" / name).read_text()
     return text[: text.rindex("\nSELECT ")]
 
 

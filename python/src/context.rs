@@ -9,10 +9,10 @@ use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use cdpfusion_sql::demo::{DemoOptions, run_demo_in};
-use cdpfusion_sql::generate::{GenerateOptions, generate};
-use cdpfusion_sql::limits::{ResourceLimits, parse_size};
-use cdpfusion_sql::statements::split_statements;
+use cdpfusion::limits::{ResourceLimits, parse_size};
+use cdpfusion::script::split_statements;
+use cdpfusion_datagen::demo::{DemoOptions, run_demo_in};
+use cdpfusion_datagen::generate::{GenerateOptions, generate};
 use cdpfusion_udf::segment::options::CdpfusionOptions;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 
@@ -75,7 +75,7 @@ impl Context {
             .apply(RuntimeEnvBuilder::new())
             .build_arc()
             .map_err(sql_error)?;
-        let ctx = cdpfusion_sql::cdpfusion_session_with(config, runtime).map_err(sql_error)?;
+        let ctx = cdpfusion::cdpfusion_session_with(config, runtime).map_err(sql_error)?;
         Ok(Self { ctx })
     }
 
@@ -90,9 +90,9 @@ impl Context {
         let (ctx, before, last) = (self.ctx.clone(), before.to_vec(), last.clone());
         let frame = wait(py, async move {
             for statement in &before {
-                cdpfusion_sql::sql(&ctx, statement).await?.collect().await?;
+                cdpfusion::sql(&ctx, statement).await?.collect().await?;
             }
-            cdpfusion_sql::sql(&ctx, &last).await
+            cdpfusion::sql(&ctx, &last).await
         })?
         .map_err(sql_error)?;
         Ok(QueryResult::new(frame))

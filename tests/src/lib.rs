@@ -27,11 +27,11 @@ impl CdpfusionDb {
     /// clients, as a connection logged in as `user` has them.
     pub fn with_server_functions(user: &str) -> Result<Self> {
         let db = Self::new()?;
-        for function in cdpfusion_sql::server::pg_functions::server_functions() {
+        for function in cdpfusion_server::pg_functions::server_functions() {
             db.ctx.register_udf(function);
         }
         db.ctx
-            .register_udf(cdpfusion_sql::server::pg_functions::user_function(user));
+            .register_udf(cdpfusion_server::pg_functions::user_function(user));
         Ok(db)
     }
 }
@@ -42,7 +42,7 @@ pub fn session_with_catalog(dir: &std::path::Path) -> Result<SessionContext> {
     let mut settings = cdpfusion_udf::segment::options::CdpfusionOptions::default();
     settings.catalog = dir.to_string_lossy().into_owned();
     config.options_mut().extensions.insert(settings);
-    cdpfusion_sql::cdpfusion_session_with(config, std::sync::Arc::new(Default::default()))
+    cdpfusion::cdpfusion_session_with(config, std::sync::Arc::new(Default::default()))
 }
 
 #[async_trait::async_trait]
@@ -51,7 +51,7 @@ impl sqllogictest::AsyncDB for CdpfusionDb {
     type ColumnType = DefaultColumnType;
 
     async fn run(&mut self, sql: &str) -> Result<DBOutput<DefaultColumnType>> {
-        let df = cdpfusion_sql::sql(&self.ctx, sql).await?;
+        let df = cdpfusion::sql(&self.ctx, sql).await?;
         let types = df
             .schema()
             .fields()
@@ -137,7 +137,7 @@ pub fn generated_dataset(persons: u64) -> std::path::PathBuf {
         .entry(persons)
         .or_insert_with(|| {
             let dir = tempfile::TempDir::new().unwrap();
-            cdpfusion_sql::generate::generate(&cdpfusion_sql::generate::GenerateOptions {
+            cdpfusion_datagen::generate::generate(&cdpfusion_datagen::generate::GenerateOptions {
                 persons,
                 seed: 7,
                 out: dir.path().to_path_buf(),
@@ -156,7 +156,7 @@ pub async fn dataset_session(persons: u64) -> SessionContext {
     static CATALOG: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
     let catalog = CATALOG.get_or_init(|| tempfile::TempDir::new().unwrap());
     let ctx = session_with_catalog(catalog.path()).unwrap();
-    cdpfusion_sql::demo::register_dataset(&ctx, &generated_dataset(persons))
+    cdpfusion_datagen::demo::register_dataset(&ctx, &generated_dataset(persons))
         .await
         .unwrap();
     ctx

@@ -1,6 +1,6 @@
 //! Segments: audiences defined once by a query, refreshed into membership
 //! snapshots in a catalog, and read by these functions. The
-//! statements that define and refresh them are in `cdpfusion-sql`.
+//! statements that define and refresh them are in the session crate (`cdpfusion`).
 
 use std::sync::Arc;
 

@@ -1,5 +1,5 @@
 //! `cdpfusion demo`: the built-in dataset (generated once, then reused) and
-//! the reference pipeline of `sql/demo/*.sql`, with a readable summary.
+//! the reference pipeline of `datagen/demo/*.sql`, with a readable summary.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,8 +10,8 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
 use crate::generate::{self, GenerateOptions, TABLE_NAMES};
-use crate::limits::ResourceLimits;
-use crate::statements::split_statements;
+use cdpfusion::limits::ResourceLimits;
+use cdpfusion::script::split_statements;
 
 /// The reference pipeline, in the order it runs. Each file's first comment
 /// line is the step's title.
@@ -71,7 +71,7 @@ pub async fn run_demo(options: &DemoOptions, limits: &ResourceLimits, out: &mut 
     let runtime = limits
         .apply(datafusion::execution::runtime_env::RuntimeEnvBuilder::new())
         .build_arc()?;
-    let ctx = crate::cdpfusion_session_with(config, runtime)?;
+    let ctx = cdpfusion::cdpfusion_session_with(config, runtime)?;
     run_demo_in(&ctx, options, out).await
 }
 
@@ -131,10 +131,10 @@ pub async fn run_demo_in(ctx: &SessionContext, options: &DemoOptions, out: &mut 
             .unwrap_or(file)
             .trim_start_matches("--")
             .trim();
-        writeln!(out, "\n== {title}   [sql/demo/{file}]")?;
+        writeln!(out, "\n== {title}   [datagen/demo/{file}]")?;
         let step = Instant::now();
         for statement in split_statements(script)? {
-            let df = crate::sql(ctx, &statement)
+            let df = cdpfusion::sql(ctx, &statement)
                 .await
                 .map_err(|e| e.context(format!("demo step {file}")))?;
             let batches = df
@@ -205,7 +205,7 @@ pub fn write_session_script(dir: &std::path::Path) -> Result<PathBuf> {
             .filter(|s| defines(s))
             .collect();
         if !definitions.is_empty() {
-            script.push_str(&format!("\n-- sql/demo/{file}\n"));
+            script.push_str(&format!("\n-- datagen/demo/{file}\n"));
             for statement in definitions {
                 script.push_str(statement.trim());
                 script.push_str(";\n");
@@ -219,7 +219,7 @@ pub fn write_session_script(dir: &std::path::Path) -> Result<PathBuf> {
         .filter(|s| defines(s) && s.contains("demo_clock") && !s.to_ascii_uppercase().contains("SEGMENT"))
         .last()
     {
-        script.push_str("\n-- the demo's clock (sql/demo/09_segments.sql)\n");
+        script.push_str("\n-- the demo's clock (datagen/demo/09_segments.sql)\n");
         script.push_str(clock.trim());
         script.push_str(";\n");
     }

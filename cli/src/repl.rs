@@ -16,7 +16,7 @@ use rustyline::hint::Hinter;
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::{Context, Editor, Helper};
 
-use cdpfusion_sql::segment_statements::parse_segment_statement;
+use cdpfusion::CdpfusionStatement;
 
 use crate::run_statements;
 
@@ -27,7 +27,7 @@ struct ShellHelper(CliHelper);
 impl Validator for ShellHelper {
     fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
         let input = ctx.input().trim_end();
-        if input.ends_with(';') && matches!(parse_segment_statement(input), Ok(Some(_))) {
+        if input.ends_with(';') && matches!(CdpfusionStatement::parse(input), Ok(Some(_))) {
             return Ok(ValidationResult::Valid(None));
         }
         self.0.validate(ctx)
@@ -81,7 +81,7 @@ pub async fn run_meta_command(
     let command = line.split_whitespace().collect::<Vec<_>>().join(" ");
     // cdpfusion's functions are not in datafusion-cli's list.
     if let Some(name) = command.strip_prefix("\\h ")
-        && let Some(text) = cdpfusion_sql::function_docs::help(name.trim())
+        && let Some(text) = cdpfusion::function_docs::help(name.trim())
     {
         println!("{text}");
         return Ok(Flow::Continue);

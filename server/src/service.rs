@@ -1,8 +1,9 @@
 //! The query handlers: datafusion-postgres's, which speak PostgreSQL's SQL
 //! to BI tools (pg_catalog, SET/SHOW, transactions, prepared statements),
 //! in front of which cdpfusion runs what that parser cannot read: the
-//! segment statements and DataFusion's own `CREATE EXTERNAL TABLE` and
-//! `COPY ... TO`.
+//! statements the session's router runs itself (`cdpfusion::statement`),
+//! `COPY ... TO STDOUT`, and DataFusion's own `CREATE EXTERNAL TABLE` and
+//! `COPY ... TO`, whose locations are checked first.
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -36,20 +37,19 @@ use super::pg_functions::register_user_functions;
 use super::query_control::QueryControl;
 use super::read_only::{ReadOnlyHook, refused};
 use super::show_settings::ServerSettingsHook;
-use crate::data_roots::DataRoots;
-use crate::function_docs::{parse_show_functions, show_functions, show_functions_schema};
-use crate::segment_statements::{SegmentStatement, parse_segment_statement};
-use crate::segments::{execute_segment_statement, segment_statement_schema};
-use crate::statements::split_statements;
+use cdpfusion::CdpfusionStatement;
+use cdpfusion::data_roots::DataRoots;
+use cdpfusion::script::split_statements;
 
 /// What datafusion-postgres's prepared statements hold: the SQL and, when
 /// its parser read it, the statement and plan. cdpfusion's own statements
 /// are stored with `None`.
 type PreparedStatement = (String, Option<(Statement, LogicalPlan)>);
 
-/// A statement cdpfusion runs itself.
+/// A statement the server runs itself rather than hand to datafusion-postgres.
 enum OwnStatement {
-    Segment(SegmentStatement),
+    /// One the session's router runs (segments, `SHOW FUNCTIONS`).
+    Cdpfusion(CdpfusionStatement),
     /// `CREATE EXTERNAL TABLE` or `COPY ... TO`: its command tag and the
     /// locations it reads or writes.
     DataFusion {
@@ -58,8 +58,6 @@ enum OwnStatement {
     },
     /// `COPY (query) TO STDOUT`: rows to the client.
     CopyOut(CopyToStdout),
-    /// `SHOW FUNCTIONS [LIKE '...']`, cdpfusion's functions included.
-    ShowFunctions(Option<String>),
 }
 
 impl OwnStatement {
@@ -75,13 +73,8 @@ impl OwnStatement {
         if !["CREATE", "REFRESH", "DROP", "SHOW", "COPY"].into_iter().any(is) {
             return Ok(None);
         }
-        if is("SHOW")
-            && let Some(pattern) = parse_show_functions(sql)
-        {
-            return Ok(Some(Self::ShowFunctions(pattern)));
-        }
-        if let Some(segment) = parse_segment_statement(sql).map_err(sql_error)? {
-            return Ok(Some(Self::Segment(segment)));
+        if let Some(statement) = CdpfusionStatement::parse(sql).map_err(sql_error)? {
+            return Ok(Some(Self::Cdpfusion(statement)));
         }
         if !is("CREATE") && !is("COPY") {
             return Ok(None);
@@ -108,30 +101,26 @@ impl OwnStatement {
     }
 
     fn writes(&self) -> bool {
-        !matches!(
-            self,
-            Self::Segment(SegmentStatement::Show) | Self::CopyOut(_) | Self::ShowFunctions(_)
-        )
+        match self {
+            Self::Cdpfusion(statement) => statement.writes(),
+            Self::DataFusion { .. } => true,
+            Self::CopyOut(_) => false,
+        }
     }
 
     fn kind(&self) -> &'static str {
         match self {
-            Self::Segment(SegmentStatement::Create { .. }) => "CREATE SEGMENT",
-            Self::Segment(SegmentStatement::Refresh(_)) => "REFRESH SEGMENT",
-            Self::Segment(SegmentStatement::Drop { .. }) => "DROP SEGMENT",
-            Self::Segment(SegmentStatement::Show) => "SHOW SEGMENTS",
+            Self::Cdpfusion(statement) => statement.tag(),
             Self::DataFusion { tag, .. } => tag,
             Self::CopyOut(_) => "COPY",
-            Self::ShowFunctions(_) => "SHOW FUNCTIONS",
         }
     }
 
     /// The columns the statement returns, before it runs.
     fn schema(&self) -> Schema {
         match self {
-            Self::Segment(segment) => segment_statement_schema(segment).as_ref().clone(),
+            Self::Cdpfusion(statement) => statement.schema().as_ref().clone(),
             Self::DataFusion { .. } | Self::CopyOut(_) => Schema::empty(),
-            Self::ShowFunctions(_) => show_functions_schema().as_ref().clone(),
         }
     }
 }
@@ -197,21 +186,12 @@ impl CdpfusionService {
             return Err(refused(statement.kind()));
         }
         match statement {
-            OwnStatement::Segment(segment) => {
-                let batch = execute_segment_statement(&self.ctx, segment)
-                    .await
-                    .map_err(sql_error)?;
+            OwnStatement::Cdpfusion(statement) => {
+                let batch = statement.execute(&self.ctx).await.map_err(sql_error)?;
                 let frame = self.ctx.read_batch(batch).map_err(sql_error)?;
                 Ok(Response::Query(encode_dataframe(frame, format, None).await?))
             }
             OwnStatement::CopyOut(copy) => copy.run(&self.ctx).await,
-            OwnStatement::ShowFunctions(pattern) => {
-                let batch = show_functions(&self.ctx, sql, pattern.as_deref())
-                    .await
-                    .map_err(sql_error)?;
-                let frame = self.ctx.read_batch(batch).map_err(sql_error)?;
-                Ok(Response::Query(encode_dataframe(frame, format, None).await?))
-            }
             OwnStatement::DataFusion { tag, locations } => {
                 // Checked before running: a refused write surfaces from
                 // DataFusion only as "error while finalizing writes".

@@ -15,15 +15,14 @@ use datafusion_cli::object_storage::instrumented::InstrumentedObjectStoreRegistr
 use datafusion_cli::print_format::PrintFormat;
 use datafusion_cli::print_options::{MaxRows, PrintOptions};
 
-use cdpfusion_sql::data_roots::DataRoots;
-use cdpfusion_sql::demo::{DemoOptions, run_demo};
-use cdpfusion_sql::function_docs::{parse_show_functions, show_functions};
-use cdpfusion_sql::generate::{GenerateOptions, generate};
-use cdpfusion_sql::limits::{ResourceLimits, parse_size};
-use cdpfusion_sql::segment_statements::parse_segment_statement;
-use cdpfusion_sql::segments::{execute_segment_statement, failed_refreshes};
-use cdpfusion_sql::server::{ServerSettings, Users};
-use cdpfusion_sql::statements::split_statements;
+use cdpfusion::CdpfusionStatement;
+use cdpfusion::data_roots::DataRoots;
+use cdpfusion::limits::{ResourceLimits, parse_size};
+use cdpfusion::script::split_statements;
+use cdpfusion::segments::failed_refreshes;
+use cdpfusion_datagen::demo::{DemoOptions, run_demo};
+use cdpfusion_datagen::generate::{GenerateOptions, generate};
+use cdpfusion_server::{ServerSettings, Users};
 use cdpfusion_udf::segment::options::CdpfusionOptions;
 
 mod repl;
@@ -316,11 +315,11 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .apply(RuntimeEnvBuilder::new())
         .build_arc()?;
     let ctx =
-        cdpfusion_sql::cdpfusion_session_within(session_options(args.catalog)?.into(), runtime, Some(roots))?;
+        cdpfusion::cdpfusion_session_within(session_options(args.catalog)?.into(), runtime, Some(roots))?;
     for file in &args.init {
         let script = read_script(file)?;
         for statement in split_statements(&script)? {
-            cdpfusion_sql::sql(&ctx, &statement).await?.collect().await?;
+            cdpfusion::sql(&ctx, &statement).await?.collect().await?;
         }
     }
     let settings = ServerSettings {
@@ -333,7 +332,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     };
     let mode = if settings.read_only { " (read-only)" } else { "" };
     let tls = if settings.tls.is_some() { "TLS, " } else { "" };
-    cdpfusion_sql::server::serve(ctx, settings, shutdown_signal(), |address| {
+    cdpfusion_server::serve(ctx, settings, shutdown_signal(), |address| {
         eprintln!("cdpfusion serving on {address}{mode}: {tls}SCRAM-SHA-256 logins; Ctrl-C stops");
     })
     .await?;
@@ -348,9 +347,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
 /// not stall on its log. The guard flushes it at exit.
 fn start_logging(verbose: u8) -> tracing_appender::non_blocking::WorkerGuard {
     let default = match verbose {
-        0 => "warn,cdpfusion_sql=info",
-        1 => "warn,cdpfusion_sql=debug",
-        _ => "info,cdpfusion_sql=trace",
+        0 => "warn,cdpfusion_server=info,cdpfusion=info",
+        1 => "warn,cdpfusion_server=debug,cdpfusion=debug",
+        _ => "info,cdpfusion_server=trace,cdpfusion=trace",
     };
     let filter = std::env::var("RUST_LOG")
         .ok()
@@ -375,10 +374,7 @@ fn hash_password() -> Result<()> {
             "hash-password: expected a password on standard input".to_string(),
         ));
     }
-    println!(
-        "{}",
-        cdpfusion_sql::server::scram::Verifier::from_password(password)
-    );
+    println!("{}", cdpfusion_server::scram::Verifier::from_password(password));
     Ok(())
 }
 
@@ -423,7 +419,7 @@ async fn shell(args: ShellArgs) -> Result<()> {
         .limits()?
         .apply(RuntimeEnvBuilder::new().with_object_store_registry(registry.clone()))
         .build_arc()?;
-    let ctx = cdpfusion_sql::cdpfusion_session_with(SessionConfig::from(options), runtime)?;
+    let ctx = cdpfusion::cdpfusion_session_with(SessionConfig::from(options), runtime)?;
     let mut print_options = PrintOptions {
         format: args.format,
         quiet: args.quiet,
@@ -481,8 +477,8 @@ fn default_rc_file() -> Option<PathBuf> {
 }
 
 /// Runs a script's statements in order, stopping at the first that fails:
-/// segment statements and `SHOW FUNCTIONS` here, the rest as
-/// datafusion-cli runs them.
+/// cdpfusion's own through the session's router, the rest as
+/// datafusion-cli runs them (its printing, timing and object-store stats).
 pub(crate) async fn run_statements(
     ctx: &datafusion::prelude::SessionContext,
     script: &str,
@@ -490,15 +486,11 @@ pub(crate) async fn run_statements(
 ) -> Result<()> {
     for statement in split_statements(script)? {
         let started = datafusion::common::instant::Instant::now();
-        if let Some(pattern) = parse_show_functions(&statement) {
-            let batch = show_functions(ctx, &statement, pattern.as_deref()).await?;
-            print_batch(ctx, &batch, print_options, started)?;
-            continue;
-        }
-        match parse_segment_statement(&statement)? {
-            Some(segment) => {
-                let batch = execute_segment_statement(ctx, segment).await?;
+        match CdpfusionStatement::parse(&statement)? {
+            Some(own) => {
+                let batch = own.execute(ctx).await?;
                 print_batch(ctx, &batch, print_options, started)?;
+                // A REFRESH SEGMENTS that refreshed the others fails the script.
                 let failed = failed_refreshes(&batch);
                 if failed > 0 {
                     return Err(DataFusionError::Execution(format!(

@@ -1,13 +1,10 @@
-//! Running the segment statements against the session's segment catalog,
-//! and [`sql`], which runs any statement: a segment statement here, the rest
-//! through DataFusion.
+//! Running the segment statements against the session's segment catalog.
 
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
-use datafusion::dataframe::DataFrame;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
@@ -17,15 +14,7 @@ use cdpfusion_udf::segment::catalog::{SegmentCatalog, SegmentDefinition};
 use cdpfusion_udf::segment::open::open_catalog;
 use cdpfusion_udf::segment::{list_segments, segments_schema};
 
-use crate::segment_statements::{SegmentStatement, parse_segment_statement};
-
-/// Runs one SQL statement, segment statements included.
-pub async fn sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
-    match parse_segment_statement(sql)? {
-        Some(statement) => ctx.read_batch(execute_segment_statement(ctx, statement).await?),
-        None => ctx.sql(sql).await,
-    }
-}
+use super::parse::SegmentStatement;
 
 fn segment_error(name: &str, message: impl std::fmt::Display) -> DataFusionError {
     DataFusionError::Plan(format!("segment '{name}': {message}"))

@@ -1,0 +1,86 @@
+//! The one statement router. Every front end (the shell, the server,
+//! Python, the demo) hands its SQL here: a statement cdpfusion runs itself
+//! is recognised in this file and nowhere else; the rest goes to DataFusion.
+//! A new statement (identity graphs, models) is a variant of
+//! [`CdpfusionStatement`] and a module of its own beside `segments`.
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::dataframe::DataFrame;
+use datafusion::error::Result;
+use datafusion::prelude::SessionContext;
+
+use crate::function_docs::{parse_show_functions, show_functions, show_functions_schema};
+use crate::segments::{
+    SegmentStatement, execute_segment_statement, parse_segment_statement, segment_statement_schema,
+};
+
+/// A statement cdpfusion runs itself rather than DataFusion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CdpfusionStatement {
+    /// `CREATE/REFRESH/DROP SEGMENT`, `SHOW SEGMENTS`.
+    Segment(SegmentStatement),
+    /// `SHOW FUNCTIONS [LIKE '...']`: DataFusion's rows, then cdpfusion's
+    /// functions, which DataFusion's listing leaves out. Keeps the
+    /// statement's text, which DataFusion runs for its own rows.
+    ShowFunctions { sql: String, pattern: Option<String> },
+}
+
+impl CdpfusionStatement {
+    /// The cdpfusion statement `sql` is, or `None` when it is DataFusion's.
+    /// A statement that starts as a cdpfusion one but is malformed is an
+    /// error naming what was expected.
+    pub fn parse(sql: &str) -> Result<Option<Self>> {
+        if let Some(pattern) = parse_show_functions(sql) {
+            return Ok(Some(Self::ShowFunctions {
+                sql: sql.to_string(),
+                pattern,
+            }));
+        }
+        Ok(parse_segment_statement(sql)?.map(Self::Segment))
+    }
+
+    /// The columns it returns, known before it runs (a prepared statement
+    /// describes its result first).
+    pub fn schema(&self) -> SchemaRef {
+        match self {
+            Self::Segment(segment) => segment_statement_schema(segment),
+            Self::ShowFunctions { .. } => show_functions_schema(),
+        }
+    }
+
+    /// Whether it changes anything (a read-only server refuses those).
+    pub fn writes(&self) -> bool {
+        !matches!(
+            self,
+            Self::Segment(SegmentStatement::Show) | Self::ShowFunctions { .. }
+        )
+    }
+
+    /// Its command tag, as PostgreSQL names a statement.
+    pub fn tag(&self) -> &'static str {
+        match self {
+            Self::Segment(SegmentStatement::Create { .. }) => "CREATE SEGMENT",
+            Self::Segment(SegmentStatement::Refresh(_)) => "REFRESH SEGMENT",
+            Self::Segment(SegmentStatement::Drop { .. }) => "DROP SEGMENT",
+            Self::Segment(SegmentStatement::Show) => "SHOW SEGMENTS",
+            Self::ShowFunctions { .. } => "SHOW FUNCTIONS",
+        }
+    }
+
+    /// Runs it; returns the rows it reports.
+    pub async fn execute(self, ctx: &SessionContext) -> Result<RecordBatch> {
+        match self {
+            Self::Segment(segment) => execute_segment_statement(ctx, segment).await,
+            Self::ShowFunctions { sql, pattern } => show_functions(ctx, &sql, pattern.as_deref()).await,
+        }
+    }
+}
+
+/// Runs one SQL statement, cdpfusion's or DataFusion's.
+pub async fn sql(ctx: &SessionContext, sql: &str) -> Result<DataFrame> {
+    match CdpfusionStatement::parse(sql)? {
+        Some(statement) => ctx.read_batch(statement.execute(ctx).await?),
+        None => ctx.sql(sql).await,
+    }
+}
