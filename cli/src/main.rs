@@ -15,6 +15,7 @@ use datafusion_cli::object_storage::instrumented::InstrumentedObjectStoreRegistr
 use datafusion_cli::print_format::PrintFormat;
 use datafusion_cli::print_options::{MaxRows, PrintOptions};
 
+use cdpfusion::CdpfusionOptions;
 use cdpfusion::CdpfusionStatement;
 use cdpfusion::data_roots::DataRoots;
 use cdpfusion::limits::{ResourceLimits, parse_size};
@@ -23,7 +24,6 @@ use cdpfusion::segments::failed_refreshes;
 use cdpfusion_datagen::demo::{DemoOptions, run_demo};
 use cdpfusion_datagen::generate::{GenerateOptions, generate};
 use cdpfusion_server::{ServerSettings, Users};
-use cdpfusion_udf::segment::options::CdpfusionOptions;
 
 mod repl;
 

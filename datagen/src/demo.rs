@@ -65,9 +65,7 @@ pub async fn run_demo(options: &DemoOptions, limits: &ResourceLimits, out: &mut 
     config
         .options_mut()
         .extensions
-        .insert(cdpfusion_udf::segment::options::CdpfusionOptions::with_catalog(
-            Some(catalog),
-        ));
+        .insert(cdpfusion::CdpfusionOptions::with_catalog(Some(catalog)));
     let runtime = limits
         .apply(datafusion::execution::runtime_env::RuntimeEnvBuilder::new())
         .build_arc()?;

@@ -9,11 +9,11 @@ use datafusion::prelude::{ParquetReadOptions, SessionConfig, SessionContext};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use cdpfusion::CdpfusionOptions;
 use cdpfusion::limits::{ResourceLimits, parse_size};
 use cdpfusion::script::split_statements;
 use cdpfusion_datagen::demo::{DemoOptions, run_demo_in};
 use cdpfusion_datagen::generate::{GenerateOptions, generate};
-use cdpfusion_udf::segment::options::CdpfusionOptions;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 
 use crate::arrow_stream::import_batches;

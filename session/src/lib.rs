@@ -20,5 +20,7 @@ pub mod segments;
 mod session;
 pub mod statement;
 
+/// The `cdpfusion.*` session options (the segment catalog's location).
+pub use cdpfusion_udf::segment::options::CdpfusionOptions;
 pub use session::{cdpfusion_session, cdpfusion_session_with, cdpfusion_session_within, register_all};
 pub use statement::{CdpfusionStatement, sql};

@@ -32,10 +32,20 @@ pub(crate) fn coerce_event_time(function: &str, name: &str, data_type: &DataType
 
 /// A string type, or an untyped NULL that stands for one.
 pub(crate) fn is_text(data_type: &DataType) -> bool {
-    matches!(
-        data_type,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
-    )
+    data_type.is_string() || data_type.is_null()
+}
+
+/// The text of a constant argument that must be a string; NULL gives
+/// `None`. Every constant string argument is read through here.
+pub(crate) fn text_of<'a>(function: &str, name: &str, value: &'a ScalarValue) -> Result<Option<&'a str>> {
+    match value.try_as_str() {
+        Some(text) => Ok(text),
+        None if value.is_null() => Ok(None),
+        None => plan_err!(
+            "{function}: argument '{name}' must be a string, got {}",
+            value.data_type()
+        ),
+    }
 }
 
 /// A string argument, kept as it is (rules and weights JSON).
@@ -146,14 +156,8 @@ pub(crate) fn constant_text(
     if index >= args.exprs.len() {
         return Ok(None);
     }
-    match constant_argument(function, name, args, index)? {
-        ScalarValue::Utf8(v) | ScalarValue::LargeUtf8(v) | ScalarValue::Utf8View(v) => Ok(v),
-        ScalarValue::Null => Ok(None),
-        other => plan_err!(
-            "{function}: argument '{name}' must be a string, got {}",
-            other.data_type()
-        ),
-    }
+    let value = constant_argument(function, name, args, index)?;
+    Ok(text_of(function, name, &value)?.map(str::to_string))
 }
 
 /// A constant point in time (`as_of`), in microseconds since the epoch.
@@ -164,6 +168,20 @@ pub(crate) fn constant_instant(
     index: usize,
 ) -> Result<i64> {
     let value = constant_argument(function, name, args, index)?;
+    // A string (a bound parameter, as drivers send them) is read as a timestamp.
+    let value = match value.try_as_str() {
+        Some(Some(text)) => {
+            match datafusion::arrow::compute::kernels::cast_utils::string_to_timestamp_nanos(text) {
+                Ok(nanos) => ScalarValue::TimestampNanosecond(Some(nanos), None),
+                Err(_) => {
+                    return plan_err!(
+                        "{function}: argument '{name}' must be a timestamp or a date, got the string '{text}'"
+                    );
+                }
+            }
+        }
+        _ => value,
+    };
     let micros = match &value {
         ScalarValue::TimestampSecond(Some(v), _) => v.checked_mul(MICROS_PER_SECOND),
         ScalarValue::TimestampMillisecond(Some(v), _) => v.checked_mul(1_000),
@@ -172,18 +190,6 @@ pub(crate) fn constant_instant(
         ScalarValue::Date32(Some(days)) => Some(*days as i64 * MICROS_PER_DAY),
         ScalarValue::Date64(Some(ms)) => ms.checked_mul(1_000),
         ScalarValue::Int64(Some(v)) => Some(*v),
-        ScalarValue::Utf8(Some(text))
-        | ScalarValue::LargeUtf8(Some(text))
-        | ScalarValue::Utf8View(Some(text)) => {
-            match datafusion::arrow::compute::kernels::cast_utils::string_to_timestamp_nanos(text) {
-                Ok(nanos) => Some(nanos.div_euclid(1_000)),
-                Err(_) => {
-                    return plan_err!(
-                        "{function}: argument '{name}' must be a timestamp or a date, got the string '{text}'"
-                    );
-                }
-            }
-        }
         v if v.is_null() => return plan_err!("{function}: argument '{name}' must not be NULL"),
         v => {
             return plan_err!(
@@ -239,10 +245,8 @@ pub(crate) fn constant_window(
         );
     }
     // A string is read as PostgreSQL reads an interval ('30 days').
-    let value = match &value {
-        ScalarValue::Utf8(Some(text))
-        | ScalarValue::LargeUtf8(Some(text))
-        | ScalarValue::Utf8View(Some(text)) => {
+    let value = match value.try_as_str() {
+        Some(Some(text)) => {
             match datafusion::arrow::compute::kernels::cast_utils::parse_interval_month_day_nano(text) {
                 Ok(interval) => ScalarValue::IntervalMonthDayNano(Some(interval)),
                 Err(_) => {
@@ -356,27 +360,26 @@ pub(crate) fn same_shape(
     })
 }
 
-/// The string literal of argument `index`; `None` when absent or NULL.
+/// The string literal of a table function's argument `index`; `None` when
+/// absent or NULL.
 pub(crate) fn literal_argument(
     function: &str,
+    name: &str,
     exprs: &[Expr],
     index: usize,
-    name: &str,
 ) -> Result<Option<String>> {
     match exprs.get(index) {
         None => Ok(None),
-        Some(Expr::Literal(
-            ScalarValue::Utf8(Some(s)) | ScalarValue::LargeUtf8(Some(s)) | ScalarValue::Utf8View(Some(s)),
-            _,
-        )) => Ok(Some(s.clone())),
-        Some(Expr::Literal(ScalarValue::Utf8(None) | ScalarValue::Null, _)) => Ok(None),
+        Some(Expr::Literal(value, _)) if value.try_as_str().is_some() || value.is_null() => {
+            Ok(text_of(function, name, value)?.map(str::to_string))
+        }
         Some(other) => plan_err!("{function}: argument '{name}' must be a string literal, got {other}"),
     }
 }
 
 /// A required string literal argument.
-pub(crate) fn required_argument(function: &str, exprs: &[Expr], index: usize, name: &str) -> Result<String> {
-    match literal_argument(function, exprs, index, name)? {
+pub(crate) fn required_argument(function: &str, name: &str, exprs: &[Expr], index: usize) -> Result<String> {
+    match literal_argument(function, name, exprs, index)? {
         Some(value) => Ok(value),
         None => plan_err!("{function}: argument '{name}' must not be NULL"),
     }

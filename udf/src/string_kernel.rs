@@ -8,6 +8,8 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
 use datafusion::logical_expr::ColumnarValue;
 
+use crate::arguments::text_of;
+
 /// Applies `f` to every non-null string of `input`. `f` writes its answer into
 /// the scratch buffer and returns `false` for NULL. Scalars stay scalars.
 pub(crate) fn map_strings(
@@ -47,14 +49,7 @@ pub(crate) fn constant_string(
     value: &ColumnarValue,
 ) -> Result<Option<String>> {
     match value {
-        ColumnarValue::Scalar(scalar) => match scalar {
-            ScalarValue::Utf8(v) | ScalarValue::LargeUtf8(v) | ScalarValue::Utf8View(v) => Ok(v.clone()),
-            ScalarValue::Null => Ok(None),
-            other => exec_err!(
-                "{function}: argument '{argument}' must be a string, got {}",
-                other.data_type()
-            ),
-        },
+        ColumnarValue::Scalar(scalar) => Ok(text_of(function, argument, scalar)?.map(str::to_string)),
         ColumnarValue::Array(_) => {
             exec_err!("{function}: argument '{argument}' must be a constant, not a column")
         }
@@ -88,7 +83,7 @@ pub(crate) fn coerce_arguments(
         .iter()
         .zip(arguments)
         .map(|(t, (name, accepts))| match (accepts, t) {
-            (_, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) => Ok(t.clone()),
+            (_, t) if t.is_string() => Ok(t.clone()),
             (_, DataType::Null) => Ok(DataType::Utf8),
             (Accepts::StringOrInteger, t) if t.is_integer() => Ok(DataType::Utf8),
             (Accepts::StringOrInteger, t) => {

@@ -44,9 +44,9 @@ pub(crate) fn person_graph_table(
             exprs.len()
         );
     }
-    let query = required_argument(function, exprs, 0, "query")?;
-    let id_type = required_argument(function, exprs, 1, "id_type")?;
-    let id_value = required_argument(function, exprs, 2, "id_value")?;
+    let query = required_argument(function, "query", exprs, 0)?;
+    let id_type = required_argument(function, "id_type", exprs, 1)?;
+    let id_value = required_argument(function, "id_value", exprs, 2)?;
     let rules = rules_argument(function, exprs, 3)?;
     let schema = crate::schema_of_call(&schema, &[&query, &id_type, &id_value, &format!("{rules:?}")]);
     Ok(Arc::new(PersonGraphTable {

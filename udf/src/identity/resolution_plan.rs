@@ -18,14 +18,14 @@ use futures::{StreamExt, TryStreamExt};
 use cdpfusion_core::identity::resolve::{IdentityGraphBuilder, Resolution};
 use cdpfusion_core::identity::rules::Rules;
 
-use crate::arguments::literal_argument;
+use crate::arguments::{is_text, literal_argument};
 
 const EXPECTED_INPUT: &str = "(record_id TEXT or BIGINT, id_type TEXT, id_value TEXT [, source TEXT])";
 const EXPECTED_PREVIOUS: &str = "(id_type TEXT, id_value TEXT, one_id BIGINT)";
 
 /// Parses the optional rules JSON argument.
 pub(crate) fn rules_argument(function: &str, exprs: &[Expr], index: usize) -> Result<Arc<Rules>> {
-    let rules = match literal_argument(function, exprs, index, "rules_json")? {
+    let rules = match literal_argument(function, "rules_json", exprs, index)? {
         Some(json) => Rules::from_json(&json)
             .map_err(|e| DataFusionError::Plan(format!("{function}: argument 'rules_json': {e}")))?,
         None => Rules::default(),
@@ -33,15 +33,8 @@ pub(crate) fn rules_argument(function: &str, exprs: &[Expr], index: usize) -> Re
     Ok(Arc::new(rules))
 }
 
-fn is_string(t: &DataType) -> bool {
-    matches!(
-        t,
-        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null
-    )
-}
-
 fn is_record_id(t: &DataType) -> bool {
-    is_string(t) || t.is_integer()
+    is_text(t) || t.is_integer()
 }
 
 fn is_integer(t: &DataType) -> bool {
@@ -161,10 +154,10 @@ impl PlannedResolution {
             EXPECTED_INPUT,
             &[
                 ("record_id", is_record_id),
-                ("id_type", is_string),
-                ("id_value", is_string),
+                ("id_type", is_text),
+                ("id_value", is_text),
             ],
-            &[("source", is_string)],
+            &[("source", is_text)],
         )
         .await?;
         let previous = match &rules.previous {
@@ -176,8 +169,8 @@ impl PlannedResolution {
                     source.clone()
                 };
                 let columns: &[Column<'_>] = &[
-                    ("id_type", is_string),
-                    ("id_value", is_string),
+                    ("id_type", is_text),
+                    ("id_value", is_text),
                     ("one_id", is_integer),
                 ];
                 Some(

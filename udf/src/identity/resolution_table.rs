@@ -58,7 +58,7 @@ impl ResolutionTable {
                 exprs.len()
             );
         }
-        let query = required_argument(function, exprs, 0, "query")?;
+        let query = required_argument(function, "query", exprs, 0)?;
         let rules = rules_argument(function, exprs, 1)?;
         let schema = crate::schema_of_call(schema, &[&query, &format!("{rules:?}")]);
         Ok(Arc::new(ResolutionTable {

@@ -87,10 +87,7 @@ impl Layout {
         if arg_types.len() < 3 {
             return plan_err!("{NAME}: expected {SYNTAX}, got {} arguments", arg_types.len());
         }
-        let has_mode = matches!(
-            arg_types[1],
-            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View
-        );
+        let has_mode = arg_types[1].is_string();
         let ts = if has_mode { 2 } else { 1 };
         let steps = arg_types.len().saturating_sub(ts + 1);
         if steps == 0 {

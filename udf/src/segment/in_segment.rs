@@ -154,7 +154,7 @@ impl ScalarUDFImpl for InSegment {
                 arg_types.len()
             );
         };
-        if !matches!(name, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View) {
+        if !name.is_string() {
             return plan_err!("{NAME}: argument 'name' must be a string, got {name}");
         }
         if !(one_id.is_integer() || *one_id == DataType::Null) {

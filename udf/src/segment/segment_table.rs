@@ -38,7 +38,7 @@ pub(crate) fn name_arguments<const N: usize>(
     }
     let mut values: [String; N] = std::array::from_fn(|_| String::new());
     for (index, (value, name)) in values.iter_mut().zip(names).enumerate() {
-        *value = required_argument(function, exprs, index, name)?;
+        *value = required_argument(function, name, exprs, index)?;
     }
     Ok(values)
 }
