@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, StringArray};
+use datafusion::arrow::array::{AsArray, StringArray};
+use datafusion::arrow::compute::kernels::boolean::is_null;
+use datafusion::arrow::compute::kernels::nullif::nullif;
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::{
@@ -225,17 +227,7 @@ impl ScalarUDFImpl for PgTableIsVisible {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        Ok(match &args.args[0] {
-            ColumnarValue::Scalar(oid) => {
-                ColumnarValue::Scalar(ScalarValue::Boolean((!oid.is_null()).then_some(true)))
-            }
-            ColumnarValue::Array(oids) => {
-                let visible: BooleanArray = (0..oids.len())
-                    .map(|i| oids.is_valid(i).then_some(true))
-                    .collect();
-                ColumnarValue::Array(Arc::new(visible) as ArrayRef)
-            }
-        })
+        per_oid(&args, ScalarValue::Boolean(Some(true)))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
@@ -281,20 +273,27 @@ impl ScalarUDFImpl for PgGetFunctionArguments {
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        Ok(match &args.args[0] {
-            ColumnarValue::Scalar(oid) => {
-                ColumnarValue::Scalar(ScalarValue::Utf8((!oid.is_null()).then(String::new)))
-            }
-            ColumnarValue::Array(oids) => {
-                let texts: StringArray = (0..oids.len()).map(|i| oids.is_valid(i).then_some("")).collect();
-                ColumnarValue::Array(Arc::new(texts) as ArrayRef)
-            }
-        })
+        per_oid(&args, ScalarValue::Utf8(Some(String::new())))
     }
 
     fn documentation(&self) -> Option<&Documentation> {
         self.doc()
     }
+}
+
+/// `value` for every oid of the first argument, NULL for a NULL oid (the
+/// functions over oids are strict, as PostgreSQL's are).
+fn per_oid(args: &ScalarFunctionArgs, value: ScalarValue) -> Result<ColumnarValue> {
+    Ok(match &args.args[0] {
+        ColumnarValue::Scalar(oid) if oid.is_null() => {
+            ColumnarValue::Scalar(ScalarValue::try_from(value.data_type())?)
+        }
+        ColumnarValue::Scalar(_) => ColumnarValue::Scalar(value),
+        ColumnarValue::Array(oids) => {
+            let values = value.to_array_of_size(oids.len())?;
+            ColumnarValue::Array(nullif(&values, &is_null(oids)?)?)
+        }
+    })
 }
 
 fn aliases<const N: usize>(names: [&str; N]) -> [String; N] {

@@ -6,7 +6,6 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::TableFunctionImpl;
 use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
 
@@ -17,6 +16,7 @@ pub mod journey;
 pub mod privacy;
 pub mod segment;
 mod string_kernel;
+mod table_function;
 pub mod value;
 
 /// Every scalar function cdpfusion adds to a session.
@@ -40,23 +40,6 @@ pub fn all_aggregate_functions() -> Vec<Arc<AggregateUDF>> {
 pub trait CdpTableFunction: TableFunctionImpl {
     fn name(&self) -> &'static str;
     fn documentation(&self) -> Option<&Documentation>;
-}
-
-/// The schema of one table function call: `schema` with the call's
-/// arguments in its metadata. DataFusion compares table function scans by
-/// the function's name and schema, not the arguments, and runs scalar
-/// subqueries that compare equal once: without this, `(SELECT count(*) FROM
-/// segment_members('a'))` and the same over `'b'` would give one answer.
-/// The key names the call too: a join of two calls merges their schemas'
-/// metadata, which must not hold one key with two values.
-pub(crate) fn schema_of_call(schema: &SchemaRef, arguments: &[&str]) -> SchemaRef {
-    use std::hash::{DefaultHasher, Hash, Hasher};
-    let arguments = arguments.join("\u{1f}");
-    let mut hasher = DefaultHasher::new();
-    arguments.hash(&mut hasher);
-    let mut metadata = schema.metadata().clone();
-    metadata.insert(format!("cdpfusion.call.{:016x}", hasher.finish()), arguments);
-    Arc::new(schema.as_ref().clone().with_metadata(metadata))
 }
 
 /// Every table function cdpfusion adds to a session.

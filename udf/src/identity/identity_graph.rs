@@ -4,12 +4,12 @@ use datafusion::arrow::array::{ArrayRef, Int64Array, RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::Result;
-use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
 use cdpfusion_core::identity::graph::PersonGraph;
 
 use super::person_graph::person_graph_table;
+use crate::table_function::table_function_doc;
 
 const NAME: &str = "identity_graph";
 
@@ -36,15 +36,7 @@ const NAME: &str = "identity_graph";
 #[derive(Debug, Default)]
 pub struct IdentityGraphFunc;
 
-impl crate::CdpTableFunction for IdentityGraphFunc {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
-}
+table_function_doc!(IdentityGraphFunc, NAME);
 
 static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     Arc::new(Schema::new(vec![

@@ -4,12 +4,12 @@ use datafusion::arrow::array::{ArrayRef, BooleanBuilder, Int64Builder, RecordBat
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::Result;
-use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
 use cdpfusion_core::identity::graph::PersonGraph;
 
 use super::person_graph::person_graph_table;
+use crate::table_function::table_function_doc;
 
 const NAME: &str = "identity_lookup";
 
@@ -42,15 +42,7 @@ const NAME: &str = "identity_lookup";
 #[derive(Debug, Default)]
 pub struct IdentityLookupFunc;
 
-impl crate::CdpTableFunction for IdentityLookupFunc {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
-}
+table_function_doc!(IdentityLookupFunc, NAME);
 
 static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     Arc::new(Schema::new(vec![

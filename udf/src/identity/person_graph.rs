@@ -13,18 +13,16 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableProvider};
 use datafusion::common::{Result, plan_err};
-use datafusion::datasource::TableType;
 use datafusion::execution::TaskContext;
-use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
-use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
+use datafusion::physical_plan::ExecutionPlan;
+use futures::StreamExt;
 
 use cdpfusion_core::identity::graph::{GraphIdentifier, GraphRecord, PersonGraph};
 use cdpfusion_core::identity::rules::Rules;
 
 use super::resolution_plan::{PlannedResolution, rules_argument};
 use crate::arguments::required_argument;
+use crate::table_function::{CallScan, CallTable, Produce, deferred_plan};
 
 /// Turns a person's graph (or none, for an unknown identifier) into the
 /// function's output rows.
@@ -48,92 +46,55 @@ pub(crate) fn person_graph_table(
     let id_type = required_argument(function, "id_type", exprs, 1)?;
     let id_value = required_argument(function, "id_value", exprs, 2)?;
     let rules = rules_argument(function, exprs, 3)?;
-    let schema = crate::schema_of_call(&schema, &[&query, &id_type, &id_value, &format!("{rules:?}")]);
-    Ok(Arc::new(PersonGraphTable {
+    let called_with = [query.as_str(), &id_type, &id_value, &format!("{rules:?}")].map(str::to_string);
+    let scan = PersonGraphScan {
         function,
         query,
         id_type,
         id_value,
         rules,
-        schema,
         render,
-    }))
+    };
+    Ok(CallTable::new(
+        &schema,
+        &called_with.each_ref().map(String::as_str),
+        scan,
+    ))
 }
 
+/// What scanning an identity_lookup or identity_graph call does: resolve the
+/// query, then collect and render the person's graph.
 #[derive(Debug)]
-struct PersonGraphTable {
+struct PersonGraphScan {
     function: &'static str,
     query: String,
     id_type: String,
     id_value: String,
     rules: Arc<Rules>,
-    schema: SchemaRef,
     render: Render,
 }
 
 #[async_trait]
-impl TableProvider for PersonGraphTable {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn table_type(&self) -> TableType {
-        TableType::Temporary
-    }
-
+impl CallScan for PersonGraphScan {
     async fn scan(
         &self,
         session: &dyn Session,
+        schema: &SchemaRef,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let planned =
             PlannedResolution::plan(self.function, session, &self.query, self.rules.clone()).await?;
-        let stream = Arc::new(PersonGraphStream {
-            planned,
-            id_type: self.id_type.clone(),
-            id_value: self.id_value.clone(),
-            schema: self.schema.clone(),
-            render: self.render,
-        });
-        Ok(Arc::new(StreamingTableExec::try_new(
-            self.schema.clone(),
-            vec![stream],
-            projection,
-            vec![],
-            false,
-            limit,
-        )?))
-    }
-}
-
-#[derive(Debug)]
-struct PersonGraphStream {
-    planned: PlannedResolution,
-    id_type: String,
-    id_value: String,
-    schema: SchemaRef,
-    render: Render,
-}
-
-impl PartitionStream for PersonGraphStream {
-    fn schema(&self) -> &SchemaRef {
-        &self.schema
-    }
-
-    fn execute(&self, ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let planned = self.planned.clone();
         let (id_type, id_value, render) = (self.id_type.clone(), self.id_value.clone(), self.render);
-        let schema = self.schema.clone();
-        let batch = async move {
-            let graph = person_graph(&planned, ctx, &id_type, &id_value).await?;
-            Ok(render(graph.as_ref())?.with_schema(schema)?)
-        };
-        Box::pin(RecordBatchStreamAdapter::new(
-            self.schema.clone(),
-            futures::stream::once(batch),
-        ))
+        let produce: Produce = Arc::new(move |ctx, schema| {
+            let (planned, id_type, id_value) = (planned.clone(), id_type.clone(), id_value.clone());
+            let batch = async move {
+                let graph = person_graph(&planned, ctx, &id_type, &id_value).await?;
+                Ok(render(graph.as_ref())?.with_schema(schema)?)
+            };
+            futures::stream::once(batch).boxed()
+        });
+        deferred_plan(schema, projection, limit, produce)
     }
 }
 

@@ -10,19 +10,15 @@ use datafusion::arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, String
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableFunctionArgs, TableProvider};
 use datafusion::common::{Result, plan_err};
-use datafusion::datasource::TableType;
-use datafusion::execution::TaskContext;
-use datafusion::logical_expr::Expr;
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
-use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
-use futures::TryStreamExt;
+use datafusion::physical_plan::ExecutionPlan;
+use futures::{StreamExt, TryStreamExt};
 
 use cdpfusion_core::identity::resolve::Resolution;
 use cdpfusion_core::identity::rules::Rules;
 
 use super::resolution_plan::{PlannedResolution, rules_argument};
 use crate::arguments::required_argument;
+use crate::table_function::{CallScan, CallTable, Produce, deferred_plan};
 
 /// What a function returns of a resolution: which rows, and each column.
 #[derive(Debug, Clone, Copy)]
@@ -35,56 +31,49 @@ pub(crate) struct ResolutionOutput {
     pub column: fn(&Resolution, usize, Range<usize>) -> ArrayRef,
 }
 
+/// What scanning a One-ID call does: resolve its query.
 #[derive(Debug)]
-pub(crate) struct ResolutionTable {
+struct ResolutionScan {
     output: ResolutionOutput,
     query: String,
     rules: Arc<Rules>,
-    schema: SchemaRef,
 }
 
-impl ResolutionTable {
-    /// The table of one call `function(query [, rules_json])`, whose full
-    /// output schema is `schema`.
-    pub fn for_call(
-        output: ResolutionOutput,
-        args: TableFunctionArgs,
-        schema: &SchemaRef,
-    ) -> Result<Arc<dyn TableProvider>> {
-        let (function, exprs) = (output.function, args.exprs());
-        if exprs.is_empty() || exprs.len() > 2 {
-            return plan_err!(
-                "{function}: expected (query [, rules_json]), got {} arguments",
-                exprs.len()
-            );
-        }
-        let query = required_argument(function, "query", exprs, 0)?;
-        let rules = rules_argument(function, exprs, 1)?;
-        let schema = crate::schema_of_call(schema, &[&query, &format!("{rules:?}")]);
-        Ok(Arc::new(ResolutionTable {
-            output,
-            query,
-            rules,
-            schema,
-        }))
+/// The table of one call `function(query [, rules_json])`, whose full
+/// output schema is `schema`.
+pub(crate) fn resolution_table(
+    output: ResolutionOutput,
+    args: TableFunctionArgs,
+    schema: &SchemaRef,
+) -> Result<Arc<dyn TableProvider>> {
+    let (function, exprs) = (output.function, args.exprs());
+    if exprs.is_empty() || exprs.len() > 2 {
+        return plan_err!(
+            "{function}: expected (query [, rules_json]), got {} arguments",
+            exprs.len()
+        );
     }
+    let query = required_argument(function, "query", exprs, 0)?;
+    let rules = rules_argument(function, exprs, 1)?;
+    let called_with = [query.as_str(), &format!("{rules:?}")].map(str::to_string);
+    let scan = ResolutionScan { output, query, rules };
+    Ok(CallTable::new(
+        schema,
+        &called_with.each_ref().map(String::as_str),
+        scan,
+    ))
 }
+
+/// Rows per output batch.
+const OUTPUT_BATCH_ROWS: usize = 8192;
 
 #[async_trait]
-impl TableProvider for ResolutionTable {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn table_type(&self) -> TableType {
-        TableType::Temporary
-    }
-
+impl CallScan for ResolutionScan {
     async fn scan(
         &self,
         session: &dyn Session,
+        schema: &SchemaRef,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let planned =
@@ -93,69 +82,36 @@ impl TableProvider for ResolutionTable {
         // one_id)` over millions of identifiers skips three text columns.
         let columns: Vec<usize> = match projection {
             Some(columns) => columns.clone(),
-            None => (0..self.schema.fields().len()).collect(),
+            None => (0..schema.fields().len()).collect(),
         };
-        let schema = Arc::new(self.schema.project(&columns)?);
-        let stream = Arc::new(ResolutionStream {
-            output: self.output,
-            planned,
-            schema: schema.clone(),
-            columns,
+        let projected = Arc::new(schema.project(&columns)?);
+        let output = self.output;
+        let produce: Produce = Arc::new(move |ctx, schema| {
+            let (planned, columns) = (planned.clone(), columns.clone());
+            let resolved = async move { planned.run(ctx, output.records).await.map(Arc::new) };
+            futures::stream::once(resolved)
+                .map_ok(move |resolution| {
+                    let len = (output.rows)(&resolution);
+                    let chunks = len.div_ceil(OUTPUT_BATCH_ROWS);
+                    let (schema, columns) = (schema.clone(), columns.clone());
+                    futures::stream::iter((0..chunks).map(move |c| {
+                        let start = c * OUTPUT_BATCH_ROWS;
+                        let rows = start..(start + OUTPUT_BATCH_ROWS).min(len);
+                        let arrays = columns
+                            .iter()
+                            .map(|&column| (output.column)(&resolution, column, rows.clone()));
+                        let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));
+                        Ok(RecordBatch::try_new_with_options(
+                            schema.clone(),
+                            arrays.collect(),
+                            &options,
+                        )?)
+                    }))
+                })
+                .try_flatten()
+                .boxed()
         });
-        Ok(Arc::new(StreamingTableExec::try_new(
-            schema,
-            vec![stream],
-            None,
-            vec![],
-            false,
-            limit,
-        )?))
-    }
-}
-
-#[derive(Debug)]
-struct ResolutionStream {
-    output: ResolutionOutput,
-    planned: PlannedResolution,
-    /// The projected output schema.
-    schema: SchemaRef,
-    /// The output columns to build, as positions in the full schema.
-    columns: Vec<usize>,
-}
-
-/// Rows per output batch.
-const OUTPUT_BATCH_ROWS: usize = 8192;
-
-impl PartitionStream for ResolutionStream {
-    fn schema(&self) -> &SchemaRef {
-        &self.schema
-    }
-
-    fn execute(&self, ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
-        let planned = self.planned.clone();
-        let (schema, columns, output) = (self.schema.clone(), self.columns.clone(), self.output);
-        let resolved = async move { planned.run(ctx, output.records).await.map(Arc::new) };
-        let batches = futures::stream::once(resolved)
-            .map_ok(move |resolution| {
-                let len = (output.rows)(&resolution);
-                let chunks = len.div_ceil(OUTPUT_BATCH_ROWS);
-                let (schema, columns) = (schema.clone(), columns.clone());
-                futures::stream::iter((0..chunks).map(move |c| {
-                    let start = c * OUTPUT_BATCH_ROWS;
-                    let rows = start..(start + OUTPUT_BATCH_ROWS).min(len);
-                    let arrays = columns
-                        .iter()
-                        .map(|&column| (output.column)(&resolution, column, rows.clone()));
-                    let options = RecordBatchOptions::new().with_row_count(Some(rows.len()));
-                    Ok(RecordBatch::try_new_with_options(
-                        schema.clone(),
-                        arrays.collect(),
-                        &options,
-                    )?)
-                }))
-            })
-            .try_flatten();
-        Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), batches))
+        deferred_plan(&projected, None, limit, produce)
     }
 }
 

@@ -5,12 +5,12 @@ use datafusion::arrow::array::{ArrayRef, Int64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::Result;
-use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
 use cdpfusion_core::identity::resolve::Resolution;
 
-use super::resolution_table::{ResolutionOutput, ResolutionTable, text_column};
+use super::resolution_table::{ResolutionOutput, resolution_table, text_column};
+use crate::table_function::table_function_doc;
 
 const NAME: &str = "resolve_identities";
 
@@ -41,15 +41,7 @@ const NAME: &str = "resolve_identities";
 #[derive(Debug, Default)]
 pub struct ResolveIdentitiesFunc;
 
-impl crate::CdpTableFunction for ResolveIdentitiesFunc {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
-}
+table_function_doc!(ResolveIdentitiesFunc, NAME);
 
 pub static OUTPUT_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     Arc::new(Schema::new(vec![
@@ -72,7 +64,7 @@ const IDENTIFIERS: ResolutionOutput = ResolutionOutput {
 
 impl TableFunctionImpl for ResolveIdentitiesFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        ResolutionTable::for_call(IDENTIFIERS, args, &OUTPUT_SCHEMA)
+        resolution_table(IDENTIFIERS, args, &OUTPUT_SCHEMA)
     }
 }
 

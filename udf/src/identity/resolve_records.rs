@@ -5,13 +5,13 @@ use datafusion::arrow::array::{ArrayRef, Int64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::Result;
-use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 
 use cdpfusion_core::identity::records::RecordResolution;
 use cdpfusion_core::identity::resolve::Resolution;
 
-use super::resolution_table::{ResolutionOutput, ResolutionTable, text_column};
+use super::resolution_table::{ResolutionOutput, resolution_table, text_column};
+use crate::table_function::table_function_doc;
 
 const NAME: &str = "resolve_records";
 
@@ -41,15 +41,7 @@ const NAME: &str = "resolve_records";
 #[derive(Debug, Default)]
 pub struct ResolveRecordsFunc;
 
-impl crate::CdpTableFunction for ResolveRecordsFunc {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
-}
+table_function_doc!(ResolveRecordsFunc, NAME);
 
 pub static OUTPUT_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     Arc::new(Schema::new(vec![
@@ -70,7 +62,7 @@ const RECORDS: ResolutionOutput = ResolutionOutput {
 
 impl TableFunctionImpl for ResolveRecordsFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        ResolutionTable::for_call(RECORDS, args, &OUTPUT_SCHEMA)
+        resolution_table(RECORDS, args, &OUTPUT_SCHEMA)
     }
 }
 

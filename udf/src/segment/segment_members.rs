@@ -4,11 +4,11 @@ use datafusion::arrow::array::{Int64Array, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::Result;
-use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 use futures::FutureExt;
 
-use super::segment_table::{SegmentTable, name_arguments};
+use super::segment_table::{name_arguments, segment_table};
+use crate::table_function::table_function_doc;
 
 const NAME: &str = "segment_members";
 
@@ -29,15 +29,7 @@ const NAME: &str = "segment_members";
 #[derive(Debug, Default)]
 pub struct SegmentMembersFunc;
 
-impl crate::CdpTableFunction for SegmentMembersFunc {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
-}
+table_function_doc!(SegmentMembersFunc, NAME);
 
 static SCHEMA: LazyLock<SchemaRef> =
     LazyLock::new(|| Arc::new(Schema::new(vec![Field::new("one_id", DataType::Int64, false)])));
@@ -46,7 +38,7 @@ impl TableFunctionImpl for SegmentMembersFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let [name] = name_arguments(NAME, args.exprs(), ["name"])?;
         let called_with = name.clone();
-        Ok(Arc::new(SegmentTable::new(
+        Ok(segment_table(
             &SCHEMA,
             &[called_with.as_str()],
             Arc::new(move |catalog| {
@@ -58,6 +50,6 @@ impl TableFunctionImpl for SegmentMembersFunc {
                 }
                 .boxed()
             }),
-        )))
+        ))
     }
 }

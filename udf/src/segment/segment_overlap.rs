@@ -4,11 +4,11 @@ use datafusion::arrow::array::{Float64Array, RecordBatch, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::Result;
-use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 use futures::FutureExt;
 
-use super::segment_table::{SegmentTable, name_arguments};
+use super::segment_table::{name_arguments, segment_table};
+use crate::table_function::table_function_doc;
 
 const NAME: &str = "segment_overlap";
 
@@ -30,15 +30,7 @@ const NAME: &str = "segment_overlap";
 #[derive(Debug, Default)]
 pub struct SegmentOverlapFunc;
 
-impl crate::CdpTableFunction for SegmentOverlapFunc {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
-}
+table_function_doc!(SegmentOverlapFunc, NAME);
 
 static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     Arc::new(Schema::new(vec![
@@ -54,7 +46,7 @@ impl TableFunctionImpl for SegmentOverlapFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let [a, b] = name_arguments(NAME, args.exprs(), ["a", "b"])?;
         let arguments = [a.clone(), b.clone()];
-        Ok(Arc::new(SegmentTable::new(
+        Ok(segment_table(
             &SCHEMA,
             &[arguments[0].as_str(), arguments[1].as_str()],
             Arc::new(move |catalog| {
@@ -81,6 +73,6 @@ impl TableFunctionImpl for SegmentOverlapFunc {
                 }
                 .boxed()
             }),
-        )))
+        ))
     }
 }

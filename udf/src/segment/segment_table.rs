@@ -9,7 +9,6 @@ use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{Result, plan_err};
-use datafusion::datasource::TableType;
 use datafusion::datasource::memory::MemorySourceConfig;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
@@ -18,6 +17,7 @@ use futures::future::BoxFuture;
 use super::catalog::SegmentCatalog;
 use super::open::open_catalog;
 use crate::arguments::required_argument;
+use crate::table_function::{CallScan, CallTable};
 
 /// Builds the rows from the catalog.
 pub(crate) type Load = Arc<dyn Fn(SegmentCatalog) -> BoxFuture<'static, Result<RecordBatch>> + Send + Sync>;
@@ -43,53 +43,36 @@ pub(crate) fn name_arguments<const N: usize>(
     Ok(values)
 }
 
-#[derive(Clone)]
-pub(crate) struct SegmentTable {
-    schema: SchemaRef,
+/// The table of one segment function call with `arguments`: its rows are
+/// loaded from the catalog when the table is scanned.
+pub(crate) fn segment_table(schema: &SchemaRef, arguments: &[&str], load: Load) -> Arc<dyn TableProvider> {
+    CallTable::new(schema, arguments, SegmentScan { load })
+}
+
+struct SegmentScan {
     load: Load,
 }
 
-impl SegmentTable {
-    /// The table of one call, whose schema carries the call's arguments
-    /// ([`crate::schema_of_call`]).
-    pub fn new(schema: &SchemaRef, arguments: &[&str], load: Load) -> Self {
-        Self {
-            schema: crate::schema_of_call(schema, arguments),
-            load,
-        }
-    }
-}
-
-impl std::fmt::Debug for SegmentTable {
+impl std::fmt::Debug for SegmentScan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SegmentTable")
-            .field("schema", &self.schema)
-            .finish()
+        f.write_str("SegmentScan")
     }
 }
 
 #[async_trait]
-impl TableProvider for SegmentTable {
-    fn schema(&self) -> SchemaRef {
-        self.schema.clone()
-    }
-
-    fn table_type(&self) -> TableType {
-        TableType::Temporary
-    }
-
+impl CallScan for SegmentScan {
     async fn scan(
         &self,
         session: &dyn Session,
+        schema: &SchemaRef,
         projection: Option<&Vec<usize>>,
-        _filters: &[Expr],
         _limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
         let (catalog, _) = open_catalog(session.config_options())?;
-        let batch = (self.load)(catalog).await?.with_schema(self.schema.clone())?;
+        let batch = (self.load)(catalog).await?.with_schema(schema.clone())?;
         Ok(MemorySourceConfig::try_new_exec(
             &[vec![batch]],
-            self.schema.clone(),
+            schema.clone(),
             projection.cloned(),
         )?)
     }

@@ -4,12 +4,12 @@ use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{Result, plan_err};
-use datafusion::logical_expr::Documentation;
 use datafusion_macros::user_doc;
 use futures::FutureExt;
 
 use super::catalog::SegmentCatalog;
-use super::segment_table::SegmentTable;
+use super::segment_table::segment_table;
+use crate::table_function::table_function_doc;
 
 const NAME: &str = "segments";
 
@@ -29,15 +29,7 @@ const NAME: &str = "segments";
 #[derive(Debug, Default)]
 pub struct SegmentsFunc;
 
-impl crate::CdpTableFunction for SegmentsFunc {
-    fn name(&self) -> &'static str {
-        NAME
-    }
-
-    fn documentation(&self) -> Option<&Documentation> {
-        self.doc()
-    }
-}
+table_function_doc!(SegmentsFunc, NAME);
 
 static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     Arc::new(Schema::new(vec![
@@ -100,10 +92,10 @@ impl TableFunctionImpl for SegmentsFunc {
         if !args.exprs().is_empty() {
             return plan_err!("{NAME}: expected (), got {} arguments", args.exprs().len());
         }
-        Ok(Arc::new(SegmentTable::new(
+        Ok(segment_table(
             &SCHEMA,
             &[],
             Arc::new(|catalog| async move { list_segments(&catalog).await }.boxed()),
-        )))
+        ))
     }
 }

@@ -1,0 +1,156 @@
+//! The skeleton every cdpfusion table function shares. A table function is
+//! called while planning, synchronously, with literal arguments; what needs
+//! the session or I/O (planning the query it is given, reading the catalog)
+//! waits for `scan`, and the rows are produced when the plan runs. A
+//! function supplies only its [`CallScan`]: the table, its schema and the
+//! one-partition plan are here.
+
+use std::fmt::Debug;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::Result;
+use datafusion::datasource::TableType;
+use datafusion::execution::TaskContext;
+use datafusion::logical_expr::Expr;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
+use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
+use futures::stream::BoxStream;
+
+/// Implements [`crate::CdpTableFunction`] for a `#[user_doc]` struct: its
+/// SQL name and its documentation.
+macro_rules! table_function_doc {
+    ($function:ty, $name:expr) => {
+        impl $crate::CdpTableFunction for $function {
+            fn name(&self) -> &'static str {
+                $name
+            }
+
+            fn documentation(&self) -> Option<&datafusion::logical_expr::Documentation> {
+                self.doc()
+            }
+        }
+    };
+}
+pub(crate) use table_function_doc;
+
+/// What one call does when its table is scanned.
+#[async_trait]
+pub(crate) trait CallScan: Debug + Send + Sync + 'static {
+    /// The plan of the call's rows: `schema` is the call's full schema, to
+    /// be projected to `projection`.
+    async fn scan(
+        &self,
+        session: &dyn Session,
+        schema: &SchemaRef,
+        projection: Option<&Vec<usize>>,
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>>;
+}
+
+/// The table of one table-function call.
+#[derive(Debug)]
+pub(crate) struct CallTable<S> {
+    schema: SchemaRef,
+    scan: S,
+}
+
+impl<S: CallScan> CallTable<S> {
+    /// The table of a call with `arguments`, returning rows of `schema`.
+    pub fn new(schema: &SchemaRef, arguments: &[&str], scan: S) -> Arc<dyn TableProvider> {
+        Arc::new(Self {
+            schema: schema_of_call(schema, arguments),
+            scan,
+        })
+    }
+}
+
+#[async_trait]
+impl<S: CallScan> TableProvider for CallTable<S> {
+    fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Temporary
+    }
+
+    async fn scan(
+        &self,
+        session: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        _filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.scan.scan(session, &self.schema, projection, limit).await
+    }
+}
+
+/// The schema of one table function call: `schema` with the call's
+/// arguments in its metadata. DataFusion compares table function scans by
+/// the function's name and schema, not the arguments, and runs scalar
+/// subqueries that compare equal once: without this, `(SELECT count(*) FROM
+/// segment_members('a'))` and the same over `'b'` would give one answer.
+/// The key names the call too: a join of two calls merges their schemas'
+/// metadata, which must not hold one key with two values.
+fn schema_of_call(schema: &SchemaRef, arguments: &[&str]) -> SchemaRef {
+    use std::hash::{DefaultHasher, Hash, Hasher};
+    let arguments = arguments.join("\u{1f}");
+    let mut hasher = DefaultHasher::new();
+    arguments.hash(&mut hasher);
+    let mut metadata = schema.metadata().clone();
+    metadata.insert(format!("cdpfusion.call.{:016x}", hasher.finish()), arguments);
+    Arc::new(schema.as_ref().clone().with_metadata(metadata))
+}
+
+/// Produces a call's batches, of the schema it is given, when the plan runs.
+pub(crate) type Produce =
+    Arc<dyn Fn(Arc<TaskContext>, SchemaRef) -> BoxStream<'static, Result<RecordBatch>> + Send + Sync>;
+
+/// A one-partition plan whose rows `produce` makes when it runs, projected
+/// by DataFusion (`produce` gets the full schema).
+pub(crate) fn deferred_plan(
+    schema: &SchemaRef,
+    projection: Option<&Vec<usize>>,
+    limit: Option<usize>,
+    produce: Produce,
+) -> Result<Arc<dyn ExecutionPlan>> {
+    let partition = Arc::new(Deferred {
+        schema: schema.clone(),
+        produce,
+    });
+    Ok(Arc::new(StreamingTableExec::try_new(
+        schema.clone(),
+        vec![partition],
+        projection,
+        vec![],
+        false,
+        limit,
+    )?))
+}
+
+struct Deferred {
+    schema: SchemaRef,
+    produce: Produce,
+}
+
+impl Debug for Deferred {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Deferred").field("schema", &self.schema).finish()
+    }
+}
+
+impl PartitionStream for Deferred {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, ctx: Arc<TaskContext>) -> SendableRecordBatchStream {
+        let batches = (self.produce)(ctx, self.schema.clone());
+        Box::pin(RecordBatchStreamAdapter::new(self.schema.clone(), batches))
+    }
+}
