@@ -15,6 +15,7 @@ pub mod identity;
 pub mod journey;
 pub mod privacy;
 pub mod segment;
+mod singleton;
 mod string_kernel;
 mod table_function;
 pub mod value;

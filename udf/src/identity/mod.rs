@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use datafusion::logical_expr::ScalarUDF;
 
+use crate::singleton::singleton;
+
 mod identity_graph;
 mod identity_lookup;
 mod normalize_email;
@@ -22,18 +24,24 @@ pub use normalize_phone::NormalizePhone;
 pub use resolve_identities::ResolveIdentitiesFunc;
 pub use resolve_records::ResolveRecordsFunc;
 
+singleton!(scalar normalize_phone = NormalizePhone::new());
+singleton!(scalar normalize_email = NormalizeEmail::new());
+singleton!(table resolve_identities = ResolveIdentitiesFunc);
+singleton!(table resolve_records = ResolveRecordsFunc);
+singleton!(table identity_lookup = IdentityLookupFunc);
+singleton!(table identity_graph = IdentityGraphFunc);
+
+/// The family's scalar functions, for `register_all`.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    vec![
-        Arc::new(ScalarUDF::new_from_impl(NormalizePhone::new())),
-        Arc::new(ScalarUDF::new_from_impl(NormalizeEmail::new())),
-    ]
+    vec![normalize_phone(), normalize_email()]
 }
 
+/// The family's table functions, for `register_all`.
 pub fn table_functions() -> Vec<Arc<dyn crate::CdpTableFunction>> {
     vec![
-        Arc::new(ResolveIdentitiesFunc),
-        Arc::new(ResolveRecordsFunc),
-        Arc::new(IdentityLookupFunc),
-        Arc::new(IdentityGraphFunc),
+        resolve_identities(),
+        resolve_records(),
+        identity_lookup(),
+        identity_graph(),
     ]
 }

@@ -7,6 +7,8 @@ use std::sync::Arc;
 use datafusion::logical_expr::ScalarUDF;
 
 pub mod catalog;
+use crate::singleton::singleton;
+
 mod in_segment;
 pub mod open;
 pub mod options;
@@ -22,15 +24,23 @@ pub use segment_members::SegmentMembersFunc;
 pub use segment_overlap::SegmentOverlapFunc;
 pub use segments_list::{SegmentsFunc, list_segments, segments_schema};
 
+singleton!(scalar in_segment = InSegment::new());
+singleton!(table segment_changes = SegmentChangesFunc);
+singleton!(table segment_members = SegmentMembersFunc);
+singleton!(table segment_overlap = SegmentOverlapFunc);
+singleton!(table segments = SegmentsFunc);
+
+/// The family's scalar functions, for `register_all`.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    vec![Arc::new(ScalarUDF::new_from_impl(InSegment::new()))]
+    vec![in_segment()]
 }
 
+/// The family's table functions, for `register_all`.
 pub fn table_functions() -> Vec<Arc<dyn crate::CdpTableFunction>> {
     vec![
-        Arc::new(SegmentChangesFunc),
-        Arc::new(SegmentMembersFunc),
-        Arc::new(SegmentOverlapFunc),
-        Arc::new(SegmentsFunc),
+        segment_changes(),
+        segment_members(),
+        segment_overlap(),
+        segments(),
     ]
 }

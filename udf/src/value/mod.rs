@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use datafusion::logical_expr::{AggregateUDF, ScalarUDF};
 
+use crate::singleton::singleton;
+
 mod grading;
 mod lead_grade;
 mod lead_grade_by_days;
@@ -17,17 +19,18 @@ pub use lead_score::LeadScore;
 pub use rfm::Rfm;
 pub use rfm_segment::RfmSegment;
 
+singleton!(scalar lead_grade = LeadGrade::new());
+singleton!(scalar lead_grade_by_days = LeadGradeByDays::new());
+singleton!(scalar rfm_segment = RfmSegment::new());
+singleton!(aggregate lead_score = LeadScore::new());
+singleton!(aggregate rfm = Rfm::new());
+
+/// The family's scalar functions, for `register_all`.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    vec![
-        Arc::new(ScalarUDF::new_from_impl(LeadGrade::new())),
-        Arc::new(ScalarUDF::new_from_impl(LeadGradeByDays::new())),
-        Arc::new(ScalarUDF::new_from_impl(RfmSegment::new())),
-    ]
+    vec![lead_grade(), lead_grade_by_days(), rfm_segment()]
 }
 
+/// The family's aggregate functions, for `register_all`.
 pub fn aggregate_functions() -> Vec<Arc<AggregateUDF>> {
-    vec![
-        Arc::new(AggregateUDF::new_from_impl(LeadScore::new())),
-        Arc::new(AggregateUDF::new_from_impl(Rfm::new())),
-    ]
+    vec![lead_score(), rfm()]
 }
