@@ -6,6 +6,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type, UInt32Type};
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, Documentation, GroupsAccumulator, Signature, Volatility,
 };
@@ -224,7 +225,7 @@ impl AggregateUDFImpl for LifecycleStage {
                 } else {
                     DataType::Int64
                 };
-                Arc::new(Field::new(format!("{}[{field}]", args.name), data_type, true))
+                Arc::new(Field::new(format_state_name(args.name, field), data_type, true))
             })
             .collect())
     }

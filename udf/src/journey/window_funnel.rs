@@ -5,6 +5,7 @@ use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Int64Type, UInt8Type};
 use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, Documentation, EmitTo, GroupsAccumulator, Signature, Volatility,
 };
@@ -214,12 +215,12 @@ impl AggregateUDFImpl for WindowFunnel {
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         Ok(vec![
             Arc::new(Field::new_list(
-                format!("{}[ts]", args.name),
+                format_state_name(args.name, "ts"),
                 Field::new_list_field(DataType::Int64, false),
                 true,
             )),
             Arc::new(Field::new_list(
-                format!("{}[step]", args.name),
+                format_state_name(args.name, "step"),
                 Field::new_list_field(DataType::UInt8, false),
                 true,
             )),
@@ -480,5 +481,95 @@ impl GroupsAccumulator for FunnelGroups {
 
     fn size(&self) -> usize {
         size_of::<Self>() + self.events.capacity() * size_of::<GroupEvent>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::Int64Array;
+
+    use super::*;
+
+    /// A two-step funnel over integer times with a window of 10, and its
+    /// arguments: (window, ts, cond1, cond2) per row.
+    fn two_steps() -> FunnelGroups {
+        FunnelGroups {
+            spec: FunnelSpec {
+                window: 10,
+                mode: FunnelMode::default(),
+                ts: 1,
+                steps: 2,
+            },
+            events: Vec::new(),
+            groups: 0,
+        }
+    }
+
+    fn rows(times: &[i64], first: &[bool], second: &[bool]) -> Vec<ArrayRef> {
+        vec![
+            Arc::new(Int64Array::from(vec![10; times.len()])),
+            Arc::new(Int64Array::from(times.to_vec())),
+            Arc::new(BooleanArray::from(first.to_vec())),
+            Arc::new(BooleanArray::from(second.to_vec())),
+        ]
+    }
+
+    fn steps(array: ArrayRef) -> Vec<u8> {
+        array.as_primitive::<UInt8Type>().values().to_vec()
+    }
+
+    /// DataFusion emits the first groups early when it spills or streams
+    /// sorted input; the groups kept are numbered from 0 again.
+    #[test]
+    fn emitting_the_first_groups_keeps_the_rest_renumbered() {
+        let mut funnel = two_steps();
+        let values = rows(
+            &[5, 1, 3, 6, 4, 30],
+            &[true, true, true, false, false, false],
+            &[false, false, false, true, true, true],
+        );
+        funnel
+            .update_batch(&values, &[0, 1, 2, 0, 2, 1], None, 3)
+            .unwrap();
+        // Group 0 reached both steps, group 1 only the first (its second
+        // came 29 after, outside the window).
+        assert_eq!(steps(funnel.evaluate(EmitTo::First(2)).unwrap()), [2, 1]);
+        assert_eq!(funnel.groups, 1);
+        assert!(funnel.events.iter().all(|e| e.group == 0), "{:?}", funnel.events);
+        // What was group 2 is now group 0, with its events intact.
+        assert_eq!(steps(funnel.evaluate(EmitTo::All).unwrap()), [2]);
+        assert_eq!(funnel.groups, 0);
+        assert!(funnel.events.is_empty());
+    }
+
+    /// Skipping partial aggregation turns each row into a state of its own;
+    /// merged, those states give what aggregating the rows gives.
+    #[test]
+    fn rows_converted_to_states_merge_to_the_aggregate_of_the_rows() {
+        let values = rows(
+            &[7, 2, 4, 9],
+            &[false, true, false, true],
+            &[true, false, true, false],
+        );
+        let filter = BooleanArray::from(vec![true, true, true, false]);
+        let states = two_steps().convert_to_state(&values, Some(&filter)).unwrap();
+        let times = states[0].as_list::<i32>();
+        assert_eq!(times.len(), 4);
+        // The filtered row is an empty state, not a missing one.
+        assert_eq!(times.value_length(3), 0);
+
+        let mut merged = two_steps();
+        merged.merge_batch(&states, &[0, 0, 0, 0], 1).unwrap();
+        let mut direct = two_steps();
+        direct
+            .update_batch(&values, &[0, 0, 0, 0], Some(&filter), 1)
+            .unwrap();
+        let (merged, direct) = (
+            steps(merged.evaluate(EmitTo::All).unwrap()),
+            steps(direct.evaluate(EmitTo::All).unwrap()),
+        );
+        assert_eq!(merged, direct);
+        // Step 1 at 2, step 2 at 4 (the filtered row at 9 does not count).
+        assert_eq!(merged, [2]);
     }
 }

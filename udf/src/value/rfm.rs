@@ -6,6 +6,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Float64Type, Int64Type};
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
     Accumulator, AggregateUDFImpl, Documentation, GroupsAccumulator, Signature, Volatility,
 };
@@ -186,7 +187,7 @@ impl AggregateUDFImpl for Rfm {
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
         let field = |name: &str, data_type: DataType| {
-            Arc::new(Field::new(format!("{}[{name}]", args.name), data_type, true))
+            Arc::new(Field::new(format_state_name(args.name, name), data_type, true))
         };
         Ok(vec![
             field("last", DataType::Int64),
