@@ -97,10 +97,6 @@ pub struct Rules {
     pub shared_on_conflict: bool,
     #[serde(default = "default_block")]
     pub block: BlockList,
-    /// SQL (a table name or a query) returning `id_type, id_value, one_id`
-    /// of a previous run; read by the SQL layer, not here.
-    #[serde(default)]
-    pub previous: Option<String>,
 }
 
 fn default_degree() -> u32 {
@@ -188,7 +184,6 @@ impl Default for Rules {
             event_sources: default_event_sources(),
             shared_on_conflict: true,
             block: default_block(),
-            previous: None,
         }
     }
 }
@@ -217,7 +212,6 @@ impl Rules {
             event_sources: Option<Vec<String>>,
             shared_on_conflict: Option<bool>,
             block: Option<BlockList>,
-            previous: Option<String>,
         }
         let partial: Partial = serde_json::from_str(json).map_err(|e| format!("invalid rules JSON: {e}"))?;
         let mut rules = Rules::default();
@@ -282,7 +276,6 @@ impl Rules {
                 ));
             }
         }
-        rules.previous = partial.previous;
         rules.compile_block_list()?;
         Ok(rules)
     }

@@ -18,9 +18,8 @@ use datafusion::physical_plan::ExecutionPlan;
 use futures::StreamExt;
 
 use cdpfusion_core::identity::graph::{GraphIdentifier, GraphRecord, PersonGraph};
-use cdpfusion_core::identity::rules::Rules;
 
-use super::resolution_plan::{PlannedResolution, rules_argument};
+use super::resolution_plan::{CallRules, PlannedResolution, rules_argument};
 use crate::arguments::required_argument;
 use crate::table_function::{CallScan, CallTable, Produce, deferred_plan};
 
@@ -70,7 +69,7 @@ struct PersonGraphScan {
     query: String,
     id_type: String,
     id_value: String,
-    rules: Arc<Rules>,
+    rules: Arc<CallRules>,
     render: Render,
 }
 

@@ -15,7 +15,7 @@ use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use futures::{StreamExt, TryStreamExt};
 
-use cdpfusion_core::identity::resolve::{IdentityGraphBuilder, Resolution};
+use cdpfusion_core::identity::resolve::{IdentityGraphBuilder, Resolution, ResolveError};
 use cdpfusion_core::identity::rules::Rules;
 
 use crate::arguments::{is_text, literal_argument};
@@ -23,14 +23,34 @@ use crate::arguments::{is_text, literal_argument};
 const EXPECTED_INPUT: &str = "(record_id TEXT or BIGINT, id_type TEXT, id_value TEXT [, source TEXT])";
 const EXPECTED_PREVIOUS: &str = "(id_type TEXT, id_value TEXT, one_id BIGINT)";
 
+/// A One-ID call's rules JSON: the resolver's rules, and `previous`, the
+/// SQL (a table name or a query) of an earlier run's mapping. This layer
+/// plans and reads that SQL; the resolver gets its rows as data.
+#[derive(Debug, Default)]
+pub(crate) struct CallRules {
+    pub rules: Rules,
+    pub previous: Option<String>,
+}
+
 /// Parses the optional rules JSON argument.
-pub(crate) fn rules_argument(function: &str, exprs: &[Expr], index: usize) -> Result<Arc<Rules>> {
-    let rules = match literal_argument(function, "rules_json", exprs, index)? {
-        Some(json) => Rules::from_json(&json)
-            .map_err(|e| DataFusionError::Plan(format!("{function}: argument 'rules_json': {e}")))?,
-        None => Rules::default(),
+pub(crate) fn rules_argument(function: &str, exprs: &[Expr], index: usize) -> Result<Arc<CallRules>> {
+    let Some(json) = literal_argument(function, "rules_json", exprs, index)? else {
+        return Ok(Arc::new(CallRules::default()));
     };
-    Ok(Arc::new(rules))
+    let invalid = |e: String| DataFusionError::Plan(format!("{function}: argument 'rules_json': {e}"));
+    let mut value: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| invalid(format!("invalid rules JSON: {e}")))?;
+    let previous = match value.as_object_mut().and_then(|rules| rules.remove("previous")) {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(sql)) => Some(sql),
+        Some(other) => {
+            return Err(invalid(format!(
+                "invalid rules JSON: previous must be a table name or a query (a string), got {other}"
+            )));
+        }
+    };
+    let rules = Rules::from_json(&value.to_string()).map_err(invalid)?;
+    Ok(Arc::new(CallRules { rules, previous }))
 }
 
 fn is_record_id(t: &DataType) -> bool {
@@ -131,7 +151,7 @@ pub(crate) struct PlannedResolution {
     pub function: &'static str,
     pub input: PlannedQuery,
     previous: Option<PlannedQuery>,
-    rules: Arc<Rules>,
+    rules: Arc<CallRules>,
 }
 
 impl PlannedResolution {
@@ -141,7 +161,7 @@ impl PlannedResolution {
         function: &'static str,
         session: &dyn Session,
         query: &str,
-        rules: Arc<Rules>,
+        rules: Arc<CallRules>,
     ) -> Result<Self> {
         let Some(state) = session.as_any().downcast_ref::<SessionState>() else {
             return exec_err!("{function}: needs a DataFusion SessionState to plan its query");
@@ -199,8 +219,8 @@ impl PlannedResolution {
     /// with `record_map`, each record's person too.
     pub async fn run(&self, ctx: Arc<TaskContext>, record_map: bool) -> Result<Resolution> {
         let function = self.function;
-        let fail = |e: String| DataFusionError::Execution(format!("{function}: {e}"));
-        let mut builder = IdentityGraphBuilder::new(&self.rules).map_err(fail)?;
+        let fail = |e: ResolveError| DataFusionError::Execution(format!("{function}: {e}"));
+        let mut builder = IdentityGraphBuilder::new(&self.rules.rules).map_err(fail)?;
         if record_map {
             builder = builder.with_record_map();
         }
@@ -246,8 +266,8 @@ impl PlannedResolution {
         for (_, _, ids) in &previous {
             let ids = ids.as_primitive::<Int64Type>();
             if let Some(bad) = ids.iter().flatten().find(|&id| id <= 0) {
-                return Err(fail(format!(
-                    "the 'previous' mapping holds one_id {bad}; One-IDs are positive (what an earlier resolve_identities returned)"
+                return Err(DataFusionError::Execution(format!(
+                    "{function}: the 'previous' mapping holds one_id {bad}; One-IDs are positive (what an earlier resolve_identities returned)"
                 )));
             }
         }
@@ -262,7 +282,7 @@ impl PlannedResolution {
                     .then(|| (t.value(i), v.value(i), id.value(i)))
             })
         });
-        builder.resolve(&self.rules, previous_rows).map_err(fail)
+        builder.resolve(&self.rules.rules, previous_rows).map_err(fail)
     }
 }
 

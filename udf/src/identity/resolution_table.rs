@@ -14,9 +14,8 @@ use datafusion::physical_plan::ExecutionPlan;
 use futures::{StreamExt, TryStreamExt};
 
 use cdpfusion_core::identity::resolve::Resolution;
-use cdpfusion_core::identity::rules::Rules;
 
-use super::resolution_plan::{PlannedResolution, rules_argument};
+use super::resolution_plan::{CallRules, PlannedResolution, rules_argument};
 use crate::arguments::required_argument;
 use crate::table_function::{CallScan, CallTable, Produce, deferred_plan};
 
@@ -36,7 +35,7 @@ pub(crate) struct ResolutionOutput {
 struct ResolutionScan {
     output: ResolutionOutput,
     query: String,
-    rules: Arc<Rules>,
+    rules: Arc<CallRules>,
 }
 
 /// The table of one call `function(query [, rules_json])`, whose full

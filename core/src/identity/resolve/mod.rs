@@ -1,0 +1,122 @@
+//! One-ID: identifiers seen in the same record belong to the same person.
+//!
+//! [`IdentityGraphBuilder`] takes `(record_id, id_type, id_value)` rows batch
+//! by batch; [`IdentityGraphBuilder::resolve`] applies the [`Rules`] and
+//! gives each distinct identifier a person (`one_id`) and a status.
+//!
+//! The result depends only on the set of input rows, never on their order:
+//! identifiers are ranked canonically (type priority, type name, a hash of
+//! the value) and every later step works in rank order.
+
+mod error;
+mod ids;
+mod input;
+mod links;
+mod merge;
+mod ranking;
+mod resolution;
+#[cfg(test)]
+mod tests;
+
+pub use error::ResolveError;
+pub use input::{IdentityGraphBuilder, MAX_SOURCES};
+pub use resolution::{Resolution, ResolutionStats, ResolvedIdentifier, Status};
+
+use crate::identity::records::RecordResolution;
+use crate::identity::rules::Rules;
+
+impl IdentityGraphBuilder {
+    /// Applies the rules, stage by stage: rank the identifiers, gather the
+    /// evidence of shared identifiers from the records and the links, merge
+    /// under the limits, then name each person. Each stage takes what it
+    /// needs and frees what the next no longer does. `previous` gives
+    /// one_ids of an earlier run as `(id_type, id_value, one_id)` (see
+    /// `ids.rs` for how they carry over).
+    pub fn resolve<'a>(
+        self,
+        rules: &Rules,
+        previous: impl IntoIterator<Item = (&'a str, &'a str, i64)>,
+    ) -> Result<Resolution, ResolveError> {
+        let IdentityGraphBuilder {
+            interner,
+            records,
+            record_sources,
+            source_names,
+            record_ids,
+            memberships,
+            blocked,
+            rows,
+            skipped_rows,
+            ..
+        } = self;
+        let record_count = records.len();
+        drop(records);
+        let n = interner.len();
+        let ranking = ranking::Ranking::new(&interner, rules);
+
+        let memberships = links::memberships_by_record(memberships, &ranking, record_count);
+        let mut reasons = links::block_reasons(&blocked, &ranking);
+        drop(blocked);
+        links::shared_by_record_counts(
+            &memberships,
+            &mut reasons,
+            rules,
+            &interner,
+            &ranking,
+            &record_sources,
+            &source_names,
+        );
+        let mut record_links = links::record_links(&memberships);
+        // The record map needs each record's identifiers once more; without
+        // it they are freed before the links are sorted.
+        let memberships = if record_ids.is_some() {
+            memberships
+        } else {
+            Vec::new()
+        };
+        links::sort_links(&mut record_links, n);
+        links::shared_by_link_counts(&record_links, &mut reasons, rules, &interner, &ranking);
+
+        let mut status = merge::statuses(&reasons);
+        let persons = merge::merge(
+            record_links,
+            &mut status,
+            &mut reasons,
+            rules,
+            &interner,
+            &ranking,
+        );
+
+        let one_id_of_root = ids::one_ids(&persons, previous, &interner, &ranking)?;
+        let one_id = (0..n)
+            .map(|r| one_id_of_root[persons.root_of[r] as usize])
+            .collect();
+        let records = record_ids.map(|ids| {
+            RecordResolution::assign(
+                ids,
+                record_sources,
+                source_names,
+                &memberships,
+                &reasons,
+                &persons.root_of,
+                &one_id_of_root,
+            )
+        });
+        Ok(Resolution {
+            stats: ResolutionStats {
+                rows,
+                skipped_rows,
+                identifiers: n as u64,
+                persons: persons.anchors.len() as u64,
+                links: persons.links,
+            },
+            interner,
+            by_rank: ranking.by_rank,
+            one_id,
+            cluster_size: persons.cluster_size,
+            status,
+            reasons,
+            records,
+        })
+    }
+}

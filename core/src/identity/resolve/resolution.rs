@@ -1,0 +1,136 @@
+//! The result of resolving: each identifier's person, size and status, in
+//! canonical order, and each record's person when asked for.
+
+use crate::identity::evidence::Reason;
+use crate::identity::interner::IdentifierInterner;
+use crate::identity::records::RecordResolution;
+
+/// What became of an identifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Status {
+    /// Alone: no record links it to another identifier.
+    Singleton,
+    /// Part of a person with more than one identifier.
+    Merged,
+    /// A merge through it was refused because the person would have held
+    /// more identifiers of a type than `max_per_person` allows.
+    Refused,
+    /// Linked to more identifiers than `max_identifier_degree`, or to more of
+    /// one type than `max_links_per_type`: kept out of merging (a demo
+    /// tablet, a salesperson's phone).
+    Shared,
+    /// A junk value from the block list: kept out of merging.
+    Blocked,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Singleton => "singleton",
+            Status::Merged => "merged",
+            Status::Refused => "refused",
+            Status::Shared => "shared",
+            Status::Blocked => "blocked",
+        }
+    }
+}
+
+/// Counts reported next to the result.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResolutionStats {
+    pub rows: u64,
+    /// Rows with a NULL `id_type` or `id_value`: they name no identifier.
+    pub skipped_rows: u64,
+    pub identifiers: u64,
+    pub persons: u64,
+    pub links: u64,
+}
+
+/// The result: for each identifier in canonical order, its person and status.
+pub struct Resolution {
+    pub stats: ResolutionStats,
+    pub(super) interner: IdentifierInterner,
+    pub(super) by_rank: Vec<u32>,
+    pub(super) one_id: Vec<i64>,
+    pub(super) cluster_size: Vec<u32>,
+    pub(super) status: Vec<Status>,
+    pub(super) reasons: Vec<Reason>,
+    pub(super) records: Option<RecordResolution>,
+}
+
+/// One identifier of the result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedIdentifier<'a> {
+    pub id_type: &'a str,
+    pub id_value: &'a str,
+    pub one_id: i64,
+    pub cluster_size: u32,
+    pub status: Status,
+}
+
+impl Resolution {
+    pub fn len(&self) -> usize {
+        self.by_rank.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_rank.is_empty()
+    }
+
+    /// The identifier at position `i` of the canonical order.
+    pub fn get(&self, i: usize) -> ResolvedIdentifier<'_> {
+        ResolvedIdentifier {
+            id_type: self.id_type(i),
+            id_value: self.id_value(i),
+            one_id: self.one_id[i],
+            cluster_size: self.cluster_size[i],
+            status: self.status[i],
+        }
+    }
+
+    // One field at a time, for output that needs only some columns: the
+    // numbers are read in order, the texts through the interner.
+    pub fn id_type(&self, i: usize) -> &str {
+        self.interner.type_name(self.interner.type_of(self.by_rank[i]))
+    }
+
+    pub fn id_value(&self, i: usize) -> &str {
+        self.interner.value_str(self.by_rank[i])
+    }
+
+    pub fn one_ids(&self) -> &[i64] {
+        &self.one_id
+    }
+
+    pub fn cluster_sizes(&self) -> &[u32] {
+        &self.cluster_size
+    }
+
+    pub fn statuses(&self) -> &[Status] {
+        &self.status
+    }
+
+    /// The rule behind each identifier's status (`Reason::None` for merged
+    /// and singleton identifiers).
+    pub fn reasons(&self) -> &[Reason] {
+        &self.reasons
+    }
+
+    /// Each record's person, when the builder kept record ids
+    /// ([`super::IdentityGraphBuilder::with_record_map`]).
+    pub fn records(&self) -> Option<&RecordResolution> {
+        self.records.as_ref()
+    }
+
+    /// The position of an identifier in the canonical order. A scan: for
+    /// looking up one person, not for joins.
+    pub fn position(&self, id_type: &str, id_value: &str) -> Option<usize> {
+        let type_id = self.interner.find_type(id_type)?;
+        let ident = self.interner.find(type_id, id_value.as_bytes())?;
+        self.by_rank.iter().position(|&i| i == ident)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = ResolvedIdentifier<'_>> {
+        (0..self.len()).map(|i| self.get(i))
+    }
+}
