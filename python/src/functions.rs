@@ -134,7 +134,7 @@ fn logical_codec(session: &Bound<'_, PyAny>) -> PyResult<FFI_LogicalExtensionCod
 
 #[pyfunction]
 pub fn scalar_functions() -> Vec<ScalarFunction> {
-    cdpfusion_udf::all_scalar_functions()
+    cdpfusion::all_scalar_functions()
         .into_iter()
         .map(ScalarFunction)
         .collect()
@@ -142,7 +142,7 @@ pub fn scalar_functions() -> Vec<ScalarFunction> {
 
 #[pyfunction]
 pub fn aggregate_functions() -> Vec<AggregateFunction> {
-    cdpfusion_udf::all_aggregate_functions()
+    cdpfusion::all_aggregate_functions()
         .into_iter()
         .map(AggregateFunction)
         .collect()
@@ -150,7 +150,7 @@ pub fn aggregate_functions() -> Vec<AggregateFunction> {
 
 #[pyfunction]
 pub fn table_functions() -> Vec<TableFunction> {
-    cdpfusion_udf::all_table_functions()
+    cdpfusion::all_table_functions()
         .into_iter()
         .map(|function| TableFunction {
             name: function.name(),

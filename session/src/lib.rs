@@ -22,5 +22,10 @@ pub mod statement;
 
 /// The `cdpfusion.*` session options (the segment catalog's location).
 pub use cdpfusion_udf::segment::options::CdpfusionOptions;
+/// cdpfusion's functions, for a session `register_all` does not build (the
+/// Python `datafusion` package's).
+pub use cdpfusion_udf::{
+    CdpTableFunction, all_aggregate_functions, all_scalar_functions, all_table_functions,
+};
 pub use session::{cdpfusion_session, cdpfusion_session_with, cdpfusion_session_within, register_all};
 pub use statement::{CdpfusionStatement, sql};

@@ -5,5 +5,5 @@
 mod parse;
 mod run;
 
-pub use parse::{SegmentStatement, check_name, parse_segment_statement};
+pub use parse::{SegmentStatement, parse_segment_statement};
 pub use run::{execute_segment_statement, failed_refreshes, segment_statement_schema};
