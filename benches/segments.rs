@@ -51,7 +51,7 @@ fn bench(c: &mut Criterion) {
 
     let catalog = std::env::temp_dir().join(format!("cdpfusion-bench-segments-{}", std::process::id()));
     let mut config = SessionConfig::new();
-    let mut settings = cdpfusion_udf::segment::options::CdpfusionOptions::default();
+    let mut settings = cdpfusion::CdpfusionOptions::default();
     settings.catalog = catalog.to_string_lossy().into_owned();
     config.options_mut().extensions.insert(settings);
     let ctx: SessionContext =

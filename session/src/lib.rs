@@ -21,7 +21,7 @@ mod session;
 pub mod statement;
 
 /// The `cdpfusion.*` session options (the segment catalog's location).
-pub use cdpfusion_udf::segment::options::CdpfusionOptions;
+pub use cdpfusion_catalog::CdpfusionOptions;
 /// cdpfusion's functions, for a session `register_all` does not build (the
 /// Python `datafusion` package's).
 pub use cdpfusion_udf::{

@@ -8,7 +8,7 @@ use datafusion::prelude::SessionContext;
 use datafusion_cli::catalog::DynamicObjectStoreCatalog;
 use datafusion_cli::functions::ParquetMetadataFunc;
 
-use cdpfusion_udf::segment::options::CdpfusionOptions;
+use cdpfusion_catalog::CdpfusionOptions;
 
 use crate::data_roots::{DataRoots, RootedParquetMetadata};
 use crate::object_stores::S3FromEnvironment;

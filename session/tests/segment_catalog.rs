@@ -10,8 +10,8 @@ use datafusion::arrow::util::pretty::pretty_format_batches;
 use datafusion::execution::context::SessionConfig;
 use datafusion::prelude::SessionContext;
 
+use cdpfusion::CdpfusionOptions;
 use cdpfusion::{cdpfusion_session_with, sql};
-use cdpfusion_udf::segment::options::CdpfusionOptions;
 
 fn session(catalog: &Path) -> SessionContext {
     let mut config = SessionConfig::new();

@@ -39,7 +39,7 @@ impl CdpfusionDb {
 /// A cdpfusion session whose segment catalog is `dir`.
 pub fn session_with_catalog(dir: &std::path::Path) -> Result<SessionContext> {
     let mut config = datafusion::prelude::SessionConfig::from_env()?;
-    let mut settings = cdpfusion_udf::segment::options::CdpfusionOptions::default();
+    let mut settings = cdpfusion::CdpfusionOptions::default();
     settings.catalog = dir.to_string_lossy().into_owned();
     config.options_mut().extensions.insert(settings);
     cdpfusion::cdpfusion_session_with(config, std::sync::Arc::new(Default::default()))

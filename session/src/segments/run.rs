@@ -9,9 +9,9 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 
+use cdpfusion_catalog::open_catalog;
+use cdpfusion_catalog::{SegmentCatalog, SegmentDefinition};
 use cdpfusion_core::segment::Members;
-use cdpfusion_udf::segment::catalog::{SegmentCatalog, SegmentDefinition};
-use cdpfusion_udf::segment::open::open_catalog;
 use cdpfusion_udf::segment::{list_segments, segments_schema};
 
 use super::parse::SegmentStatement;

@@ -12,9 +12,9 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::segment::MemberLookup;
 
-use super::open::open_catalog;
-use super::options::CdpfusionOptions;
 use crate::arguments::same_shape;
+use cdpfusion_catalog::CdpfusionOptions;
+use cdpfusion_catalog::open_catalog;
 
 const NAME: &str = "in_segment";
 

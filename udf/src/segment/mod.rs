@@ -6,12 +6,9 @@ use std::sync::Arc;
 
 use datafusion::logical_expr::ScalarUDF;
 
-pub mod catalog;
 use crate::singleton::singleton;
 
 mod in_segment;
-pub mod open;
-pub mod options;
 mod segment_changes;
 mod segment_members;
 mod segment_overlap;

@@ -14,10 +14,10 @@ use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 use futures::future::BoxFuture;
 
-use super::catalog::SegmentCatalog;
-use super::open::open_catalog;
 use crate::arguments::required_argument;
 use crate::table_function::{CallScan, CallTable};
+use cdpfusion_catalog::SegmentCatalog;
+use cdpfusion_catalog::open_catalog;
 
 /// Builds the rows from the catalog.
 pub(crate) type Load = Arc<dyn Fn(SegmentCatalog) -> BoxFuture<'static, Result<RecordBatch>> + Send + Sync>;

@@ -7,9 +7,9 @@ use datafusion::common::{Result, plan_err};
 use datafusion_macros::user_doc;
 use futures::FutureExt;
 
-use super::catalog::SegmentCatalog;
 use super::segment_table::segment_table;
 use crate::table_function::table_function_doc;
+use cdpfusion_catalog::SegmentCatalog;
 
 const NAME: &str = "segments";
 

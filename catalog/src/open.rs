@@ -7,8 +7,8 @@ use datafusion::common::{DataFusionError, Result};
 use datafusion::object_store::local::LocalFileSystem;
 use datafusion::object_store::path::Path;
 
-use super::catalog::SegmentCatalog;
-use super::options::CdpfusionOptions;
+use crate::catalog::SegmentCatalog;
+use crate::options::CdpfusionOptions;
 
 /// The catalog of these settings: a local directory (created when missing)
 /// or an object store URL, whose endpoint, region and credentials come from

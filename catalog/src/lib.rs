@@ -1,0 +1,13 @@
+//! The segment catalog: where cdpfusion keeps segments (a local directory or
+//! an object store URL such as `s3://bucket/segments`), one folder per
+//! segment with its definition, manifest and snapshots (docs/segments.md).
+//! Its own crate because two audiences share it: the segment functions in
+//! `cdpfusion-udf` read it, the segment statements in the session write it.
+
+pub mod catalog;
+pub mod open;
+pub mod options;
+
+pub use catalog::{SegmentCatalog, SegmentDefinition};
+pub use open::{open_catalog, open_location};
+pub use options::CdpfusionOptions;
