@@ -5,10 +5,8 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
 use datafusion::arrow::datatypes::DataType;
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::ColumnarValue;
-
-use crate::arguments::text_of;
 
 /// Applies `f` to every non-null string of `input`. `f` writes its answer into
 /// the scratch buffer and returns `false` for NULL. Scalars stay scalars.
@@ -39,57 +37,4 @@ pub(crate) fn map_strings(
         ColumnarValue::Array(_) => ColumnarValue::Array(result),
         ColumnarValue::Scalar(_) => ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?),
     })
-}
-
-/// The value of an argument that must be a constant string, such as a region
-/// code or a key. NULL gives `None`.
-pub(crate) fn constant_string(
-    function: &str,
-    argument: &str,
-    value: &ColumnarValue,
-) -> Result<Option<String>> {
-    match value {
-        ColumnarValue::Scalar(scalar) => Ok(text_of(function, argument, scalar)?.map(str::to_string)),
-        ColumnarValue::Array(_) => {
-            exec_err!("{function}: argument '{argument}' must be a constant, not a column")
-        }
-    }
-}
-
-/// What an argument accepts.
-#[derive(Clone, Copy)]
-pub(crate) enum Accepts {
-    /// Any string type.
-    String,
-    /// A string, or an integer read as its decimal digits (phone numbers
-    /// often sit in BIGINT columns).
-    StringOrInteger,
-}
-
-/// Checks argument types for a function with `arguments` of which the first
-/// `required` must be given, and casts integers to text where accepted. The
-/// errors name the function, the argument and what it takes.
-pub(crate) fn coerce_arguments(
-    function: &str,
-    syntax: &str,
-    arguments: &[(&str, Accepts)],
-    required: usize,
-    arg_types: &[DataType],
-) -> Result<Vec<DataType>> {
-    if arg_types.len() < required || arg_types.len() > arguments.len() {
-        return plan_err!("{function}: expected {syntax}, got {} arguments", arg_types.len());
-    }
-    arg_types
-        .iter()
-        .zip(arguments)
-        .map(|(t, (name, accepts))| match (accepts, t) {
-            (_, t) if t.is_string() => Ok(t.clone()),
-            (_, DataType::Null) => Ok(DataType::Utf8),
-            (Accepts::StringOrInteger, t) if t.is_integer() => Ok(DataType::Utf8),
-            (Accepts::StringOrInteger, t) => {
-                plan_err!("{function}: argument '{name}' must be a string or an integer, got {t}")
-            }
-            (Accepts::String, t) => plan_err!("{function}: argument '{name}' must be a string, got {t}"),
-        })
-        .collect()
 }

@@ -8,7 +8,10 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::identity::email::normalize_email_into;
 
-use crate::string_kernel::{Accepts, coerce_arguments, map_strings};
+use crate::arguments::{ArgumentKind, Parameters, required};
+use crate::string_kernel::map_strings;
+
+const PARAMETERS: Parameters = Parameters::List(&[required("email", ArgumentKind::Text)]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Identity Functions"),
@@ -57,13 +60,7 @@ impl ScalarUDFImpl for NormalizeEmail {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_arguments(
-            self.name(),
-            "(email)",
-            &[("email", Accepts::String)],
-            1,
-            arg_types,
-        )
+        PARAMETERS.coerce(self.name(), arg_types)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

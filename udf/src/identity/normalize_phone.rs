@@ -7,7 +7,13 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::identity::phone::{self, Region};
 
-use crate::string_kernel::{Accepts, coerce_arguments, constant_string, map_strings};
+use crate::arguments::{ArgumentKind, Parameters, constant_string, optional, required};
+use crate::string_kernel::map_strings;
+
+const PARAMETERS: Parameters = Parameters::List(&[
+    required("phone", ArgumentKind::TextOrInteger),
+    optional("region", ArgumentKind::Text),
+]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Identity Functions"),
@@ -60,13 +66,7 @@ impl ScalarUDFImpl for NormalizePhone {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_arguments(
-            self.name(),
-            "(phone [, region])",
-            &[("phone", Accepts::StringOrInteger), ("region", Accepts::String)],
-            1,
-            arg_types,
-        )
+        PARAMETERS.coerce(self.name(), arg_types)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableProvider};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::execution::TaskContext;
 use datafusion::physical_plan::ExecutionPlan;
 use futures::StreamExt;
@@ -20,12 +20,20 @@ use futures::StreamExt;
 use cdpfusion_core::identity::graph::{GraphIdentifier, GraphRecord, PersonGraph};
 
 use super::resolution_plan::{CallRules, PlannedResolution, rules_argument};
-use crate::arguments::required_argument;
+use crate::arguments::{ArgumentKind, Parameters, optional, required};
 use crate::table_function::{CallScan, CallTable, Produce, deferred_plan};
 
 /// Turns a person's graph (or none, for an unknown identifier) into the
 /// function's output rows.
 pub(crate) type Render = fn(Option<&PersonGraph>) -> Result<RecordBatch>;
+
+/// The arguments of `identity_lookup` and `identity_graph`.
+const PARAMETERS: Parameters = Parameters::List(&[
+    required("query", ArgumentKind::Text),
+    required("id_type", ArgumentKind::Text),
+    required("id_value", ArgumentKind::Text),
+    optional("rules_json", ArgumentKind::Text),
+]);
 
 /// Parses `(query, id_type, id_value [, rules_json])`.
 pub(crate) fn person_graph_table(
@@ -34,17 +42,8 @@ pub(crate) fn person_graph_table(
     schema: SchemaRef,
     render: Render,
 ) -> Result<Arc<dyn TableProvider>> {
-    let exprs = args.exprs();
-    if !(3..=4).contains(&exprs.len()) {
-        return plan_err!(
-            "{function}: expected (query, id_type, id_value [, rules_json]), got {} arguments",
-            exprs.len()
-        );
-    }
-    let query = required_argument(function, "query", exprs, 0)?;
-    let id_type = required_argument(function, "id_type", exprs, 1)?;
-    let id_value = required_argument(function, "id_value", exprs, 2)?;
-    let rules = rules_argument(function, exprs, 3)?;
+    let ([query, id_type, id_value], [rules]) = PARAMETERS.literals(function, args.exprs())?;
+    let rules = rules_argument(function, rules.as_deref())?;
     let called_with = [query.as_str(), &id_type, &id_value, &format!("{rules:?}")].map(str::to_string);
     let scan = PersonGraphScan {
         function,

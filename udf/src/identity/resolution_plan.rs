@@ -11,14 +11,13 @@ use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
 use datafusion::execution::TaskContext;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::memory_pool::MemoryConsumer;
-use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::{ExecutionPlan, execute_stream};
 use futures::{StreamExt, TryStreamExt};
 
 use cdpfusion_core::identity::resolve::{IdentityGraphBuilder, Resolution, ResolveError};
 use cdpfusion_core::identity::rules::Rules;
 
-use crate::arguments::{is_text, literal_argument};
+use crate::arguments::is_text;
 
 const EXPECTED_INPUT: &str = "(record_id TEXT or BIGINT, id_type TEXT, id_value TEXT [, source TEXT])";
 const EXPECTED_PREVIOUS: &str = "(id_type TEXT, id_value TEXT, one_id BIGINT)";
@@ -33,8 +32,8 @@ pub(crate) struct CallRules {
 }
 
 /// Parses the optional rules JSON argument.
-pub(crate) fn rules_argument(function: &str, exprs: &[Expr], index: usize) -> Result<Arc<CallRules>> {
-    let Some(json) = literal_argument(function, "rules_json", exprs, index)? else {
+pub(crate) fn rules_argument(function: &str, json: Option<&str>) -> Result<Arc<CallRules>> {
+    let Some(json) = json else {
         return Ok(Arc::new(CallRules::default()));
     };
     let invalid = |e: String| DataFusionError::Plan(format!("{function}: argument 'rules_json': {e}"));

@@ -9,14 +9,14 @@ use async_trait::async_trait;
 use datafusion::arrow::array::{ArrayRef, RecordBatch, RecordBatchOptions, StringBuilder};
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableFunctionArgs, TableProvider};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::physical_plan::ExecutionPlan;
 use futures::{StreamExt, TryStreamExt};
 
 use cdpfusion_core::identity::resolve::Resolution;
 
 use super::resolution_plan::{CallRules, PlannedResolution, rules_argument};
-use crate::arguments::required_argument;
+use crate::arguments::{ArgumentKind, Parameters, optional, required};
 use crate::table_function::{CallScan, CallTable, Produce, deferred_plan};
 
 /// What a function returns of a resolution: which rows, and each column.
@@ -38,6 +38,12 @@ struct ResolutionScan {
     rules: Arc<CallRules>,
 }
 
+/// The arguments of `resolve_identities` and `resolve_records`.
+const PARAMETERS: Parameters = Parameters::List(&[
+    required("query", ArgumentKind::Text),
+    optional("rules_json", ArgumentKind::Text),
+]);
+
 /// The table of one call `function(query [, rules_json])`, whose full
 /// output schema is `schema`.
 pub(crate) fn resolution_table(
@@ -45,15 +51,9 @@ pub(crate) fn resolution_table(
     args: TableFunctionArgs,
     schema: &SchemaRef,
 ) -> Result<Arc<dyn TableProvider>> {
-    let (function, exprs) = (output.function, args.exprs());
-    if exprs.is_empty() || exprs.len() > 2 {
-        return plan_err!(
-            "{function}: expected (query [, rules_json]), got {} arguments",
-            exprs.len()
-        );
-    }
-    let query = required_argument(function, "query", exprs, 0)?;
-    let rules = rules_argument(function, exprs, 1)?;
+    let function = output.function;
+    let ([query], [rules]) = PARAMETERS.literals(function, args.exprs())?;
+    let rules = rules_argument(function, rules.as_deref())?;
     let called_with = [query.as_str(), &format!("{rules:?}")].map(str::to_string);
     let scan = ResolutionScan { output, query, rules };
     Ok(CallTable::new(

@@ -15,13 +15,19 @@ use datafusion_macros::user_doc;
 use cdpfusion_core::journey::lifecycle::{LifecycleClock, LifecycleRules, LifecycleState, MilestoneLookup};
 
 use crate::arguments::{
-    coerce_event_name, coerce_instant, coerce_text, coerce_timestamp, constant_instant, constant_text,
-    event_times, expect_state_columns, passes,
+    ArgumentKind, Parameters, constant_instant, constant_text, event_times, expect_state_columns, optional,
+    passes, required,
 };
 use crate::fold_accumulator::{FoldAccumulator, FoldGroups, GroupFold};
 
 const NAME: &str = "lifecycle_stage";
-const SYNTAX: &str = "(event_type, ts, as_of [, rules_json])";
+
+const PARAMETERS: Parameters = Parameters::List(&[
+    required("event_type", ArgumentKind::EventName),
+    required("ts", ArgumentKind::Timestamp),
+    required("as_of", ArgumentKind::Instant),
+    optional("rules_json", ArgumentKind::Text),
+]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Journey Functions"),
@@ -194,18 +200,7 @@ impl AggregateUDFImpl for LifecycleStage {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if !(3..=4).contains(&arg_types.len()) {
-            return plan_err!("{NAME}: expected {SYNTAX}, got {} arguments", arg_types.len());
-        }
-        let mut types = vec![
-            coerce_event_name(NAME, "event_type", &arg_types[0])?,
-            coerce_timestamp(NAME, "ts", &arg_types[1])?,
-            coerce_instant(NAME, "as_of", &arg_types[2])?,
-        ];
-        if let Some(rules) = arg_types.get(3) {
-            types.push(coerce_text(NAME, "rules_json", rules)?);
-        }
-        Ok(types)
+        PARAMETERS.coerce(NAME, arg_types)
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

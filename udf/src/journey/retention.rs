@@ -3,7 +3,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, ListArray, UInt8Array, UInt32Array};
 use datafusion::arrow::buffer::OffsetBuffer;
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, UInt32Type};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
@@ -13,10 +13,16 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::journey::retention::{MAX_CONDITIONS, retention_flags};
 
-use crate::arguments::{coerce_condition, expect_state_columns, or_condition_bits, passes};
+use crate::arguments::{ArgumentKind, Parameters, expect_state_columns, or_condition_bits, passes};
 use crate::fold_accumulator::{FoldAccumulator, FoldGroups, GroupFold};
 
 const NAME: &str = "retention";
+
+const PARAMETERS: Parameters = Parameters::Repeated {
+    prefix: "cond",
+    kind: ArgumentKind::Condition,
+    max: MAX_CONDITIONS,
+};
 
 #[user_doc(
     doc_section(label = "cdpfusion Journey Functions"),
@@ -136,17 +142,7 @@ impl AggregateUDFImpl for Retention {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if arg_types.is_empty() || arg_types.len() > MAX_CONDITIONS {
-            return plan_err!(
-                "{NAME}: expected 1 to {MAX_CONDITIONS} conditions, got {}",
-                arg_types.len()
-            );
-        }
-        arg_types
-            .iter()
-            .enumerate()
-            .map(|(i, t)| coerce_condition(NAME, &format!("cond{}", i + 1), t))
-            .collect()
+        PARAMETERS.coerce(NAME, arg_types)
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

@@ -15,8 +15,8 @@ use cdpfusion_core::bucket_sort::bucket_sort_by;
 use cdpfusion_core::journey::funnel::{FunnelEvent, FunnelMode, MAX_STEPS, deepest_step};
 
 use crate::arguments::{
-    coerce_condition, coerce_event_time, coerce_window, constant_text, constant_window, event_times,
-    expect_state_columns, is_time, or_condition_bits,
+    ArgumentKind, constant_text, constant_window, event_times, expect_state_columns, is_time,
+    or_condition_bits,
 };
 
 const NAME: &str = "window_funnel";
@@ -76,7 +76,8 @@ impl WindowFunnel {
 }
 
 /// Where the arguments are: `mode` is present when the second argument is a
-/// string.
+/// string. (An optional argument before the repeated ones is more than a
+/// declared argument table says, so this function places its own.)
 struct Layout {
     mode: Option<usize>,
     ts: usize,
@@ -191,11 +192,12 @@ impl AggregateUDFImpl for WindowFunnel {
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
         let layout = Layout::of(arg_types)?;
         let mut types = arg_types.to_vec();
-        types[0] = coerce_window(NAME, "window", &arg_types[0])?;
-        types[layout.ts] = coerce_event_time(NAME, "ts", &arg_types[layout.ts])?;
+        types[0] = ArgumentKind::Window.coerce(NAME, "window", &arg_types[0])?;
+        types[layout.ts] = ArgumentKind::EventTime.coerce(NAME, "ts", &arg_types[layout.ts])?;
         for step in 0..layout.steps {
             let index = layout.ts + 1 + step;
-            types[index] = coerce_condition(NAME, &format!("cond{}", step + 1), &arg_types[index])?;
+            types[index] =
+                ArgumentKind::Condition.coerce(NAME, &format!("cond{}", step + 1), &arg_types[index])?;
         }
         Ok(types)
     }

@@ -9,7 +9,10 @@ use datafusion_macros::user_doc;
 use cdpfusion_core::identity::phone::{Region, normalize_phone};
 use cdpfusion_core::privacy::mask::mask_phone_into;
 
-use crate::string_kernel::{Accepts, coerce_arguments, map_strings};
+use crate::arguments::{ArgumentKind, Parameters, required};
+use crate::string_kernel::map_strings;
+
+const PARAMETERS: Parameters = Parameters::List(&[required("phone", ArgumentKind::TextOrInteger)]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Privacy Functions"),
@@ -58,13 +61,7 @@ impl ScalarUDFImpl for MaskPhone {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_arguments(
-            self.name(),
-            "(phone)",
-            &[("phone", Accepts::StringOrInteger)],
-            1,
-            arg_types,
-        )
+        PARAMETERS.coerce(self.name(), arg_types)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

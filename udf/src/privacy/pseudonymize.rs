@@ -8,7 +8,13 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::privacy::pseudonymize::Pseudonymizer;
 
-use crate::string_kernel::{Accepts, coerce_arguments, constant_string, map_strings};
+use crate::arguments::{ArgumentKind, Parameters, constant_string, required};
+use crate::string_kernel::map_strings;
+
+const PARAMETERS: Parameters = Parameters::List(&[
+    required("value", ArgumentKind::TextOrInteger),
+    required("key", ArgumentKind::Text),
+]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Privacy Functions"),
@@ -61,13 +67,7 @@ impl ScalarUDFImpl for Pseudonymize {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_arguments(
-            self.name(),
-            "(value, key)",
-            &[("value", Accepts::StringOrInteger), ("key", Accepts::String)],
-            2,
-            arg_types,
-        )
+        PARAMETERS.coerce(self.name(), arg_types)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -12,11 +12,16 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::segment::MemberLookup;
 
-use crate::arguments::same_shape;
+use crate::arguments::{ArgumentKind, Parameters, required, same_shape};
 use cdpfusion_catalog::CdpfusionOptions;
 use cdpfusion_catalog::open_catalog;
 
 const NAME: &str = "in_segment";
+
+const PARAMETERS: Parameters = Parameters::List(&[
+    required("name", ArgumentKind::Utf8),
+    required("one_id", ArgumentKind::Integer),
+]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Segment Functions"),
@@ -148,19 +153,7 @@ impl ScalarUDFImpl for InSegment {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let [name, one_id] = arg_types else {
-            return plan_err!(
-                "{NAME}: expected (name, one_id), got {} arguments",
-                arg_types.len()
-            );
-        };
-        if !name.is_string() {
-            return plan_err!("{NAME}: argument 'name' must be a string, got {name}");
-        }
-        if !(one_id.is_integer() || *one_id == DataType::Null) {
-            return plan_err!("{NAME}: argument 'one_id' must be an integer, got {one_id}");
-        }
-        Ok(vec![DataType::Utf8, DataType::Int64])
+        PARAMETERS.coerce(NAME, arg_types)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

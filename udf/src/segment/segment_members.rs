@@ -7,10 +7,12 @@ use datafusion::common::Result;
 use datafusion_macros::user_doc;
 use futures::FutureExt;
 
-use super::segment_table::{name_arguments, segment_table};
+use super::segment_table::segment_table;
+use crate::arguments::{ArgumentKind, Parameters, required};
 use crate::table_function::table_function_doc;
 
 const NAME: &str = "segment_members";
+const PARAMETERS: Parameters = Parameters::List(&[required("name", ArgumentKind::Text)]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Segment Functions"),
@@ -36,7 +38,7 @@ static SCHEMA: LazyLock<SchemaRef> =
 
 impl TableFunctionImpl for SegmentMembersFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let [name] = name_arguments(NAME, args.exprs(), ["name"])?;
+        let ([name], []) = PARAMETERS.literals(NAME, args.exprs())?;
         let called_with = name.clone();
         Ok(segment_table(
             &SCHEMA,

@@ -7,10 +7,15 @@ use datafusion::common::Result;
 use datafusion_macros::user_doc;
 use futures::FutureExt;
 
-use super::segment_table::{name_arguments, segment_table};
+use super::segment_table::segment_table;
+use crate::arguments::{ArgumentKind, Parameters, required};
 use crate::table_function::table_function_doc;
 
 const NAME: &str = "segment_overlap";
+const PARAMETERS: Parameters = Parameters::List(&[
+    required("a", ArgumentKind::Text),
+    required("b", ArgumentKind::Text),
+]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Segment Functions"),
@@ -44,7 +49,7 @@ static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
 
 impl TableFunctionImpl for SegmentOverlapFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let [a, b] = name_arguments(NAME, args.exprs(), ["a", "b"])?;
+        let ([a, b], []) = PARAMETERS.literals(NAME, args.exprs())?;
         let arguments = [a.clone(), b.clone()];
         Ok(segment_table(
             &SCHEMA,

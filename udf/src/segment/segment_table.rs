@@ -8,40 +8,17 @@ use async_trait::async_trait;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::datasource::memory::MemorySourceConfig;
-use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::ExecutionPlan;
 use futures::future::BoxFuture;
 
-use crate::arguments::required_argument;
 use crate::table_function::{CallScan, CallTable};
 use cdpfusion_catalog::SegmentCatalog;
 use cdpfusion_catalog::open_catalog;
 
 /// Builds the rows from the catalog.
 pub(crate) type Load = Arc<dyn Fn(SegmentCatalog) -> BoxFuture<'static, Result<RecordBatch>> + Send + Sync>;
-
-/// The segment names a table function is called with: one string literal
-/// per entry of `names`, and no other argument.
-pub(crate) fn name_arguments<const N: usize>(
-    function: &str,
-    exprs: &[Expr],
-    names: [&str; N],
-) -> Result<[String; N]> {
-    if exprs.len() != N {
-        return plan_err!(
-            "{function}: expected ({}), got {} arguments",
-            names.join(", "),
-            exprs.len()
-        );
-    }
-    let mut values: [String; N] = std::array::from_fn(|_| String::new());
-    for (index, (value, name)) in values.iter_mut().zip(names).enumerate() {
-        *value = required_argument(function, name, exprs, index)?;
-    }
-    Ok(values)
-}
 
 /// The table of one segment function call with `arguments`: its rows are
 /// loaded from the catalog when the table is scanned.

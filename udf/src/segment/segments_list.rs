@@ -3,11 +3,12 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion_macros::user_doc;
 use futures::FutureExt;
 
 use super::segment_table::segment_table;
+use crate::arguments::Parameters;
 use crate::table_function::table_function_doc;
 use cdpfusion_catalog::SegmentCatalog;
 
@@ -89,9 +90,7 @@ pub async fn list_segments(catalog: &SegmentCatalog) -> Result<RecordBatch> {
 
 impl TableFunctionImpl for SegmentsFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        if !args.exprs().is_empty() {
-            return plan_err!("{NAME}: expected (), got {} arguments", args.exprs().len());
-        }
+        Parameters::List(&[]).check_count(NAME, args.exprs().len())?;
         Ok(segment_table(
             &SCHEMA,
             &[],

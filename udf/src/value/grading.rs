@@ -4,47 +4,19 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, StringBuilder};
-use datafusion::arrow::datatypes::{DataType, Float64Type};
-use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
+use datafusion::arrow::datatypes::Float64Type;
+use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{ColumnarValue, ScalarFunctionArgs};
 
 use cdpfusion_core::value::grade::LeadStatus;
 
-use crate::arguments::{is_text, same_shape};
-
-/// Coerces (value [, status [, thresholds_json]]).
-pub(crate) fn coerce_grade_arguments(
-    function: &str,
-    value: &str,
-    arg_types: &[DataType],
-) -> Result<Vec<DataType>> {
-    if !(1..=3).contains(&arg_types.len()) {
-        return plan_err!(
-            "{function}: expected ({value} [, status [, thresholds_json]]), got {} arguments",
-            arg_types.len()
-        );
-    }
-    let mut types = Vec::with_capacity(arg_types.len());
-    match &arg_types[0] {
-        t if t.is_numeric() || *t == DataType::Null => types.push(DataType::Float64),
-        t => return plan_err!("{function}: argument '{value}' must be a number, got {t}"),
-    }
-    for (t, name) in arg_types[1..].iter().zip(["status", "thresholds_json"]) {
-        if !is_text(t) {
-            return plan_err!("{function}: argument '{name}' must be a string, got {t}");
-        }
-        types.push(DataType::Utf8);
-    }
-    Ok(types)
-}
+use crate::arguments::{constant_string, same_shape};
 
 /// The constant thresholds JSON, if given.
 pub(crate) fn thresholds_json(function: &str, args: &ScalarFunctionArgs) -> Result<Option<String>> {
     match args.args.get(2) {
         None => Ok(None),
-        Some(ColumnarValue::Scalar(ScalarValue::Utf8(json))) => Ok(json.clone()),
-        Some(ColumnarValue::Scalar(other)) if other.is_null() => Ok(None),
-        Some(_) => plan_err!("{function}: argument 'thresholds_json' must be a constant"),
+        Some(value) => constant_string(function, "thresholds_json", value),
     }
 }
 

@@ -7,9 +7,16 @@ use datafusion_macros::user_doc;
 
 use cdpfusion_core::value::grade::ScoreThresholds;
 
-use super::grading::{coerce_grade_arguments, grade_rows, thresholds_json};
+use super::grading::{grade_rows, thresholds_json};
+use crate::arguments::{ArgumentKind, Parameters, optional, required};
 
 const NAME: &str = "lead_grade";
+
+const PARAMETERS: Parameters = Parameters::List(&[
+    required("score", ArgumentKind::Number),
+    optional("status", ArgumentKind::Utf8),
+    optional("thresholds_json", ArgumentKind::Text),
+]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Value Functions"),
@@ -67,7 +74,7 @@ impl ScalarUDFImpl for LeadGrade {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        coerce_grade_arguments(NAME, "score", arg_types)
+        PARAMETERS.coerce(NAME, arg_types)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {

@@ -14,12 +14,19 @@ use datafusion_macros::user_doc;
 use cdpfusion_core::value::lead_score::{LeadScoreRules, LeadScorer};
 
 use crate::arguments::{
-    coerce_event_name, coerce_instant, coerce_number, coerce_text, coerce_timestamp, constant_instant,
-    constant_text, event_times, expect_state_columns, number_values, passes,
+    ArgumentKind, Parameters, constant_instant, constant_text, event_times, expect_state_columns,
+    number_values, optional, passes, required,
 };
 
 const NAME: &str = "lead_score";
-const SYNTAX: &str = "(event_type, ts, dwell_s, as_of [, weights_json])";
+
+const PARAMETERS: Parameters = Parameters::List(&[
+    required("event_type", ArgumentKind::EventName),
+    required("ts", ArgumentKind::Timestamp),
+    required("dwell_s", ArgumentKind::Number),
+    required("as_of", ArgumentKind::Instant),
+    optional("weights_json", ArgumentKind::Text),
+]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Value Functions"),
@@ -151,19 +158,7 @@ impl AggregateUDFImpl for LeadScore {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if !(4..=5).contains(&arg_types.len()) {
-            return plan_err!("{NAME}: expected {SYNTAX}, got {} arguments", arg_types.len());
-        }
-        let mut types = vec![
-            coerce_event_name(NAME, "event_type", &arg_types[0])?,
-            coerce_timestamp(NAME, "ts", &arg_types[1])?,
-            coerce_number(NAME, "dwell_s", &arg_types[2])?,
-            coerce_instant(NAME, "as_of", &arg_types[3])?,
-        ];
-        if let Some(weights) = arg_types.get(4) {
-            types.push(coerce_text(NAME, "weights_json", weights)?);
-        }
-        Ok(types)
+        PARAMETERS.coerce(NAME, arg_types)
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

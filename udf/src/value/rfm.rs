@@ -4,7 +4,7 @@ use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, BooleanArray, Float64Array, Int64Array, StructArray,
 };
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Float64Type, Int64Type};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::Result;
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
 use datafusion::logical_expr::{
@@ -15,12 +15,18 @@ use datafusion_macros::user_doc;
 use cdpfusion_core::value::rfm::RfmState;
 
 use crate::arguments::{
-    coerce_instant, coerce_number, coerce_timestamp, constant_instant, event_times, expect_state_columns,
-    number_values, passes,
+    ArgumentKind, Parameters, constant_instant, event_times, expect_state_columns, number_values, passes,
+    required,
 };
 use crate::fold_accumulator::{FoldAccumulator, FoldGroups, GroupFold};
 
 const NAME: &str = "rfm";
+
+const PARAMETERS: Parameters = Parameters::List(&[
+    required("ts", ArgumentKind::Timestamp),
+    required("amount", ArgumentKind::Number),
+    required("as_of", ArgumentKind::Instant),
+]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Value Functions"),
@@ -164,17 +170,7 @@ impl AggregateUDFImpl for Rfm {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        let [ts, amount, as_of] = arg_types else {
-            return plan_err!(
-                "{NAME}: expected (ts, amount, as_of), got {} arguments",
-                arg_types.len()
-            );
-        };
-        Ok(vec![
-            coerce_timestamp(NAME, "ts", ts)?,
-            coerce_number(NAME, "amount", amount)?,
-            coerce_instant(NAME, "as_of", as_of)?,
-        ])
+        PARAMETERS.coerce(NAME, arg_types)
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {

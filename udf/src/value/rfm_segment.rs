@@ -2,18 +2,24 @@ use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, StringBuilder};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
-use datafusion::common::{Result, exec_err, plan_err};
+use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
-use crate::arguments::same_shape;
+use crate::arguments::{ArgumentKind, Parameters, required, same_shape};
 
 use cdpfusion_core::value::rfm::rfm_segment;
 
 const NAME: &str = "rfm_segment";
 const ARGUMENTS: [&str; 3] = ["r_score", "f_score", "m_score"];
+
+const PARAMETERS: Parameters = Parameters::List(&[
+    required("r_score", ArgumentKind::Integer),
+    required("f_score", ArgumentKind::Integer),
+    required("m_score", ArgumentKind::Integer),
+]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Value Functions"),
@@ -73,20 +79,7 @@ impl ScalarUDFImpl for RfmSegment {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        if arg_types.len() != 3 {
-            return plan_err!(
-                "{NAME}: expected (r_score, f_score, m_score), got {} arguments",
-                arg_types.len()
-            );
-        }
-        arg_types
-            .iter()
-            .zip(ARGUMENTS)
-            .map(|(t, name)| match t {
-                t if t.is_integer() || *t == DataType::Null => Ok(DataType::Int64),
-                t => plan_err!("{NAME}: argument '{name}' must be an integer score 1..5, got {t}"),
-            })
-            .collect()
+        PARAMETERS.coerce(NAME, arg_types)
     }
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
