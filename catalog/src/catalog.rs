@@ -182,7 +182,7 @@ impl SegmentCatalog {
             .unwrap_or_default()
     }
 
-    pub async fn save_definition(&self, definition: &SegmentDefinition) -> Result<()> {
+    pub(crate) async fn save_definition(&self, definition: &SegmentDefinition) -> Result<()> {
         self.write_json(&self.path(&definition.name, "definition.json"), definition)
             .await
     }
@@ -205,7 +205,7 @@ impl SegmentCatalog {
 
     /// Writes a new snapshot, then the manifest that names it, keeping the
     /// newest `keep` snapshots.
-    pub async fn save_snapshot(
+    pub(crate) async fn save_snapshot(
         &self,
         name: &str,
         members: &Members,
@@ -281,7 +281,7 @@ impl SegmentCatalog {
     }
 
     /// Records a failed refresh; the membership stays as it was.
-    pub async fn save_error(&self, name: &str, error: &str) -> Result<()> {
+    pub(crate) async fn save_error(&self, name: &str, error: &str) -> Result<()> {
         let mut manifest = self.manifest_to_rewrite(name).await;
         manifest.last_error = Some(error.to_string());
         self.write_json(&self.path(name, "manifest.json"), &manifest)

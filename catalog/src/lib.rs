@@ -7,7 +7,9 @@
 pub mod catalog;
 pub mod open;
 pub mod options;
+pub mod refresh;
 
 pub use catalog::{SegmentCatalog, SegmentDefinition};
 pub use open::{open_catalog, open_location};
 pub use options::CdpfusionOptions;
+pub use refresh::{Refreshed, segment_error};

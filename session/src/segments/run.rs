@@ -1,28 +1,21 @@
-//! Running the segment statements against the session's segment catalog.
+//! Running the segment statements: the catalog (`cdpfusion_catalog`) does
+//! each operation; this module runs a definition's query for it and turns
+//! what it reports into rows.
 
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, AsArray, BooleanArray, RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
-use datafusion::error::{DataFusionError, Result};
+use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 use futures::StreamExt;
 
-use cdpfusion_catalog::open_catalog;
-use cdpfusion_catalog::{SegmentCatalog, SegmentDefinition};
+use cdpfusion_catalog::{Refreshed, SegmentDefinition, open_catalog, segment_error};
 use cdpfusion_core::segment::Members;
 use cdpfusion_udf::segment::{list_segments, segments_schema};
 
 use super::parse::SegmentStatement;
-
-fn segment_error(name: &str, message: impl std::fmt::Display) -> DataFusionError {
-    DataFusionError::Plan(format!("segment '{name}': {message}"))
-}
-
-fn now() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
 
 /// Runs a segment statement; returns the rows it reports.
 pub async fn execute_segment_statement(
@@ -30,6 +23,9 @@ pub async fn execute_segment_statement(
     statement: SegmentStatement,
 ) -> Result<RecordBatch> {
     let (catalog, keep) = open_catalog(ctx.state().config_options())?;
+    let run = |definition: SegmentDefinition| async move {
+        members_of(ctx, &definition.name, &definition.query).await
+    };
     match statement {
         SegmentStatement::Create {
             name,
@@ -37,38 +33,11 @@ pub async fn execute_segment_statement(
             comment,
             query,
         } => {
-            if !or_replace && catalog.definition(&name).await?.is_some() {
-                return Err(segment_error(
-                    &name,
-                    "already exists; use CREATE OR REPLACE SEGMENT to change it",
-                ));
-            }
-            // The query runs before anything is written: a bad definition
-            // leaves the catalog as it was.
-            let members = members_of(ctx, &name, &query).await?;
-            let definition = SegmentDefinition {
-                name: name.clone(),
-                query,
-                comment,
-                created_at: now(),
-            };
-            catalog.save_definition(&definition).await?;
-            refreshed(&catalog, &name, members, keep).await
+            let definition = SegmentDefinition::new(name, query, comment);
+            refresh_rows(&[catalog.create(definition, or_replace, keep, run).await?])
         }
-        SegmentStatement::Refresh(Some(name)) => refresh(ctx, &catalog, &name, keep).await,
-        // Every segment is refreshed even when some fail: each failure is
-        // kept in its manifest and reported in its row's `error`.
-        SegmentStatement::Refresh(None) => {
-            let mut rows = Vec::new();
-            for name in catalog.names().await? {
-                rows.push(match refresh(ctx, &catalog, &name, keep).await {
-                    Ok(row) => row,
-                    Err(e) => failed_refresh(&catalog, &name, &e).await?,
-                });
-            }
-            let schema = Arc::new(refresh_schema());
-            Ok(datafusion::arrow::compute::concat_batches(&schema, &rows)?)
-        }
+        SegmentStatement::Refresh(Some(name)) => refresh_rows(&[catalog.refresh(&name, keep, run).await?]),
+        SegmentStatement::Refresh(None) => refresh_rows(&catalog.refresh_all(keep, run).await?),
         SegmentStatement::Drop { name, if_exists } => {
             let dropped = catalog.drop_segment(&name).await?;
             if !dropped && !if_exists {
@@ -121,71 +90,21 @@ pub fn failed_refreshes(batch: &RecordBatch) -> usize {
         .map_or(0, |errors| errors.len() - errors.null_count())
 }
 
-/// The row of a segment whose refresh failed: its membership as it was.
-async fn failed_refresh(
-    catalog: &SegmentCatalog,
-    name: &str,
-    error: &DataFusionError,
-) -> Result<RecordBatch> {
-    let latest = catalog
-        .manifest(name)
-        .await
-        .ok()
-        .and_then(|manifest| manifest.snapshots.last().cloned());
+/// The rows of `CREATE SEGMENT` and `REFRESH SEGMENT[S]`.
+fn refresh_rows(rows: &[Refreshed]) -> Result<RecordBatch> {
+    let column =
+        |value: fn(&Refreshed) -> u64| Arc::new(UInt64Array::from_iter_values(rows.iter().map(value)));
     Ok(RecordBatch::try_new(
         Arc::new(refresh_schema()),
         vec![
-            Arc::new(StringArray::from(vec![name.to_string()])),
-            Arc::new(UInt64Array::from(vec![latest.as_ref().map_or(0, |s| s.size)])),
-            Arc::new(UInt64Array::from(vec![0])),
-            Arc::new(UInt64Array::from(vec![0])),
-            Arc::new(StringArray::from(vec![latest.map(|s| s.refreshed_at)])),
-            Arc::new(StringArray::from(vec![Some(error.strip_backtrace())])),
-        ],
-    )?)
-}
-
-/// Re-runs a segment's query. When the query fails, the membership stays as
-/// it was, the error is kept in the manifest, and the statement fails.
-async fn refresh(
-    ctx: &SessionContext,
-    catalog: &SegmentCatalog,
-    name: &str,
-    keep: usize,
-) -> Result<RecordBatch> {
-    let Some(definition) = catalog.definition(name).await? else {
-        return Err(segment_error(name, "does not exist"));
-    };
-    match members_of(ctx, name, &definition.query).await {
-        Ok(members) => refreshed(catalog, name, members, keep).await,
-        Err(e) => {
-            catalog.save_error(name, &e.to_string()).await?;
-            Err(segment_error(
-                name,
-                format!("refresh failed, membership unchanged: {e}"),
-            ))
-        }
-    }
-}
-
-async fn refreshed(
-    catalog: &SegmentCatalog,
-    name: &str,
-    members: Members,
-    keep: usize,
-) -> Result<RecordBatch> {
-    // A damaged previous snapshot counts as empty: the refresh repairs it.
-    let before = catalog.members(name, 0).await.ok().flatten().unwrap_or_default();
-    let snapshot = catalog.save_snapshot(name, &members, now(), keep).await?;
-    Ok(RecordBatch::try_new(
-        Arc::new(refresh_schema()),
-        vec![
-            Arc::new(StringArray::from(vec![name.to_string()])),
-            Arc::new(UInt64Array::from(vec![snapshot.size])),
-            Arc::new(UInt64Array::from(vec![members.minus(&before).len()])),
-            Arc::new(UInt64Array::from(vec![before.minus(&members).len()])),
-            Arc::new(StringArray::from(vec![Some(snapshot.refreshed_at)])),
-            Arc::new(StringArray::from(vec![None::<String>])),
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| &r.name))),
+            column(|r| r.size),
+            column(|r| r.entered),
+            column(|r| r.exited),
+            Arc::new(StringArray::from_iter(
+                rows.iter().map(|r| r.refreshed_at.as_deref()),
+            )),
+            Arc::new(StringArray::from_iter(rows.iter().map(|r| r.error.as_deref()))),
         ],
     )?)
 }
