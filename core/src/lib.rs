@@ -7,6 +7,7 @@ pub mod bucket_sort;
 pub mod identity;
 pub mod journey;
 pub mod key_index;
+pub mod matching;
 pub mod prefetch;
 pub mod privacy;
 pub mod segment;

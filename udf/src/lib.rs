@@ -13,6 +13,7 @@ mod arguments;
 mod fold_accumulator;
 pub mod identity;
 pub mod journey;
+pub mod matching;
 pub mod privacy;
 pub mod segment;
 mod singleton;
@@ -26,6 +27,7 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     functions.extend(privacy::scalar_functions());
     functions.extend(value::scalar_functions());
     functions.extend(segment::scalar_functions());
+    functions.extend(matching::scalar_functions());
     functions
 }
 
@@ -47,5 +49,6 @@ pub trait CdpTableFunction: TableFunctionImpl {
 pub fn all_table_functions() -> Vec<Arc<dyn CdpTableFunction>> {
     let mut functions = identity::table_functions();
     functions.extend(segment::table_functions());
+    functions.extend(matching::table_functions());
     functions
 }

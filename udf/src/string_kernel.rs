@@ -1,12 +1,15 @@
-//! The loop every string-to-string function shares: any string encoding in,
-//! Utf8 out, one scratch buffer reused for all rows.
+//! The loops the string functions share: string to string (any string
+//! encoding in, Utf8 out, one scratch buffer reused for all rows), and a
+//! pair of strings to a number.
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, StringBuilder};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, PrimitiveArray, StringBuilder};
+use datafusion::arrow::datatypes::{ArrowPrimitiveType, DataType};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::ColumnarValue;
+
+use crate::arguments::same_shape;
 
 /// Applies `f` to every non-null string of `input`. `f` writes its answer into
 /// the scratch buffer and returns `false` for NULL. Scalars stay scalars.
@@ -37,4 +40,19 @@ pub(crate) fn map_strings(
         ColumnarValue::Array(_) => ColumnarValue::Array(result),
         ColumnarValue::Scalar(_) => ColumnarValue::Scalar(ScalarValue::try_from_array(&result, 0)?),
     })
+}
+
+/// Applies `f` to each row's two strings (both read as `Utf8`), NULL when
+/// either is; the function of a pair of strings, such as a similarity.
+pub(crate) fn map_string_pairs<T: ArrowPrimitiveType>(
+    args: &[ColumnarValue],
+    rows: usize,
+    f: impl Fn(&str, &str) -> T::Native,
+) -> Result<ColumnarValue> {
+    let arrays = ColumnarValue::values_to_arrays(args)?;
+    let (left, right) = (arrays[0].as_string::<i32>(), arrays[1].as_string::<i32>());
+    let values: PrimitiveArray<T> = (0..rows.min(left.len()))
+        .map(|row| (left.is_valid(row) && right.is_valid(row)).then(|| f(left.value(row), right.value(row))))
+        .collect();
+    same_shape(args, Arc::new(values))
 }

@@ -1,0 +1,118 @@
+//! Names as people type them: `normalize_name` folds the spellings of one
+//! name to one form, and `to_pinyin` writes Chinese characters in plain
+//! pinyin, so 张伟, 章伟 (a homophone typo) and "Zhang Wei" meet.
+
+use pinyin::ToPinyin;
+
+use crate::text::fold_full_width;
+
+/// Separators that stand between the parts of a name (the middle dot of
+/// transliterated foreign names, hyphens, dots, commas).
+fn is_separator(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '·' | '•' | '・' | '-' | '_' | '.' | ',' | '，' | '、')
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}' | '\u{F900}'..='\u{FAFF}')
+}
+
+/// Writes the normal form of `name` into `out` (cleared first): full-width
+/// forms folded, lower case, separators as single spaces, no spaces between
+/// Chinese characters ("张 伟" is "张伟"), trimmed.
+pub fn normalize_name_into(name: &str, out: &mut String) {
+    out.clear();
+    let mut pending_space = false;
+    let mut last: Option<char> = None;
+    for c in name.chars().map(fold_full_width) {
+        if is_separator(c) {
+            pending_space = last.is_some();
+            continue;
+        }
+        if pending_space && !(is_han(c) && last.is_some_and(is_han)) {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.extend(c.to_lowercase());
+        last = Some(c);
+    }
+}
+
+/// [`normalize_name_into`] into a new string.
+pub fn normalize_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    normalize_name_into(name, &mut out);
+    out
+}
+
+/// Writes `text` in plain pinyin into `out` (cleared first): each Chinese
+/// character as its most common reading without tones, syllables separated
+/// by spaces; other characters as [`normalize_name_into`] leaves them.
+pub fn to_pinyin_into(text: &str, out: &mut String, scratch: &mut String) {
+    normalize_name_into(text, scratch);
+    out.clear();
+    for (c, reading) in scratch.chars().zip(scratch.as_str().to_pinyin()) {
+        match reading {
+            Some(reading) => {
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+                out.push_str(reading.plain());
+                out.push(' ');
+            }
+            None if c == ' ' => {
+                if !out.is_empty() && !out.ends_with(' ') {
+                    out.push(' ');
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    let trimmed = out.trim_end().len();
+    out.truncate(trimmed);
+}
+
+/// [`to_pinyin_into`] into a new string.
+pub fn to_pinyin(text: &str) -> String {
+    let (mut out, mut scratch) = (String::new(), String::new());
+    to_pinyin_into(text, &mut out, &mut scratch);
+    out
+}
+
+/// Whether two normalised names hold the same words in another order
+/// ("wei zhang" and "zhang wei"): a given name and a family name swapped.
+pub fn same_words(a: &str, b: &str) -> bool {
+    let mut words_a: Vec<&str> = a.split(' ').filter(|w| !w.is_empty()).collect();
+    let mut words_b: Vec<&str> = b.split(' ').filter(|w| !w.is_empty()).collect();
+    if words_a.len() < 2 {
+        return false;
+    }
+    words_a.sort_unstable();
+    words_b.sort_unstable();
+    words_a == words_b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_of_one_name_fold_to_one_form() {
+        assert_eq!(normalize_name("  Zhang   WEI "), "zhang wei");
+        assert_eq!(normalize_name("Ｚｈａｎｇ　Ｗｅｉ"), "zhang wei");
+        assert_eq!(normalize_name("张 伟"), "张伟");
+        assert_eq!(normalize_name("约翰·史密斯"), "约翰史密斯");
+        assert_eq!(normalize_name("Jean-Luc O.Brien"), "jean luc o brien");
+        assert_eq!(normalize_name(""), "");
+    }
+
+    #[test]
+    fn chinese_names_meet_their_homophones_and_romanisations() {
+        assert_eq!(to_pinyin("张伟"), "zhang wei");
+        assert_eq!(to_pinyin("章伟"), "zhang wei");
+        assert_eq!(to_pinyin("Zhang Wei"), "zhang wei");
+        assert_eq!(to_pinyin("王Lei"), "wang lei");
+        assert_eq!(to_pinyin("李 小龙"), "li xiao long");
+        assert!(same_words(&to_pinyin("伟 张"), &to_pinyin("Zhang Wei")));
+        assert!(!same_words("zhang", "zhang"));
+    }
+}

@@ -1,0 +1,242 @@
+//! Training, unsupervised: u from random pairs, m by expectation
+//! maximisation over the candidate pairs of each blocking rule (with that
+//! rule's own columns left out, since every pair agrees on them), and λ
+//! from deterministic rules or from the candidate pairs once m and u are
+//! known. EM iterates over counts of comparison vectors, not over pairs.
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::blocking::total_pairs;
+use super::comparison::PreparedColumn;
+use super::model::{EmSession, LinkType, MIN_PROBABILITY};
+use super::pattern::Pattern;
+
+/// How EM runs.
+#[derive(Debug, Clone, Copy)]
+pub struct EmSettings {
+    pub max_iterations: u32,
+    pub tolerance: f64,
+}
+
+/// u per comparison and level from up to `sample` random pairs (of
+/// different sources for `link_only`), deterministic for a seed; from every
+/// pair when there are no more than `sample`. Counts are
+/// smoothed by half a pair per level, so a level no random pair reached is
+/// rare, not impossible.
+pub fn estimate_u(
+    columns: &[PreparedColumn],
+    records: usize,
+    link_type: LinkType,
+    sources: Option<&[u32]>,
+    sample: u64,
+    seed: u64,
+) -> (Vec<Vec<f64>>, u64) {
+    let mut counts: Vec<Vec<f64>> = columns
+        .iter()
+        .map(|c| vec![0.0; c.comparison.level_count()])
+        .collect();
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut sampled = 0u64;
+    let count = |a: usize, b: usize, counts: &mut Vec<Vec<f64>>| {
+        for (column, counts) in columns.iter().zip(counts.iter_mut()) {
+            let level = column.level(a, b);
+            if level >= 0 {
+                counts[level as usize] += 1.0;
+            }
+        }
+    };
+    if total_pairs(records, link_type, sources) <= sample as f64 {
+        // Few records: every pair, exactly, instead of a sample.
+        for a in 0..records {
+            for b in a + 1..records {
+                if link_type == LinkType::LinkOnly && sources.is_some_and(|s| s[a] == s[b]) {
+                    continue;
+                }
+                sampled += 1;
+                count(a, b, &mut counts);
+            }
+        }
+    } else if records >= 2 {
+        // Rejection sampling of cross-source pairs gives up after this many
+        // draws in a row (one source only: no pair to sample).
+        let mut misses = 0u32;
+        while sampled < sample && misses < 1_000 {
+            let a = rng.random_range(0..records);
+            let b = rng.random_range(0..records);
+            let same_source = || sources.is_some_and(|s| s[a] == s[b]);
+            if a == b || (link_type == LinkType::LinkOnly && same_source()) {
+                misses += 1;
+                continue;
+            }
+            misses = 0;
+            sampled += 1;
+            count(a, b, &mut counts);
+        }
+    }
+    let u = counts
+        .into_iter()
+        .map(|counts| {
+            let total: f64 = counts.iter().sum::<f64>() + 0.5 * counts.len() as f64;
+            counts
+                .iter()
+                .map(|c| ((c + 0.5) / total).max(MIN_PROBABILITY))
+                .collect()
+        })
+        .collect();
+    (u, sampled)
+}
+
+/// The starting m of a comparison with `levels` levels: each level twice as
+/// likely as the one below, so "exact" holds about half.
+pub fn starting_m(levels: usize) -> Vec<f64> {
+    let total = (1u64 << levels) as f64 - 1.0;
+    (0..levels).map(|level| (1u64 << level) as f64 / total).collect()
+}
+
+/// One EM session over `patterns` (a comparison vector and how many pairs
+/// have it). Comparisons not `active` are left out; u stays fixed. Returns
+/// m for the active comparisons (the others as given) and the session.
+pub fn expectation_maximisation(
+    patterns: &[(Pattern, u64)],
+    active: &[bool],
+    u: &[Vec<f64>],
+    mut m: Vec<Vec<f64>>,
+    settings: EmSettings,
+) -> (Vec<Vec<f64>>, u32, bool, f64) {
+    let mut lambda: f64 = 0.1;
+    let mut iterations = 0;
+    let mut converged = false;
+    let total: f64 = patterns.iter().map(|(_, n)| *n as f64).sum();
+    if total == 0.0 {
+        return (m, 0, true, 0.0);
+    }
+    while iterations < settings.max_iterations {
+        iterations += 1;
+        let mut matched = 0.0;
+        let mut level_sums: Vec<Vec<f64>> = m.iter().map(|levels| vec![0.0; levels.len()]).collect();
+        for (pattern, count) in patterns {
+            let p = posterior(pattern, active, &m, u, lambda);
+            let weight = p * *count as f64;
+            matched += weight;
+            for (k, sums) in level_sums.iter_mut().enumerate() {
+                if let Some(level) = pattern.level(k).filter(|_| active[k]) {
+                    sums[level as usize] += weight;
+                }
+            }
+        }
+        let new_lambda = (matched / total).clamp(1e-9, 1.0 - 1e-9);
+        let mut change = (new_lambda - lambda).abs();
+        lambda = new_lambda;
+        for (k, sums) in level_sums.iter().enumerate() {
+            let mass: f64 = sums.iter().sum();
+            if !active[k] || mass <= 0.0 {
+                continue;
+            }
+            let levels = &mut m[k];
+            for (level, sum) in levels.iter_mut().zip(sums) {
+                let new = (sum / mass).max(MIN_PROBABILITY);
+                change = change.max((new - *level).abs());
+                *level = new;
+            }
+            let norm: f64 = levels.iter().sum();
+            levels.iter_mut().for_each(|v| *v /= norm);
+        }
+        if change < settings.tolerance {
+            converged = true;
+            break;
+        }
+    }
+    (m, iterations, converged, lambda)
+}
+
+/// The probability that pairs of `pattern` match, in log space so that
+/// many strong levels never overflow or underflow to NaN.
+fn posterior(pattern: &Pattern, active: &[bool], m: &[Vec<f64>], u: &[Vec<f64>], lambda: f64) -> f64 {
+    let mut weight = (lambda / (1.0 - lambda)).ln();
+    for k in 0..m.len() {
+        if let Some(level) = pattern.level(k).filter(|_| active[k]) {
+            weight += (m[k][level as usize] / u[k][level as usize]).ln();
+        }
+    }
+    1.0 / (1.0 + (-weight).exp())
+}
+
+/// λ among `patterns` with m and u fixed: the share of pairs that match.
+pub fn proportion_matching(patterns: &[(Pattern, u64)], m: &[Vec<f64>], u: &[Vec<f64>]) -> f64 {
+    let active = vec![true; m.len()];
+    let total: f64 = patterns.iter().map(|(_, n)| *n as f64).sum();
+    if total == 0.0 {
+        return 0.0;
+    }
+    let mut lambda: f64 = 0.1;
+    for _ in 0..200 {
+        let matched: f64 = patterns
+            .iter()
+            .map(|(pattern, n)| posterior(pattern, &active, m, u, lambda) * *n as f64)
+            .sum();
+        let new = (matched / total).clamp(1e-12, 1.0 - 1e-12);
+        if (new - lambda).abs() < 1e-9 {
+            return new;
+        }
+        lambda = new;
+    }
+    lambda
+}
+
+/// A session as reported.
+pub fn session_report(
+    blocking: &[String],
+    patterns: &[(Pattern, u64)],
+    iterations: u32,
+    converged: bool,
+    lambda: f64,
+) -> EmSession {
+    EmSession {
+        blocking: blocking.to_vec(),
+        pairs: patterns.iter().map(|(_, n)| n).sum(),
+        iterations,
+        converged,
+        proportion_matched: lambda,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn em_finds_the_two_groups_of_a_mixture() {
+        // Two comparisons with levels (else, exact): matches agree on both
+        // 90% of the time, non-matches 5% of the time; 10% of pairs match.
+        let u = vec![vec![0.95, 0.05], vec![0.95, 0.05]];
+        let mut patterns = vec![];
+        for (a, b) in [(0i8, 0i8), (0, 1), (1, 0), (1, 1)] {
+            let p = |level: i8, m: f64, u: f64| if level == 1 { (m, u) } else { (1.0 - m, 1.0 - u) };
+            let ((ma, ua), (mb, ub)) = (p(a, 0.9, 0.05), p(b, 0.9, 0.05));
+            let count = (100_000.0 * (0.1 * ma * mb + 0.9 * ua * ub)).round() as u64;
+            patterns.push((Pattern::of(&[a, b]), count));
+        }
+        let m = vec![starting_m(2), starting_m(2)];
+        let settings = EmSettings {
+            max_iterations: 100,
+            tolerance: 1e-6,
+        };
+        let (m, _, converged, lambda) = expectation_maximisation(&patterns, &[true, true], &u, m, settings);
+        assert!(converged);
+        assert!((lambda - 0.1).abs() < 0.01, "{lambda}");
+        assert!((m[0][1] - 0.9).abs() < 0.02, "{m:?}");
+    }
+
+    #[test]
+    fn no_pairs_is_no_estimate_and_no_nan() {
+        let settings = EmSettings {
+            max_iterations: 25,
+            tolerance: 1e-4,
+        };
+        let (m, iterations, _, lambda) =
+            expectation_maximisation(&[], &[true], &[vec![0.9, 0.1]], vec![starting_m(2)], settings);
+        assert_eq!((iterations, lambda), (0, 0.0));
+        assert!(m[0].iter().all(|v| v.is_finite()));
+    }
+}
