@@ -12,7 +12,7 @@ use arrow::datatypes::{DataType, Date32Type, Float64Type};
 use serde::{Deserialize, Serialize};
 
 use super::MatchError;
-use super::names::{normalize_name_into, same_words, to_pinyin_into};
+use super::names::{name_pinyin_into, normalize_name_into, same_words};
 use super::similarity::{damerau_levenshtein, jaro_winkler, levenshtein, within_one_edit};
 use crate::text::fold_full_width;
 
@@ -292,7 +292,7 @@ impl PreparedColumn {
                 });
                 let mut scratch = String::new();
                 alternative = Some(map_text(&text, |v, out| {
-                    to_pinyin_into(v, out, &mut scratch);
+                    name_pinyin_into(v, out, &mut scratch);
                     true
                 }));
                 text

@@ -38,7 +38,7 @@ pub enum MatchError {
 impl std::fmt::Display for MatchError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            MatchError::Options(message) => write!(f, "options: {message}"),
+            MatchError::Options(message) => write!(f, "{message}"),
             MatchError::Input(message) => write!(f, "{message}"),
             MatchError::TooManyPairs {
                 rule,

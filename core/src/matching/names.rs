@@ -71,6 +71,39 @@ pub fn to_pinyin_into(text: &str, out: &mut String, scratch: &mut String) {
     out.truncate(trimmed);
 }
 
+/// Family names read otherwise than their characters' most common reading
+/// (曾 is zēng as a name, céng as a word): the heteronyms among the common
+/// family names, as name romanisation writes them.
+const FAMILY_NAME_READINGS: [(char, &str); 16] = [
+    ('曾', "zeng"),
+    ('单', "shan"),
+    ('解', "xie"),
+    ('仇', "qiu"),
+    ('区', "ou"),
+    ('查', "zha"),
+    ('朴', "piao"),
+    ('盖', "ge"),
+    ('缪', "miao"),
+    ('翟', "zhai"),
+    ('覃', "qin"),
+    ('乐', "yue"),
+    ('召', "shao"),
+    ('尉', "yu"),
+    ('长', "chang"),
+    ('重', "chong"),
+];
+
+/// A personal name in pinyin: as [`to_pinyin_into`], with a leading family
+/// name read as a family name.
+pub fn name_pinyin_into(name: &str, out: &mut String, scratch: &mut String) {
+    to_pinyin_into(name, out, scratch);
+    let Some(first) = scratch.chars().next() else { return };
+    if let Some((_, reading)) = FAMILY_NAME_READINGS.iter().find(|(c, _)| *c == first) {
+        let common = out.split(' ').next().unwrap_or_default().len();
+        out.replace_range(..common, reading);
+    }
+}
+
 /// [`to_pinyin_into`] into a new string.
 pub fn to_pinyin(text: &str) -> String {
     let (mut out, mut scratch) = (String::new(), String::new());
@@ -114,5 +147,9 @@ mod tests {
         assert_eq!(to_pinyin("李 小龙"), "li xiao long");
         assert!(same_words(&to_pinyin("伟 张"), &to_pinyin("Zhang Wei")));
         assert!(!same_words("zhang", "zhang"));
+        let (mut out, mut scratch) = (String::new(), String::new());
+        name_pinyin_into("曾国藩", &mut out, &mut scratch);
+        assert_eq!(out, "zeng guo fan");
+        assert_eq!(to_pinyin("曾经"), "ceng jing");
     }
 }
