@@ -2,7 +2,8 @@
 # Installs what the tests use besides Rust: a real S3-compatible server
 # (moto's), the PostgreSQL clients for the server tests (psql, psycopg), and
 # the Python packages of the wheel's tests and notebook, and DuckDB for the
-# comparison script's smoke test. Safe to rerun.
+# comparison script's smoke test, the FEBRL data sets (recordlinkage) and
+# Splink for the fuzzy-matching comparison. Safe to rerun.
 set -euo pipefail
 
 python_packages=(
@@ -21,6 +22,8 @@ python_packages=(
   "ipykernel>=6"
   "duckdb>=1.1"
   "numpy>=1.26"
+  "recordlinkage==0.16.*"
+  "splink==5.*"
 )
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${python_packages[@]}"
 
