@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::MatchError;
 use super::names::{name_pinyin_into, normalize_name_into, same_words};
-use super::similarity::{damerau_levenshtein, jaro_winkler, levenshtein, within_one_edit};
+use super::similarity::{damerau_levenshtein_within, jaro_winkler, levenshtein, within_one_edit};
 use crate::text::fold_full_width;
 
 /// The kinds of comparison.
@@ -373,16 +373,19 @@ impl PreparedColumn {
         match self.comparison.kind {
             ComparisonKind::Exact | ComparisonKind::None => 0,
             ComparisonKind::Levenshtein => {
+                let loosest = t.first().copied().unwrap_or(0.0);
+                if x.len().abs_diff(y.len()) as f64 > loosest && x.is_ascii() && y.is_ascii() {
+                    return 0;
+                }
                 let d = levenshtein(x, y) as f64;
                 count_passed(&mut t.iter().map(|limit| d <= *limit))
             }
             ComparisonKind::DamerauLevenshtein => {
-                let d = if within_one_edit(x, y) {
-                    1.0
-                } else {
-                    damerau_levenshtein(x, y) as f64
-                };
-                count_passed(&mut t.iter().map(|limit| d <= *limit))
+                let loosest = t.first().copied().unwrap_or(0.0) as usize;
+                match damerau_levenshtein_within(x, y, loosest) {
+                    Some(d) => count_passed(&mut t.iter().map(|limit| d as f64 <= *limit)),
+                    None => 0,
+                }
             }
             ComparisonKind::JaroWinkler => {
                 let s = jaro_winkler(x, y);

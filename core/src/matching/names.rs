@@ -114,6 +114,10 @@ pub fn to_pinyin(text: &str) -> String {
 /// Whether two normalised names hold the same words in another order
 /// ("wei zhang" and "zhang wei"): a given name and a family name swapped.
 pub fn same_words(a: &str, b: &str) -> bool {
+    // Most pairs differ in length: no words to sort.
+    if a.len() != b.len() || !a.contains(' ') {
+        return false;
+    }
     let mut words_a: Vec<&str> = a.split(' ').filter(|w| !w.is_empty()).collect();
     let mut words_b: Vec<&str> = b.split(' ').filter(|w| !w.is_empty()).collect();
     if words_a.len() < 2 {
