@@ -40,12 +40,16 @@ pub enum ComparisonKind {
     /// E-mail addresses: exact, the same user name, then Jaro–Winkler of
     /// the user names.
     Email,
+    /// Postal addresses: exact, the same house numbers (every group of
+    /// digits, in order, so "上海市浦东新区人民路88号3栋1202室" meets
+    /// "浦东新区人民路88号3-1202，上海"), then Jaro–Winkler.
+    Address,
     /// Not compared (a column only for blocking).
     None,
 }
 
 impl ComparisonKind {
-    pub const NAMES: [&str; 10] = [
+    pub const NAMES: [&str; 11] = [
         "exact",
         "levenshtein",
         "damerau_levenshtein",
@@ -55,6 +59,7 @@ impl ComparisonKind {
         "numeric",
         "phone",
         "email",
+        "address",
         "none",
     ];
 
@@ -66,6 +71,7 @@ impl ComparisonKind {
             Self::Date => vec![366.0, 31.0],
             Self::Numeric => vec![0.1, 0.01],
             Self::Email => vec![0.88],
+            Self::Address => vec![0.80],
             Self::Exact | Self::Phone | Self::None => vec![],
         }
     }
@@ -114,7 +120,10 @@ impl Comparison {
         }
         let similarity = matches!(
             self.kind,
-            ComparisonKind::JaroWinkler | ComparisonKind::Name | ComparisonKind::Email
+            ComparisonKind::JaroWinkler
+                | ComparisonKind::Name
+                | ComparisonKind::Email
+                | ComparisonKind::Address
         );
         if similarity && t.iter().any(|v| *v > 1.0) {
             return bad("must be similarities between 0 and 1");
@@ -169,6 +178,11 @@ impl Comparison {
                 l.push("same user name".into());
                 l
             }
+            ComparisonKind::Address => {
+                let mut l: Vec<String> = t.iter().map(|v| format!("jaro_winkler >= {v}")).collect();
+                l.push("same house numbers".into());
+                l
+            }
         };
         labels.push("exact".into());
         labels
@@ -186,7 +200,8 @@ pub struct PreparedColumn {
     pub comparison: Comparison,
     /// The normal form compared for equality; NULL when missing.
     pub text: StringArray,
-    /// A second form: pinyin of names, the user name of e-mails.
+    /// A second form: pinyin of names, the user name of e-mails, the house
+    /// numbers of addresses.
     alternative: Option<StringArray>,
     /// Day numbers of dates, values of numbers (NaN when missing or not
     /// readable as one).
@@ -244,6 +259,24 @@ fn phone_digits(value: &str, out: &mut String) -> bool {
     for prefix in ["0086", "86"] {
         if out.len() == 11 + prefix.len() && out.starts_with(prefix) {
             out.drain(..prefix.len());
+        }
+    }
+    true
+}
+
+/// The groups of digits of an address, in order, separated by spaces.
+fn house_numbers(value: &str, out: &mut String) -> bool {
+    out.clear();
+    let mut in_digits = false;
+    for c in value.chars().map(fold_full_width) {
+        if c.is_ascii_digit() {
+            if !in_digits && !out.is_empty() {
+                out.push(' ');
+            }
+            out.push(c);
+            in_digits = true;
+        } else {
+            in_digits = false;
         }
     }
     true
@@ -307,6 +340,11 @@ impl PreparedColumn {
                 }));
                 text
             }
+            ComparisonKind::Address => {
+                let text = map_text(strings(array, &column)?.as_string::<i32>(), plain_text);
+                alternative = Some(map_text(&text, house_numbers));
+                text
+            }
             ComparisonKind::Date => {
                 let (text, days) = match array.data_type() {
                     DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _) => {
@@ -351,6 +389,24 @@ impl PreparedColumn {
             numbers,
             top,
         })
+    }
+
+    /// Each record's value as blocking compares it: names by their pinyin
+    /// words in sorted order (so 张伟, 章伟, "Zhang Wei" and "Wei Zhang" share
+    /// a block), addresses by their house numbers, other kinds by their
+    /// normal form.
+    pub fn block_text(&self) -> StringArray {
+        match (self.comparison.kind, &self.alternative) {
+            (ComparisonKind::Name, Some(pinyin)) => map_text(pinyin, |v, out| {
+                let mut words: Vec<&str> = v.split(' ').filter(|w| !w.is_empty()).collect();
+                words.sort_unstable();
+                out.clear();
+                out.push_str(&words.join(" "));
+                true
+            }),
+            (ComparisonKind::Address, Some(numbers)) => numbers.clone(),
+            _ => self.text.clone(),
+        }
     }
 
     /// The level two records reach: -1 when either value is missing, 0
@@ -424,6 +480,14 @@ impl PreparedColumn {
                 count_passed(&mut t.iter().map(|limit| relative <= *limit))
             }
             ComparisonKind::Phone => i8::from(within_one_edit(x, y)),
+            ComparisonKind::Address => {
+                let numbers = self.alternative.as_ref().expect("addresses have house numbers");
+                if numbers.is_valid(a) && numbers.is_valid(b) && numbers.value(a) == numbers.value(b) {
+                    return above_thresholds;
+                }
+                let s = jaro_winkler(x, y);
+                count_passed(&mut t.iter().map(|limit| s >= *limit))
+            }
             ComparisonKind::Email => {
                 let users = self.alternative.as_ref().expect("e-mails have user names");
                 let (ux, uy) = (users.value(a), users.value(b));
@@ -499,6 +563,18 @@ mod tests {
             (phones.level(0, 1), phones.level(0, 2), phones.level(0, 3)),
             (2, 1, 0)
         );
+        let addresses = column(
+            ComparisonKind::Address,
+            &[
+                Some("上海市浦东新区人民路88号3栋1202室"),
+                Some("浦东新区人民路88号3-1202，上海"),
+                Some("上海市浦东新区人民路88号3栋1203室"),
+            ],
+        );
+        assert_eq!((addresses.level(0, 1), addresses.level(0, 2)), (2, 1));
+        let names = column(ComparisonKind::Name, &[Some("章伟"), Some("Wei Zhang")]);
+        let blocks = names.block_text();
+        assert_eq!((blocks.value(0), blocks.value(1)), ("wei zhang", "wei zhang"));
         let emails = column(
             ComparisonKind::Email,
             &[

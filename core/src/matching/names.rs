@@ -97,7 +97,9 @@ const FAMILY_NAME_READINGS: [(char, &str); 16] = [
 /// name read as a family name.
 pub fn name_pinyin_into(name: &str, out: &mut String, scratch: &mut String) {
     to_pinyin_into(name, out, scratch);
-    let Some(first) = scratch.chars().next() else { return };
+    let Some(first) = scratch.chars().next() else {
+        return;
+    };
     if let Some((_, reading)) = FAMILY_NAME_READINGS.iter().find(|(c, _)| *c == first) {
         let common = out.split(' ').next().unwrap_or_default().len();
         out.replace_range(..common, reading);

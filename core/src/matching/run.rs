@@ -58,7 +58,8 @@ impl MatchInput {
 }
 
 /// The kind a column gets when the options do not name it: by its name
-/// (phone, e-mail, name, birth or date), then by its type (dates, numbers);
+/// (phone, e-mail, address, name, birth or date), then by its type (dates,
+/// numbers);
 /// other text is compared by Damerau–Levenshtein when its values are
 /// mostly digits (identifiers, postcodes) and by Jaro–Winkler otherwise.
 pub fn automatic_kind(name: &str, array: &ArrayRef) -> ComparisonKind {
@@ -69,6 +70,8 @@ pub fn automatic_kind(name: &str, array: &ArrayRef) -> ComparisonKind {
         ComparisonKind::Phone
     } else if has(&["email", "e_mail", "mail"]) {
         ComparisonKind::Email
+    } else if has(&["address", "addr"]) {
+        ComparisonKind::Address
     } else if has(&["name"]) {
         ComparisonKind::Name
     } else if matches!(
@@ -190,7 +193,7 @@ impl<'a> Prepared<'a> {
                 continue;
             }
             let text = match self.columns.iter().find(|c| &c.comparison.column == column) {
-                Some(prepared) => prepared.text.clone(),
+                Some(prepared) => prepared.block_text(),
                 None => {
                     let plain = PreparedColumn::new(
                         Comparison::new(column, ComparisonKind::Exact),

@@ -93,22 +93,25 @@ pub fn damerau_levenshtein_within(a: &str, b: &str, limit: usize) -> Option<usiz
     (distance <= limit).then_some(distance)
 }
 
-/// The larger of the two counts of bytes one string has and the other lacks.
+/// The larger of the two counts of bytes one string has and the other lacks
+/// (ASCII: counts per byte value, visited only where the strings have bytes).
 fn bag_distance(a: &[u8], b: &[u8]) -> usize {
     let mut counts = [0i16; 128];
     for &c in a {
-        counts[c as usize] += 1;
+        counts[c as usize & 127] += 1;
     }
     for &c in b {
-        counts[c as usize] -= 1;
+        counts[c as usize & 127] -= 1;
     }
     let (mut surplus, mut deficit) = (0usize, 0usize);
-    for count in counts {
-        if count > 0 {
-            surplus += count as usize;
+    for &c in a.iter().chain(b) {
+        let count = &mut counts[c as usize & 127];
+        if *count > 0 {
+            surplus += *count as usize;
         } else {
-            deficit += (-count) as usize;
+            deficit += (-*count) as usize;
         }
+        *count = 0;
     }
     surplus.max(deficit)
 }
@@ -167,7 +170,9 @@ mod tests {
         let alphabet = b"abcde01";
         let random = |rng: &mut rand_chacha::ChaCha8Rng| -> String {
             let len = rng.random_range(0..12);
-            (0..len).map(|_| alphabet[rng.random_range(0..alphabet.len())] as char).collect()
+            (0..len)
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
+                .collect()
         };
         for _ in 0..20_000 {
             let (a, b) = (random(&mut rng), random(&mut rng));
@@ -175,7 +180,11 @@ mod tests {
             let distance = strsim::damerau_levenshtein(&a, &b);
             for limit in 0..4 {
                 let expected = (distance <= limit).then_some(distance);
-                assert_eq!(damerau_levenshtein_within(&a, &b, limit), expected, "{a} {b} {limit}");
+                assert_eq!(
+                    damerau_levenshtein_within(&a, &b, limit),
+                    expected,
+                    "{a} {b} {limit}"
+                );
             }
         }
         let long = "a".repeat(80);

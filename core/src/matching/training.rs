@@ -19,11 +19,15 @@ pub struct EmSettings {
     pub tolerance: f64,
 }
 
+/// Random pairs for u are drawn in this many chunks, each from its own
+/// seeded stream, so the result is the same however many threads run them.
+const U_CHUNKS: u64 = 8;
+
 /// u per comparison and level from up to `sample` random pairs (of
 /// different sources for `link_only`), deterministic for a seed; from every
-/// pair when there are no more than `sample`. Counts are
-/// smoothed by half a pair per level, so a level no random pair reached is
-/// rare, not impossible.
+/// pair when there are no more than `sample`. Counts are smoothed by half a
+/// pair per level, so a level no random pair reached is rare, not
+/// impossible.
 pub fn estimate_u(
     columns: &[PreparedColumn],
     records: usize,
@@ -32,20 +36,22 @@ pub fn estimate_u(
     sample: u64,
     seed: u64,
 ) -> (Vec<Vec<f64>>, u64) {
-    let mut counts: Vec<Vec<f64>> = columns
-        .iter()
-        .map(|c| vec![0.0; c.comparison.level_count()])
-        .collect();
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut sampled = 0u64;
-    let count = |a: usize, b: usize, counts: &mut Vec<Vec<f64>>| {
+    let empty = || -> Vec<Vec<u64>> {
+        columns
+            .iter()
+            .map(|c| vec![0; c.comparison.level_count()])
+            .collect()
+    };
+    let count = |a: usize, b: usize, counts: &mut Vec<Vec<u64>>| {
         for (column, counts) in columns.iter().zip(counts.iter_mut()) {
             let level = column.level(a, b);
             if level >= 0 {
-                counts[level as usize] += 1.0;
+                counts[level as usize] += 1;
             }
         }
     };
+    let mut counts = empty();
+    let mut sampled = 0u64;
     if total_pairs(records, link_type, sources) <= sample as f64 {
         // Few records: every pair, exactly, instead of a sample.
         for a in 0..records {
@@ -58,29 +64,54 @@ pub fn estimate_u(
             }
         }
     } else if records >= 2 {
-        // Rejection sampling of cross-source pairs gives up after this many
-        // draws in a row (one source only: no pair to sample).
-        let mut misses = 0u32;
-        while sampled < sample && misses < 1_000 {
-            let a = rng.random_range(0..records);
-            let b = rng.random_range(0..records);
-            let same_source = || sources.is_some_and(|s| s[a] == s[b]);
-            if a == b || (link_type == LinkType::LinkOnly && same_source()) {
-                misses += 1;
-                continue;
+        let chunk = |index: u64| -> (Vec<Vec<u64>>, u64) {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            rng.set_stream(index);
+            let wanted = sample / U_CHUNKS + u64::from(index < sample % U_CHUNKS);
+            let (mut counts, mut drawn, mut misses) = (empty(), 0u64, 0u32);
+            // Rejection sampling of cross-source pairs gives up after this
+            // many draws in a row (one source only: no pair to sample).
+            while drawn < wanted && misses < 1_000 {
+                let (a, b) = (rng.random_range(0..records), rng.random_range(0..records));
+                let same_source = || sources.is_some_and(|s| s[a] == s[b]);
+                if a == b || (link_type == LinkType::LinkOnly && same_source()) {
+                    misses += 1;
+                    continue;
+                }
+                misses = 0;
+                drawn += 1;
+                count(a, b, &mut counts);
             }
-            misses = 0;
-            sampled += 1;
-            count(a, b, &mut counts);
+            (counts, drawn)
+        };
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(U_CHUNKS as usize);
+        let chunks: Vec<(Vec<Vec<u64>>, u64)> = std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..threads as u64)
+                .map(|thread| {
+                    scope.spawn(move || (thread..U_CHUNKS).step_by(threads).map(chunk).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("u sampling does not panic"))
+                .collect()
+        });
+        for (chunk_counts, drawn) in chunks {
+            sampled += drawn;
+            for (total, part) in counts.iter_mut().zip(chunk_counts) {
+                total.iter_mut().zip(part).for_each(|(t, p)| *t += p);
+            }
         }
     }
     let u = counts
         .into_iter()
         .map(|counts| {
-            let total: f64 = counts.iter().sum::<f64>() + 0.5 * counts.len() as f64;
+            let total = counts.iter().sum::<u64>() as f64 + 0.5 * counts.len() as f64;
             counts
                 .iter()
-                .map(|c| ((c + 0.5) / total).max(MIN_PROBABILITY))
+                .map(|&c| ((c as f64 + 0.5) / total).max(MIN_PROBABILITY))
                 .collect()
         })
         .collect();

@@ -5,6 +5,7 @@
 mod identifiers;
 mod noise;
 mod person;
+mod profile;
 mod tables;
 mod vocabulary;
 mod world;

@@ -10,6 +10,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::identifiers::{self as ids, mix};
 use super::noise::{PhoneEntry, append_noisy_email, append_noisy_phone};
+use super::profile::{CrmWritten, Name, Person, write_profile};
 use super::tables::Tables;
 use super::vocabulary::*;
 use super::world::World;
@@ -120,7 +121,7 @@ pub fn generate_person(world: &World, index: u64, out: &mut Tables) {
         identity.crm_id = Some(scratch.clone());
     }
 
-    write_crm(world, &mut rng, index, home_store, &journey, &mut identity, out);
+    let crm = write_crm(world, &mut rng, index, home_store, &journey, &mut identity, out);
     write_leads(
         world,
         &mut rng,
@@ -146,6 +147,16 @@ pub fn generate_person(world: &World, index: u64, out: &mut Tables) {
     );
     write_surveys(world, &mut rng, index, &journey, &mut identity, out);
     write_truth(index, &identity, out);
+    let person = Person {
+        index,
+        crm_id: identity.crm_id.as_deref(),
+        crm,
+        mobile: &identity.mobiles[0],
+        vin: identity.vins.first().map(String::as_str),
+        delivery: journey.delivery,
+        city: world.stores[home_store].city,
+    };
+    write_profile(world, &person, out);
 }
 
 fn simulate_journey(world: &World, rng: &mut impl Rng) -> Journey {
@@ -195,15 +206,14 @@ fn write_crm(
     journey: &Journey,
     identity: &mut Identity,
     out: &mut Tables,
-) {
-    let Some(crm_id) = identity.crm_id.as_deref() else {
-        return;
-    };
+) -> Option<CrmWritten> {
+    let crm_id = identity.crm_id.as_deref()?;
     let created = journey.visit.or(journey.lead).unwrap_or(journey.first_touch);
     let copies = if rng.random_bool(0.03) { 2 } else { 1 };
     let name_roll = rng.random_range(0..100);
-    let surname = pick(rng, SURNAMES);
-    let given = pick(rng, GIVEN_NAMES);
+    let surname_index = rng.random_range(0..SURNAMES.len());
+    let given_index = rng.random_range(0..GIVEN_NAMES.len());
+    let (surname, given) = (SURNAMES[surname_index], GIVEN_NAMES[given_index]);
     let city = if rng.random_bool(0.85) {
         world.stores[home_store].city
     } else {
@@ -230,6 +240,13 @@ fn write_crm(
         c.city.append_value(city);
         c.created_at.append_value(created);
     }
+    Some(CrmWritten {
+        name: Name {
+            surname: surname_index,
+            given: given_index,
+        },
+        copies,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -3,7 +3,7 @@
 use std::sync::{Arc, LazyLock};
 
 use arrow::array::{
-    ArrayRef, Decimal128Builder, Float64Builder, Int32Builder, RecordBatch, StringBuilder,
+    ArrayRef, Date32Builder, Decimal128Builder, Float64Builder, Int32Builder, RecordBatch, StringBuilder,
     TimestampMicrosecondBuilder,
 };
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
@@ -39,10 +39,12 @@ pub const TABLE_NAMES: &[&str] = &[
     "surveys",
     "stores",
     "truth_identities",
+    "insurance_policies",
+    "truth_records",
 ];
 
 pub static SCHEMAS: LazyLock<Vec<SchemaRef>> = LazyLock::new(|| {
-    use DataType::{Float64, Int32, Utf8};
+    use DataType::{Date32, Float64, Int32, Utf8};
     vec![
         schema(vec![
             ("crm_id", Utf8, false),
@@ -51,6 +53,8 @@ pub static SCHEMAS: LazyLock<Vec<SchemaRef>> = LazyLock::new(|| {
             ("email", Utf8, true),
             ("city", Utf8, true),
             ("created_at", ts(), false),
+            ("birth_date", Date32, true),
+            ("address", Utf8, true),
         ]),
         schema(vec![
             ("lead_id", Utf8, false),
@@ -107,6 +111,21 @@ pub static SCHEMAS: LazyLock<Vec<SchemaRef>> = LazyLock::new(|| {
             ("id_type", Utf8, false),
             ("id_value", Utf8, false),
         ]),
+        schema(vec![
+            ("policy_id", Utf8, false),
+            ("holder_name", Utf8, true),
+            ("phone", Utf8, true),
+            ("birth_date", Date32, true),
+            ("address", Utf8, true),
+            ("city", Utf8, true),
+            ("vin", Utf8, true),
+            ("start_date", Date32, false),
+        ]),
+        schema(vec![
+            ("source", Utf8, false),
+            ("record_id", Utf8, false),
+            ("person_key", Utf8, false),
+        ]),
     ]
 });
 
@@ -127,6 +146,8 @@ pub struct CrmCustomers {
     pub email: StringBuilder,
     pub city: StringBuilder,
     pub created_at: TimestampMicrosecondBuilder,
+    pub birth_date: Date32Builder,
+    pub address: StringBuilder,
 }
 
 #[derive(Default)]
@@ -196,6 +217,27 @@ pub struct TruthIdentities {
     pub id_value: StringBuilder,
 }
 
+#[derive(Default)]
+pub struct InsurancePolicies {
+    pub policy_id: StringBuilder,
+    pub holder_name: StringBuilder,
+    pub phone: StringBuilder,
+    pub birth_date: Date32Builder,
+    pub address: StringBuilder,
+    pub city: StringBuilder,
+    pub vin: StringBuilder,
+    pub start_date: Date32Builder,
+}
+
+/// Which person each CRM record and insurance policy belongs to: the truth
+/// fuzzy matching is scored against.
+#[derive(Default)]
+pub struct TruthRecords {
+    pub source: StringBuilder,
+    pub record_id: StringBuilder,
+    pub person_key: StringBuilder,
+}
+
 /// One builder set for every table; a chunk of persons fills one.
 pub struct Tables {
     pub crm_customers: CrmCustomers,
@@ -206,6 +248,8 @@ pub struct Tables {
     pub surveys: Surveys,
     pub stores: Stores,
     pub truth_identities: TruthIdentities,
+    pub insurance_policies: InsurancePolicies,
+    pub truth_records: TruthRecords,
 }
 
 impl Default for Tables {
@@ -247,6 +291,8 @@ impl Default for Tables {
             },
             stores: Stores::default(),
             truth_identities: TruthIdentities::default(),
+            insurance_policies: InsurancePolicies::default(),
+            truth_records: TruthRecords::default(),
         }
     }
 }
@@ -262,6 +308,8 @@ impl Tables {
         let s = &mut self.surveys;
         let st = &mut self.stores;
         let t = &mut self.truth_identities;
+        let p = &mut self.insurance_policies;
+        let r = &mut self.truth_records;
         let columns: Vec<Vec<ArrayRef>> = vec![
             vec![
                 Arc::new(c.crm_id.finish()),
@@ -270,6 +318,8 @@ impl Tables {
                 Arc::new(c.email.finish()),
                 Arc::new(c.city.finish()),
                 Arc::new(c.created_at.finish()),
+                Arc::new(c.birth_date.finish()),
+                Arc::new(c.address.finish()),
             ],
             vec![
                 Arc::new(l.lead_id.finish()),
@@ -325,6 +375,21 @@ impl Tables {
                 Arc::new(t.person_key.finish()),
                 Arc::new(t.id_type.finish()),
                 Arc::new(t.id_value.finish()),
+            ],
+            vec![
+                Arc::new(p.policy_id.finish()),
+                Arc::new(p.holder_name.finish()),
+                Arc::new(p.phone.finish()),
+                Arc::new(p.birth_date.finish()),
+                Arc::new(p.address.finish()),
+                Arc::new(p.city.finish()),
+                Arc::new(p.vin.finish()),
+                Arc::new(p.start_date.finish()),
+            ],
+            vec![
+                Arc::new(r.source.finish()),
+                Arc::new(r.record_id.finish()),
+                Arc::new(r.person_key.finish()),
             ],
         ];
         SCHEMAS

@@ -8,6 +8,93 @@ pub const GIVEN_NAMES: &[&str] = &[
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
     "秀英", "霞", "平", "刚", "桂英", "建华", "志强", "晓东", "子涵", "欣怡", "浩然", "梓萱", "宇轩",
 ];
+/// How each of [`SURNAMES`] is romanised on an ID card or a policy typed in
+/// Latin letters, in the same order.
+pub const SURNAME_PINYIN: &[&str] = &[
+    "Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Ma", "Zhu",
+    "Hu", "Guo", "He", "Lin", "Luo", "Gao", "Zheng", "Liang", "Xie", "Song", "Tang", "Xu", "Han", "Feng",
+    "Deng", "Cao", "Ouyang", "Sima",
+];
+/// How each of [`GIVEN_NAMES`] is romanised (a two-character given name as
+/// one word), in the same order.
+pub const GIVEN_PINYIN: &[&str] = &[
+    "Wei", "Fang", "Na", "Min", "Jing", "Li", "Qiang", "Lei", "Jun", "Yang", "Yong", "Yan", "Jie", "Juan",
+    "Tao", "Ming", "Chao", "Xiuying", "Xia", "Ping", "Gang", "Guiying", "Jianhua", "Zhiqiang", "Xiaodong",
+    "Zihan", "Xinyi", "Haoran", "Zixuan", "Yuxuan",
+];
+/// Characters an input method offers for the same sound: the typo a clerk
+/// makes picking the first candidate.
+pub const HOMOPHONES: &[(char, char)] = &[
+    ('张', '章'),
+    ('王', '汪'),
+    ('李', '黎'),
+    ('刘', '柳'),
+    ('杨', '阳'),
+    ('黄', '皇'),
+    ('吴', '伍'),
+    ('周', '舟'),
+    ('徐', '许'),
+    ('林', '琳'),
+    ('伟', '玮'),
+    ('芳', '方'),
+    ('娜', '纳'),
+    ('敏', '民'),
+    ('静', '晶'),
+    ('丽', '莉'),
+    ('强', '蔷'),
+    ('磊', '垒'),
+    ('军', '君'),
+    ('洋', '阳'),
+    ('勇', '永'),
+    ('艳', '燕'),
+    ('杰', '洁'),
+    ('娟', '鹃'),
+    ('涛', '韬'),
+    ('明', '铭'),
+    ('超', '潮'),
+    ('霞', '侠'),
+    ('平', '萍'),
+    ('刚', '钢'),
+    ('华', '桦'),
+    ('东', '冬'),
+];
+/// Districts and roads of the generated addresses.
+pub const DISTRICTS: &[&str] = &[
+    "东城区",
+    "西城区",
+    "朝阳区",
+    "海淀区",
+    "浦东新区",
+    "徐汇区",
+    "天河区",
+    "南山区",
+    "武侯区",
+    "西湖区",
+    "鼓楼区",
+    "江汉区",
+    "雁塔区",
+    "高新区",
+    "经开区",
+    "新城区",
+];
+pub const ROADS: &[&str] = &[
+    "人民路",
+    "解放路",
+    "中山路",
+    "建设路",
+    "和平路",
+    "新华路",
+    "胜利路",
+    "文化路",
+    "长江路",
+    "黄河路",
+    "青年路",
+    "光明路",
+    "学府路",
+    "滨江路",
+    "花园路",
+    "工业路",
+];
 /// Pinyin-like stems for email local parts.
 pub const EMAIL_STEMS: &[&str] = &[
     "wang", "li", "zhang", "liu", "chen", "yang", "huang", "zhao", "wu", "zhou", "xu", "sun", "ma", "zhu",

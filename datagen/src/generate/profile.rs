@@ -1,0 +1,301 @@
+//! What fuzzy matching needs and identifiers do not give: each person's
+//! birth date and address on their CRM records, and the insurance policies
+//! an insurer partner sends back, typed by other clerks with other habits: a
+//! homophone picked from the input method, the name in pinyin or with given
+//! and family name swapped, a changed number or a relative's, a birth date
+//! with one digit off, the address in another form, and most without the
+//! VIN. `truth_records` says whose each CRM record and policy is.
+//!
+//! These values come from a random stream of their own per person, so the
+//! other tables stay what they were before they existed.
+
+use std::fmt::Write;
+
+use arrow::array::StringBuilder;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use super::identifiers::{self as ids, mix};
+use super::tables::Tables;
+use super::vocabulary::*;
+use super::world::World;
+
+/// Sets the profile streams apart from the persons' main streams.
+const PROFILE_SALT: u64 = 0x5EED_F022_7A11_0001;
+const DAY_US: i64 = 86_400_000_000;
+/// Birth dates: 1960-01-01 to 2003-12-31, as days since 1970-01-01.
+const BIRTH_DAYS: std::ops::Range<i32> = -3653..12418;
+
+/// A person's name, as indices into [`SURNAMES`] and [`GIVEN_NAMES`].
+#[derive(Clone, Copy)]
+pub(super) struct Name {
+    pub surname: usize,
+    pub given: usize,
+}
+
+/// What the person's CRM records were written with.
+pub(super) struct CrmWritten {
+    pub name: Name,
+    pub copies: usize,
+}
+
+/// What a person's profile is built from.
+pub(super) struct Person<'a> {
+    pub index: u64,
+    pub crm_id: Option<&'a str>,
+    pub crm: Option<CrmWritten>,
+    pub mobile: &'a str,
+    pub vin: Option<&'a str>,
+    pub delivery: Option<i64>,
+    pub city: &'static str,
+}
+
+fn put(builder: &mut StringBuilder, args: std::fmt::Arguments) {
+    let _ = builder.write_fmt(args);
+    builder.append_value("");
+}
+
+fn date_of(days: i32) -> (i32, u32, u32) {
+    let date = chrono_days(days);
+    (date.0, date.1, date.2)
+}
+
+/// Civil date of days since 1970-01-01 (Howard Hinnant's algorithm).
+fn chrono_days(days: i32) -> (i32, u32, u32) {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
+    (y, m, d)
+}
+
+fn days_of(y: i32, m: u32, d: u32) -> Option<i32> {
+    let days_in_month = [
+        31,
+        if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) {
+            29
+        } else {
+            28
+        },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month[m as usize - 1] {
+        return None;
+    }
+    let y = if m <= 2 { y - 1 } else { y } as i64;
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) as i32)
+}
+
+/// The birth date with one digit of YYYYMMDD typed wrong (the result is
+/// still a real day).
+fn digit_off(rng: &mut impl Rng, days: i32) -> i32 {
+    let (y, m, d) = date_of(days);
+    for _ in 0..20 {
+        let digits = format!("{y:04}{m:02}{d:02}");
+        let position = [3, 5, 6, 7][rng.random_range(0..4)];
+        let wrong = (b'0' + rng.random_range(0..10u8)) as char;
+        if digits.as_bytes()[position] as char == wrong {
+            continue;
+        }
+        let mut typed: Vec<char> = digits.chars().collect();
+        typed[position] = wrong;
+        let typed: String = typed.into_iter().collect();
+        let (ty, tm, td) = (
+            typed[0..4].parse().unwrap_or(y),
+            typed[4..6].parse().unwrap_or(m),
+            typed[6..8].parse().unwrap_or(d),
+        );
+        if let Some(days) = days_of(ty, tm, td) {
+            return days;
+        }
+    }
+    days + 1
+}
+
+/// "上海市浦东新区人民路88号3栋1202室" or "浦东新区人民路88号3-1202，上海".
+fn address(out: &mut StringBuilder, city: &str, parts: (usize, usize, u32, u32, u32), long_form: bool) {
+    let (district, road, number, building, room) = parts;
+    let (district, road) = (DISTRICTS[district], ROADS[road]);
+    if long_form {
+        put(
+            out,
+            format_args!("{city}市{district}{road}{number}号{building}栋{room}室"),
+        );
+    } else {
+        put(
+            out,
+            format_args!("{district}{road}{number}号{building}-{room}，{city}"),
+        );
+    }
+}
+
+fn homophone_typo(name: &str, rng: &mut impl Rng) -> Option<String> {
+    let typable: Vec<usize> = name
+        .char_indices()
+        .filter(|(_, c)| HOMOPHONES.iter().any(|(from, _)| from == c))
+        .map(|(i, _)| i)
+        .collect();
+    let at = *typable.get(rng.random_range(0..typable.len().max(1)))?;
+    let c = name[at..].chars().next()?;
+    let to = HOMOPHONES.iter().find(|(from, _)| *from == c)?.1;
+    Some(format!("{}{to}{}", &name[..at], &name[at + c.len_utf8()..]))
+}
+
+/// Writes the person's CRM birth dates and addresses, insurance policy and
+/// truth records.
+pub(super) fn write_profile(world: &World, person: &Person, out: &mut Tables) {
+    let mut rng = ChaCha8Rng::seed_from_u64(world.seed ^ PROFILE_SALT);
+    rng.set_stream(person.index);
+    let name = match &person.crm {
+        Some(crm) => crm.name,
+        None => Name {
+            surname: rng.random_range(0..SURNAMES.len()),
+            given: rng.random_range(0..GIVEN_NAMES.len()),
+        },
+    };
+    let birth = rng.random_range(BIRTH_DAYS);
+    let home = (
+        rng.random_range(0..DISTRICTS.len()),
+        rng.random_range(0..ROADS.len()),
+        rng.random_range(1..400),
+        rng.random_range(1..30),
+        rng.random_range(101..2800),
+    );
+    let key = format!("P{}", person.index);
+
+    if let (Some(crm), Some(crm_id)) = (&person.crm, person.crm_id) {
+        let with_birth = rng.random_bool(0.8);
+        let with_address = rng.random_bool(0.6);
+        for _ in 0..crm.copies {
+            let c = &mut out.crm_customers;
+            c.birth_date.append_option(with_birth.then_some(birth));
+            if with_address {
+                address(&mut c.address, person.city, home, true);
+            } else {
+                c.address.append_null();
+            }
+        }
+        let r = &mut out.truth_records;
+        r.source.append_value("crm_customers");
+        r.record_id.append_value(crm_id);
+        r.person_key.append_value(&key);
+    }
+
+    // Owners insure the car they took delivery of, seven in ten through the
+    // dealer group's insurer partner.
+    let Some(delivery) = person.delivery else { return };
+    if !rng.random_bool(0.7) {
+        return;
+    }
+    let p = &mut out.insurance_policies;
+    let policy_id = format!("INS{:012}", mix(world.seed, person.index, 91) % 1_000_000_000_000);
+    p.policy_id.append_value(&policy_id);
+    let (surname, given) = (SURNAMES[name.surname], GIVEN_NAMES[name.given]);
+    let (surname_pinyin, given_pinyin) = (SURNAME_PINYIN[name.surname], GIVEN_PINYIN[name.given]);
+    let written = format!("{surname}{given}");
+    match rng.random_range(0..100) {
+        0..55 => p.holder_name.append_value(&written),
+        55..70 => p
+            .holder_name
+            .append_value(homophone_typo(&written, &mut rng).unwrap_or(written)),
+        70..82 => put(
+            &mut p.holder_name,
+            format_args!("{surname_pinyin} {given_pinyin}"),
+        ),
+        82..88 => put(
+            &mut p.holder_name,
+            format_args!("{given_pinyin} {surname_pinyin}"),
+        ),
+        88..95 => put(
+            &mut p.holder_name,
+            format_args!(
+                "{} {}",
+                surname_pinyin.to_uppercase(),
+                given_pinyin.to_uppercase()
+            ),
+        ),
+        _ => p.holder_name.append_null(),
+    }
+    let mut scratch = String::new();
+    match rng.random_range(0..100) {
+        0..60 => p.phone.append_value(person.mobile),
+        // A new number, nobody else's.
+        60..80 => put(
+            &mut p.phone,
+            format_args!("147{:08}", mix(world.seed, person.index, 93) % 100_000_000),
+        ),
+        // A relative's: the neighbouring person's own number.
+        80..92 => {
+            ids::mobile(world.seed, person.index ^ 1, 0, &mut scratch);
+            p.phone.append_value(&scratch);
+        }
+        _ => p.phone.append_null(),
+    }
+    match rng.random_range(0..100) {
+        0..85 => p.birth_date.append_value(birth),
+        85..95 => p.birth_date.append_value(digit_off(&mut rng, birth)),
+        _ => p.birth_date.append_null(),
+    }
+    match rng.random_range(0..100) {
+        0..45 => address(&mut p.address, person.city, home, true),
+        45..90 => address(&mut p.address, person.city, home, false),
+        _ => p.address.append_null(),
+    }
+    p.city.append_option(rng.random_bool(0.9).then_some(person.city));
+    p.vin.append_option(person.vin.filter(|_| rng.random_bool(0.4)));
+    p.start_date.append_value(((delivery).div_euclid(DAY_US)) as i32);
+    let r = &mut out.truth_records;
+    r.source.append_value("insurance_policies");
+    r.record_id.append_value(&policy_id);
+    r.person_key.append_value(&key);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip_and_a_digit_off_is_another_real_day() {
+        for days in [-3653, 0, 3652, 12417, 11016] {
+            let (y, m, d) = date_of(days);
+            assert_eq!(days_of(y, m, d), Some(days));
+        }
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        for _ in 0..200 {
+            let days = rng.random_range(BIRTH_DAYS);
+            let off = digit_off(&mut rng, days);
+            assert_ne!(off, days);
+            let (a, b) = (date_of(days), date_of(off));
+            let digits = |(y, m, d): (i32, u32, u32)| format!("{y:04}{m:02}{d:02}");
+            let differing = digits(a)
+                .chars()
+                .zip(digits(b).chars())
+                .filter(|(x, y)| x != y)
+                .count();
+            assert!(differing <= 1 || off == days + 1, "{a:?} {b:?}");
+        }
+        assert_eq!(
+            homophone_typo("张伟", &mut rng).map(|n| n.chars().count()),
+            Some(2)
+        );
+    }
+}
