@@ -30,17 +30,22 @@ fn jaro_ascii(a: &[u8], b: &[u8]) -> f64 {
         return 0.0;
     }
     let search = (a.len().max(b.len()) / 2).saturating_sub(1);
+    // Where each byte value occurs in `b`, as bits: the first unmatched
+    // occurrence in a window is then the lowest bit of a mask, not a scan.
+    let mut occurs = [0u64; 128];
+    for (j, &c) in b.iter().enumerate() {
+        occurs[(c & 127) as usize] |= 1 << j;
+    }
+    let below = |n: usize| if n >= 64 { u64::MAX } else { (1u64 << n) - 1 };
     let (mut a_matched, mut b_matched) = (0u64, 0u64);
     let mut matches = 0usize;
     for (i, &c) in a.iter().enumerate() {
-        let (low, high) = (i.saturating_sub(search), (i + search + 1).min(b.len()));
-        for j in low..high {
-            if b_matched & (1 << j) == 0 && b[j] == c {
-                a_matched |= 1 << i;
-                b_matched |= 1 << j;
-                matches += 1;
-                break;
-            }
+        let window = below((i + search + 1).min(b.len())) & !below(i.saturating_sub(search));
+        let candidates = occurs[(c & 127) as usize] & window & !b_matched;
+        if candidates != 0 {
+            a_matched |= 1 << i;
+            b_matched |= 1 << candidates.trailing_zeros();
+            matches += 1;
         }
     }
     if matches == 0 {
