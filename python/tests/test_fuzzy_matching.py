@@ -78,7 +78,7 @@ def test_a_saved_model_scores_as_the_trained_one_did(ctx):
 
 GENERATED_OPTIONS = {
     "link_type": "link_only",
-    "blocking": [["phone"], ["birth_date"], ["name"], ["address"]],
+    "blocking": [["phone"], ["birth_date"], ["name", "city"], ["address"]],
     "threshold": 0.5,
 }
 

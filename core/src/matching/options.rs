@@ -12,7 +12,7 @@ use super::model::{LinkType, MatchModel};
 pub const DEFAULT_THRESHOLD: f64 = 0.9;
 pub const DEFAULT_MAX_PAIRS: u64 = 20_000_000;
 pub const DEFAULT_SEED: u64 = 42;
-pub const DEFAULT_U_SAMPLE_PAIRS: u64 = 1_000_000;
+pub const DEFAULT_U_SAMPLE_PAIRS: u64 = 200_000;
 pub const DEFAULT_MAX_ITERATIONS: u32 = 25;
 pub const DEFAULT_TOLERANCE: f64 = 1e-4;
 pub const DEFAULT_RECALL: f64 = 1.0;

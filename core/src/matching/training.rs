@@ -105,17 +105,74 @@ pub fn estimate_u(
             }
         }
     }
-    let u = counts
-        .into_iter()
-        .map(|counts| {
-            let total = counts.iter().sum::<u64>() as f64 + 0.5 * counts.len() as f64;
-            counts
+    let u = columns
+        .iter()
+        .zip(counts)
+        .map(|(column, counts)| {
+            let exact = exact_agreement(column, link_type, sources);
+            // The sample gives the shares of the levels below exact; exact
+            // itself is counted over every pair (above): a rare value's
+            // agreement is where a sample is least sure.
+            let below: &[u64] = &counts[..counts.len() - 1];
+            let total = below.iter().sum::<u64>() as f64 + 0.5 * below.len() as f64;
+            let mut u: Vec<f64> = below
                 .iter()
-                .map(|&c| ((c as f64 + 0.5) / total).max(MIN_PROBABILITY))
-                .collect()
+                .map(|&c| ((c as f64 + 0.5) / total * (1.0 - exact)).max(MIN_PROBABILITY))
+                .collect();
+            u.push(exact.max(MIN_PROBABILITY));
+            u
         })
         .collect();
     (u, sampled)
+}
+
+/// The share of pairs (of different sources for `link_only`) whose values
+/// are both present and equal, counted exactly from how often each value
+/// occurs: u of the exact level, without sampling.
+fn exact_agreement(column: &PreparedColumn, link_type: LinkType, sources: Option<&[u32]>) -> f64 {
+    let mut per_value: hashbrown::HashMap<(&str, u32), f64> = hashbrown::HashMap::new();
+    let mut per_source: hashbrown::HashMap<u32, f64> = hashbrown::HashMap::new();
+    let across = link_type == LinkType::LinkOnly && sources.is_some();
+    for (row, value) in column.text.iter().enumerate() {
+        let Some(value) = value else { continue };
+        let source = if across { sources.map_or(0, |s| s[row]) } else { 0 };
+        *per_value.entry((value, source)).or_default() += 1.0;
+        *per_source.entry(source).or_default() += 1.0;
+    }
+    let pairs = |counts: &mut dyn Iterator<Item = f64>| -> f64 {
+        // Pairs of distinct records: all of them, less those within one source.
+        let (mut sum, mut squares) = (0.0, 0.0);
+        for c in counts {
+            sum += c;
+            squares += c * c;
+        }
+        (sum * sum - squares) / 2.0
+    };
+    let all = if across {
+        pairs(&mut per_source.values().copied())
+    } else {
+        let n: f64 = per_source.values().sum();
+        n * (n - 1.0) / 2.0
+    };
+    if all <= 0.0 {
+        return 0.0;
+    }
+    let mut by_value: hashbrown::HashMap<&str, Vec<f64>> = hashbrown::HashMap::new();
+    for ((value, _), count) in &per_value {
+        by_value.entry(value).or_default().push(*count);
+    }
+    let agreeing: f64 = by_value
+        .values()
+        .map(|counts| {
+            if across {
+                pairs(&mut counts.iter().copied())
+            } else {
+                let c = counts.iter().sum::<f64>();
+                c * (c - 1.0) / 2.0
+            }
+        })
+        .sum();
+    agreeing / all
 }
 
 /// The starting m of a comparison with `levels` levels: each level twice as
@@ -257,6 +314,22 @@ mod tests {
         assert!(converged);
         assert!((lambda - 0.1).abs() < 0.01, "{lambda}");
         assert!((m[0][1] - 0.9).abs() < 0.02, "{m:?}");
+    }
+
+    #[test]
+    fn exact_agreement_is_counted_over_every_pair() {
+        use super::super::comparison::{Comparison, ComparisonKind};
+        use arrow::array::{ArrayRef, StringArray};
+        let values: ArrayRef =
+            std::sync::Arc::new(StringArray::from(vec![Some("a"), Some("a"), Some("b"), None]));
+        let column = PreparedColumn::new(Comparison::new("c", ComparisonKind::Exact), &values).unwrap();
+        // Three present values, three pairs, one agreeing.
+        assert!((exact_agreement(&column, LinkType::Dedupe, None) - 1.0 / 3.0).abs() < 1e-12);
+        let values: ArrayRef = std::sync::Arc::new(StringArray::from(vec!["a", "a", "a", "b"]));
+        let column = PreparedColumn::new(Comparison::new("c", ComparisonKind::Exact), &values).unwrap();
+        // Sources {a, a} and {a, b}: four pairs across, two agreeing.
+        let sources = [0, 0, 1, 1];
+        assert!((exact_agreement(&column, LinkType::LinkOnly, Some(&sources)) - 0.5).abs() < 1e-12);
     }
 
     #[test]
