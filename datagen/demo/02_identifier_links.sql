@@ -23,7 +23,7 @@ FROM match_records(
     'SELECT ''crm'' AS source, ''crm:'' || crm_id AS record_id, name, phone, birth_date, address, city FROM crm_customers
      UNION ALL
      SELECT ''insurance'', ''policy:'' || policy_id, holder_name, phone, birth_date, address, city FROM insurance_policies',
-    '{"link_type": "link_only", "blocking": [["phone"], ["birth_date"], ["name", "city"], ["address"]], "threshold": 0.9, "u_sample_pairs": 200000}');
+    '{"link_type": "link_only", "blocking": [["phone"], ["birth_date"], ["name", "city"], ["address"]], "threshold": 0.9}');
 
 -- An app login ties a device to an account; one record per pair, not per event.
 CREATE VIEW app_logins AS

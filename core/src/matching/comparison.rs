@@ -40,9 +40,13 @@ pub enum ComparisonKind {
     /// E-mail addresses: exact, the same user name, then Jaro–Winkler of
     /// the user names.
     Email,
-    /// Postal addresses: exact, the same house numbers (every group of
-    /// digits, in order, so "上海市浦东新区人民路88号3栋1202室" meets
-    /// "浦东新区人民路88号3-1202，上海"), then Jaro–Winkler.
+    /// Postal addresses, in any of their written forms: the same street
+    /// (the same characters besides digits, separators and the markers
+    /// 市 号 栋 室, in any order), the same house numbers (every group of
+    /// digits, in order), both, exact. "上海市浦东新区人民路88号3栋1202室" and
+    /// "浦东新区人民路88号3-1202，上海" reach "same street and house numbers".
+    /// Not Jaro–Winkler: two addresses of one city share most of their
+    /// characters and their order, which a similarity takes for evidence.
     Address,
     /// Not compared (a column only for blocking).
     None,
@@ -71,8 +75,7 @@ impl ComparisonKind {
             Self::Date => vec![366.0, 31.0],
             Self::Numeric => vec![0.1, 0.01],
             Self::Email => vec![0.88],
-            Self::Address => vec![0.80],
-            Self::Exact | Self::Phone | Self::None => vec![],
+            Self::Exact | Self::Phone | Self::Address | Self::None => vec![],
         }
     }
 
@@ -120,10 +123,7 @@ impl Comparison {
         }
         let similarity = matches!(
             self.kind,
-            ComparisonKind::JaroWinkler
-                | ComparisonKind::Name
-                | ComparisonKind::Email
-                | ComparisonKind::Address
+            ComparisonKind::JaroWinkler | ComparisonKind::Name | ComparisonKind::Email
         );
         if similarity && t.iter().any(|v| *v > 1.0) {
             return bad("must be similarities between 0 and 1");
@@ -178,11 +178,11 @@ impl Comparison {
                 l.push("same user name".into());
                 l
             }
-            ComparisonKind::Address => {
-                let mut l: Vec<String> = t.iter().map(|v| format!("jaro_winkler >= {v}")).collect();
-                l.push("same house numbers".into());
-                l
-            }
+            ComparisonKind::Address => vec![
+                "same street".into(),
+                "same house numbers".into(),
+                "same street and house numbers".into(),
+            ],
         };
         labels.push("exact".into());
         labels
@@ -203,6 +203,8 @@ pub struct PreparedColumn {
     /// A second form: pinyin of names, the user name of e-mails, the house
     /// numbers of addresses.
     alternative: Option<StringArray>,
+    /// The street of addresses: its letters, sorted.
+    street: Option<StringArray>,
     /// Day numbers of dates, values of numbers (NaN when missing or not
     /// readable as one).
     numbers: Option<Vec<f64>>,
@@ -282,6 +284,21 @@ fn house_numbers(value: &str, out: &mut String) -> bool {
     true
 }
 
+/// The letters of an address's street, sorted: without digits, separators
+/// and the markers around them, so that its written forms agree.
+fn street_letters(value: &str, out: &mut String) -> bool {
+    let mut letters: Vec<char> = value
+        .chars()
+        .filter(|c| {
+            c.is_alphabetic() && !matches!(c, '市' | '号' | '栋' | '幢' | '室' | '单' | '元' | '楼' | '层')
+        })
+        .collect();
+    letters.sort_unstable();
+    out.clear();
+    out.extend(letters);
+    true
+}
+
 /// Days since 1970-01-01 of YYYYMMDD digits.
 fn days_of_digits(digits: &str) -> Option<f64> {
     if digits.len() != 8 {
@@ -315,6 +332,7 @@ impl PreparedColumn {
     pub fn new(comparison: Comparison, array: &ArrayRef) -> Result<Self, MatchError> {
         let column = comparison.column.clone();
         let mut alternative = None;
+        let mut street = None;
         let mut numbers = None;
         let text = match comparison.kind {
             ComparisonKind::Name => {
@@ -343,6 +361,7 @@ impl PreparedColumn {
             ComparisonKind::Address => {
                 let text = map_text(strings(array, &column)?.as_string::<i32>(), plain_text);
                 alternative = Some(map_text(&text, house_numbers));
+                street = Some(map_text(&text, street_letters));
                 text
             }
             ComparisonKind::Date => {
@@ -386,6 +405,7 @@ impl PreparedColumn {
             comparison,
             text,
             alternative,
+            street,
             numbers,
             top,
         })
@@ -481,12 +501,16 @@ impl PreparedColumn {
             }
             ComparisonKind::Phone => i8::from(within_one_edit(x, y)),
             ComparisonKind::Address => {
-                let numbers = self.alternative.as_ref().expect("addresses have house numbers");
-                if numbers.is_valid(a) && numbers.is_valid(b) && numbers.value(a) == numbers.value(b) {
-                    return above_thresholds;
+                let same = |forms: &Option<StringArray>| {
+                    let forms = forms.as_ref().expect("addresses have streets and house numbers");
+                    forms.is_valid(a) && forms.is_valid(b) && forms.value(a) == forms.value(b)
+                };
+                match (same(&self.street), same(&self.alternative)) {
+                    (true, true) => 3,
+                    (false, true) => 2,
+                    (true, false) => 1,
+                    (false, false) => 0,
                 }
-                let s = jaro_winkler(x, y);
-                count_passed(&mut t.iter().map(|limit| s >= *limit))
             }
             ComparisonKind::Email => {
                 let users = self.alternative.as_ref().expect("e-mails have user names");
@@ -569,9 +593,15 @@ mod tests {
                 Some("上海市浦东新区人民路88号3栋1202室"),
                 Some("浦东新区人民路88号3-1202，上海"),
                 Some("上海市浦东新区人民路88号3栋1203室"),
+                Some("上海市徐汇区人民路88号3栋1202室"),
+                Some("上海市浦东新区人民路88号3栋1202室"),
             ],
         );
-        assert_eq!((addresses.level(0, 1), addresses.level(0, 2)), (2, 1));
+        assert_eq!(addresses.comparison.level_count(), 5);
+        assert_eq!(addresses.level(0, 1), 3, "two forms of one address");
+        assert_eq!(addresses.level(0, 2), 1, "same street, another flat");
+        assert_eq!(addresses.level(0, 3), 2, "same numbers, another street");
+        assert_eq!(addresses.level(0, 4), 4);
         let names = column(ComparisonKind::Name, &[Some("章伟"), Some("Wei Zhang")]);
         let blocks = names.block_text();
         assert_eq!((blocks.value(0), blocks.value(1)), ("wei zhang", "wei zhang"));

@@ -16,7 +16,8 @@ use super::model::{
 use super::options::MatchOptions;
 use super::pattern::{MAX_COMPARISONS, MAX_LEVELS, Pattern};
 use super::training::{
-    EmSettings, estimate_u, expectation_maximisation, proportion_matching, session_report, starting_m,
+    EmSettings, estimate_u, expectation_maximisation, probability_two_random_records_match, session_report,
+    starting_m,
 };
 
 /// The records of one call: their columns (not `record_id` or `source`)
@@ -38,7 +39,19 @@ pub struct MatchedPairs {
     pub columns: Vec<String>,
     /// Per compared column, each pair's level (-1 when a value is missing).
     pub levels: Vec<Vec<i8>>,
-    pub model: MatchModel,
+}
+
+impl MatchedPairs {
+    fn empty(columns: Vec<String>) -> Self {
+        Self {
+            left: vec![],
+            right: vec![],
+            probability: vec![],
+            weight: vec![],
+            levels: vec![vec![]; columns.len()],
+            columns,
+        }
+    }
 }
 
 impl MatchInput {
@@ -405,8 +418,8 @@ fn train(
             }
             let mut counts: Vec<(Pattern, u64)> = counts.into_iter().collect();
             counts.sort_unstable();
-            let matched = proportion_matching(&counts, &m, &u) * candidates.patterns.len() as f64;
-            (matched / total, "candidate pairs, m and u known".to_string())
+            let lambda = probability_two_random_records_match(&counts, &m, &u, total);
+            (lambda, "candidate pairs, m and u known".to_string())
         }
     };
     let lambda = lambda.clamp(1.0 / (total + 1.0), 1.0 - 1e-9);
@@ -515,7 +528,7 @@ pub fn train_match_model(input: &MatchInput, options: &MatchOptions) -> Result<M
 
 /// Scores the candidate pairs with the options' model, or one trained on
 /// the records, and keeps those at or above the threshold. Fewer than two
-/// records give no pairs (and, without a model, an untrained one).
+/// records give no pairs.
 pub fn match_records(input: &MatchInput, options: &MatchOptions) -> Result<MatchedPairs, MatchError> {
     let (mut prepared, rules, candidates) = prepare_call(input, options)?;
     let columns: Vec<String> = prepared
@@ -523,24 +536,10 @@ pub fn match_records(input: &MatchInput, options: &MatchOptions) -> Result<Match
         .iter()
         .map(|c| c.comparison.column.clone())
         .collect();
+    let mut pairs = MatchedPairs::empty(columns);
     let model = match &options.model {
         Some(model) => model.clone(),
-        None if input.records < 2 => {
-            return Ok(MatchedPairs {
-                left: vec![],
-                right: vec![],
-                probability: vec![],
-                weight: vec![],
-                levels: vec![vec![]; columns.len()],
-                columns,
-                model: MatchModel {
-                    link_type: options.link_type,
-                    probability_two_random_records_match: 0.5,
-                    comparisons: vec![],
-                    training: None,
-                },
-            });
-        }
+        None if input.records < 2 => return Ok(pairs),
         None => train(&mut prepared, &rules, &candidates, options)?,
     };
     let tf = term_frequencies(&prepared.columns);
@@ -556,15 +555,6 @@ pub fn match_records(input: &MatchInput, options: &MatchOptions) -> Result<Match
         .collect();
     let prior = model.prior_weight();
     let floor = 1.0 / input.records.max(1) as f64;
-    let mut pairs = MatchedPairs {
-        left: vec![],
-        right: vec![],
-        probability: vec![],
-        weight: vec![],
-        levels: vec![vec![]; columns.len()],
-        columns,
-        model: model.clone(),
-    };
     for ((&a, &b), pattern) in candidates
         .left
         .iter()

@@ -250,21 +250,31 @@ fn posterior(pattern: &Pattern, active: &[bool], m: &[Vec<f64>], u: &[Vec<f64>],
     1.0 / (1.0 + (-weight).exp())
 }
 
-/// λ among `patterns` with m and u fixed: the share of pairs that match.
-pub fn proportion_matching(patterns: &[(Pattern, u64)], m: &[Vec<f64>], u: &[Vec<f64>]) -> f64 {
+/// λ, the probability that two records of all `all_pairs` match, with m
+/// and u fixed: the expected number of matches among the candidate pairs
+/// (`patterns`), each weighed by its probability under λ itself, over all
+/// pairs; blocking is taken to find (nearly) every match, and a pair outside
+/// it counts as none. Solved as a fixed point from below, so that the many
+/// candidate pairs that agree only on their blocking column (more than
+/// random pairs would) do not lift λ, as the share among candidates would.
+pub fn probability_two_random_records_match(
+    patterns: &[(Pattern, u64)],
+    m: &[Vec<f64>],
+    u: &[Vec<f64>],
+    all_pairs: f64,
+) -> f64 {
     let active = vec![true; m.len()];
-    let total: f64 = patterns.iter().map(|(_, n)| *n as f64).sum();
-    if total == 0.0 {
+    if all_pairs <= 0.0 || patterns.is_empty() {
         return 0.0;
     }
-    let mut lambda: f64 = 0.1;
+    let mut lambda = 1.0 / all_pairs;
     for _ in 0..200 {
         let matched: f64 = patterns
             .iter()
             .map(|(pattern, n)| posterior(pattern, &active, m, u, lambda) * *n as f64)
             .sum();
-        let new = (matched / total).clamp(1e-12, 1.0 - 1e-12);
-        if (new - lambda).abs() < 1e-9 {
+        let new = (matched / all_pairs).clamp(1.0 / all_pairs, 1.0 - 1e-12);
+        if (new - lambda).abs() <= lambda * 1e-9 {
             return new;
         }
         lambda = new;

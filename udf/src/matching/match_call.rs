@@ -5,21 +5,23 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::{cast, concat};
-use datafusion::arrow::datatypes::DataType;
-use datafusion::catalog::{Session, TableFunctionArgs};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
+use datafusion::catalog::{Session, TableFunctionArgs, TableProvider};
 use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
 use datafusion::execution::TaskContext;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::{ExecutionPlan, execute_stream};
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 
 use cdpfusion_core::matching::{ComparisonKind, MatchError, MatchInput, MatchOptions};
 
 use crate::arguments::{ArgumentKind, Parameters, is_text, optional, required};
+use crate::table_function::{CallScan, CallTable, Produce, deferred_plan};
 
 /// The arguments of both functions.
 const PARAMETERS: Parameters = Parameters::List(&[
@@ -191,10 +193,49 @@ impl MatchCall {
             .collect()
     }
 
-    pub async fn physical_plan(&self, session: &dyn Session) -> Result<Arc<dyn ExecutionPlan>> {
-        state_of(self.function, session)?
-            .create_physical_plan(&self.plan)
-            .await
+    /// The table of this call: rows of `schema` that `answer` makes from the
+    /// records when the plan runs.
+    pub fn table(self, schema: &SchemaRef, answer: Answer) -> Arc<dyn TableProvider> {
+        let called_with = [self.query.clone(), self.options_json.clone().unwrap_or_default()];
+        CallTable::new(
+            schema,
+            &called_with.each_ref().map(String::as_str),
+            MatchScan { call: self, answer },
+        )
+    }
+}
+
+/// What a function makes of the records it read: its one batch.
+pub(crate) type Answer = fn(&MatchCall, ReadRecords, SchemaRef) -> Result<RecordBatch>;
+
+#[derive(Debug)]
+struct MatchScan {
+    call: MatchCall,
+    answer: Answer,
+}
+
+#[async_trait]
+impl CallScan for MatchScan {
+    async fn scan(
+        &self,
+        session: &dyn Session,
+        schema: &SchemaRef,
+        projection: Option<&Vec<usize>>,
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let plan = state_of(self.call.function, session)?
+            .create_physical_plan(&self.call.plan)
+            .await?;
+        let (call, answer) = (self.call.clone(), self.answer);
+        let produce: Produce = Arc::new(move |ctx, schema| {
+            let (call, plan) = (call.clone(), plan.clone());
+            futures::stream::once(async move {
+                let records = read_records(&call, plan, ctx).await?;
+                answer(&call, records, schema)
+            })
+            .boxed()
+        });
+        deferred_plan(schema, projection, limit, produce)
     }
 }
 
@@ -208,7 +249,7 @@ pub(crate) struct ReadRecords {
 
 /// Runs the query and reads every record, counting them in the session's
 /// memory pool.
-pub(crate) async fn read_records(
+async fn read_records(
     call: &MatchCall,
     plan: Arc<dyn ExecutionPlan>,
     ctx: Arc<TaskContext>,

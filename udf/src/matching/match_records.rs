@@ -1,19 +1,16 @@
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use datafusion::arrow::array::{ArrayRef, Float64Array, Int8Array, RecordBatch, UInt32Array};
 use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::Result;
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion_macros::user_doc;
-use futures::StreamExt;
 
-use cdpfusion_core::matching::{MatchedPairs, match_records};
+use cdpfusion_core::matching::match_records;
 
-use super::match_call::{MatchCall, match_error, read_records};
-use crate::table_function::{CallScan, CallTable, Produce, deferred_plan, table_function_doc};
+use super::match_call::{MatchCall, ReadRecords, match_error};
+use crate::table_function::table_function_doc;
 
 const NAME: &str = "match_records";
 
@@ -68,65 +65,25 @@ impl TableFunctionImpl for MatchRecordsFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         let call = MatchCall::new(NAME, &args)?;
         let schema = output_schema(&call);
-        let called_with = [call.query.clone(), call.options_json.clone().unwrap_or_default()];
-        Ok(CallTable::new(
-            &schema,
-            &called_with.each_ref().map(String::as_str),
-            MatchScan { call },
-        ))
+        Ok(call.table(&schema, scored_pairs))
     }
 }
 
-#[derive(Debug)]
-struct MatchScan {
-    call: MatchCall,
-}
-
-#[async_trait]
-impl CallScan for MatchScan {
-    async fn scan(
-        &self,
-        session: &dyn Session,
-        schema: &SchemaRef,
-        projection: Option<&Vec<usize>>,
-        limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let plan = self.call.physical_plan(session).await?;
-        let call = self.call.clone();
-        let produce: Produce = Arc::new(move |ctx, schema| {
-            let (call, plan) = (call.clone(), plan.clone());
-            futures::stream::once(async move {
-                let records = read_records(&call, plan, ctx).await?;
-                let pairs = match_records(&records.input, &call.options)
-                    .map_err(|e| match_error(call.function, e))?;
-                pairs_batch(&schema, &records.record_ids, records.sources.as_ref(), &pairs)
-            })
-            .boxed()
-        });
-        deferred_plan(schema, projection, limit, produce)
-    }
-}
-
-fn pairs_batch(
-    schema: &SchemaRef,
-    record_ids: &ArrayRef,
-    sources: Option<&ArrayRef>,
-    pairs: &MatchedPairs,
-) -> Result<RecordBatch> {
-    let (left, right) = (
-        UInt32Array::from(pairs.left.clone()),
-        UInt32Array::from(pairs.right.clone()),
-    );
-    let mut columns: Vec<ArrayRef> = vec![take(record_ids, &left, None)?, take(record_ids, &right, None)?];
-    if let Some(sources) = sources {
+/// The pairs at or above the threshold, as rows of `schema`.
+fn scored_pairs(call: &MatchCall, records: ReadRecords, schema: SchemaRef) -> Result<RecordBatch> {
+    let pairs = match_records(&records.input, &call.options).map_err(|e| match_error(call.function, e))?;
+    let (left, right) = (UInt32Array::from(pairs.left), UInt32Array::from(pairs.right));
+    let ids = &records.record_ids;
+    let mut columns: Vec<ArrayRef> = vec![take(ids, &left, None)?, take(ids, &right, None)?];
+    if let Some(sources) = &records.sources {
         let sources = datafusion::arrow::compute::cast(sources, &DataType::Utf8)?;
         columns.push(take(&sources, &left, None)?);
         columns.push(take(&sources, &right, None)?);
     }
-    columns.push(Arc::new(Float64Array::from(pairs.probability.clone())));
-    columns.push(Arc::new(Float64Array::from(pairs.weight.clone())));
-    for levels in &pairs.levels {
-        columns.push(Arc::new(Int8Array::from(levels.clone())));
+    columns.push(Arc::new(Float64Array::from(pairs.probability)));
+    columns.push(Arc::new(Float64Array::from(pairs.weight)));
+    for levels in pairs.levels {
+        columns.push(Arc::new(Int8Array::from(levels)));
     }
-    Ok(RecordBatch::try_new(schema.clone(), columns)?)
+    Ok(RecordBatch::try_new(schema, columns)?)
 }

@@ -1,18 +1,15 @@
 use std::sync::{Arc, LazyLock};
 
-use async_trait::async_trait;
 use datafusion::arrow::array::{RecordBatch, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
-use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::Result;
-use datafusion::physical_plan::ExecutionPlan;
 use datafusion_macros::user_doc;
-use futures::StreamExt;
 
 use cdpfusion_core::matching::train_match_model;
 
-use super::match_call::{MatchCall, match_error, read_records};
-use crate::table_function::{CallScan, CallTable, Produce, deferred_plan, table_function_doc};
+use super::match_call::{MatchCall, ReadRecords, match_error};
+use crate::table_function::table_function_doc;
 
 const NAME: &str = "train_match_model";
 
@@ -47,45 +44,16 @@ table_function_doc!(TrainMatchModelFunc, NAME);
 
 impl TableFunctionImpl for TrainMatchModelFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let call = MatchCall::new(NAME, &args)?;
-        let called_with = [call.query.clone(), call.options_json.clone().unwrap_or_default()];
-        Ok(CallTable::new(
-            &SCHEMA,
-            &called_with.each_ref().map(String::as_str),
-            TrainScan { call },
-        ))
+        Ok(MatchCall::new(NAME, &args)?.table(&SCHEMA, trained_model))
     }
 }
 
-#[derive(Debug)]
-struct TrainScan {
-    call: MatchCall,
-}
-
-#[async_trait]
-impl CallScan for TrainScan {
-    async fn scan(
-        &self,
-        session: &dyn Session,
-        schema: &SchemaRef,
-        projection: Option<&Vec<usize>>,
-        limit: Option<usize>,
-    ) -> Result<Arc<dyn ExecutionPlan>> {
-        let plan = self.call.physical_plan(session).await?;
-        let call = self.call.clone();
-        let produce: Produce = Arc::new(move |ctx, schema| {
-            let (call, plan) = (call.clone(), plan.clone());
-            futures::stream::once(async move {
-                let records = read_records(&call, plan, ctx).await?;
-                let model = train_match_model(&records.input, &call.options)
-                    .map_err(|e| match_error(call.function, e))?;
-                Ok(RecordBatch::try_new(
-                    schema,
-                    vec![Arc::new(StringArray::from(vec![model.to_json()]))],
-                )?)
-            })
-            .boxed()
-        });
-        deferred_plan(schema, projection, limit, produce)
-    }
+/// The model trained on the records, as one row.
+fn trained_model(call: &MatchCall, records: ReadRecords, schema: SchemaRef) -> Result<RecordBatch> {
+    let model =
+        train_match_model(&records.input, &call.options).map_err(|e| match_error(call.function, e))?;
+    Ok(RecordBatch::try_new(
+        schema,
+        vec![Arc::new(StringArray::from(vec![model.to_json()]))],
+    )?)
 }
