@@ -267,13 +267,15 @@ pub fn probability_two_random_records_match(
     if all_pairs <= 0.0 || patterns.is_empty() {
         return 0.0;
     }
-    let mut lambda = 1.0 / all_pairs;
+    // At least one match in all pairs, at most half of them (two records).
+    let floor = (1.0 / all_pairs).min(0.5);
+    let mut lambda = floor;
     for _ in 0..200 {
         let matched: f64 = patterns
             .iter()
             .map(|(pattern, n)| posterior(pattern, &active, m, u, lambda) * *n as f64)
             .sum();
-        let new = (matched / all_pairs).clamp(1.0 / all_pairs, 1.0 - 1e-12);
+        let new = (matched / all_pairs).clamp(floor, 1.0 - 1e-12);
         if (new - lambda).abs() <= lambda * 1e-9 {
             return new;
         }
@@ -340,6 +342,17 @@ mod tests {
         // Sources {a, a} and {a, b}: four pairs across, two agreeing.
         let sources = [0, 0, 1, 1];
         assert!((exact_agreement(&column, LinkType::LinkOnly, Some(&sources)) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn lambda_is_a_probability_for_any_number_of_pairs() {
+        let u = vec![vec![0.9, 0.1]];
+        let m = vec![vec![0.1, 0.9]];
+        for (patterns, all_pairs) in [(vec![(Pattern::of(&[1]), 1)], 1.0), (vec![(Pattern::of(&[0]), 3)], 3.0)] {
+            let lambda = probability_two_random_records_match(&patterns, &m, &u, all_pairs);
+            assert!(lambda > 0.0 && lambda < 1.0, "{lambda}");
+        }
+        assert_eq!(probability_two_random_records_match(&[], &m, &u, 10.0), 0.0);
     }
 
     #[test]
