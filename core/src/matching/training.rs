@@ -348,7 +348,10 @@ mod tests {
     fn lambda_is_a_probability_for_any_number_of_pairs() {
         let u = vec![vec![0.9, 0.1]];
         let m = vec![vec![0.1, 0.9]];
-        for (patterns, all_pairs) in [(vec![(Pattern::of(&[1]), 1)], 1.0), (vec![(Pattern::of(&[0]), 3)], 3.0)] {
+        for (patterns, all_pairs) in [
+            (vec![(Pattern::of(&[1]), 1)], 1.0),
+            (vec![(Pattern::of(&[0]), 3)], 3.0),
+        ] {
             let lambda = probability_two_random_records_match(&patterns, &m, &u, all_pairs);
             assert!(lambda > 0.0 && lambda < 1.0, "{lambda}");
         }
