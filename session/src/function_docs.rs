@@ -200,7 +200,7 @@ mod tests {
         assert_eq!(types(&batch.schema()), types(&show_functions_schema()));
         let names = batch.column(0).as_any().downcast_ref::<StringArray>().unwrap();
         let names: Vec<&str> = names.iter().flatten().collect();
-        assert_eq!(names, ["normalize_email", "normalize_phone"]);
+        assert_eq!(names, ["normalize_email", "normalize_name", "normalize_phone"]);
     }
 
     #[test]
