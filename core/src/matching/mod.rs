@@ -1,11 +1,15 @@
 //! Fuzzy record matching (Fellegi–Sunter, trained by EM, blocked): which
 //! records are the same person when no identifier joins them. The steps,
 //! each a file: [`options`], [`comparison`] (levels of each column),
-//! [`blocking`] (candidate pairs), [`training`] (u, m by EM, λ), [`model`]
-//! (the model and its JSON) and [`run`] (the whole call).
+//! [`blocking`] (grouping records by key), [`input`] (what is compared),
+//! `candidates` (the pairs, rule by rule), [`training`] (u, m by EM, λ),
+//! [`model`] (the model and its JSON) and [`run`] (the whole call, and
+//! scoring).
 
 pub mod blocking;
+mod candidates;
 pub mod comparison;
+pub mod input;
 pub mod model;
 pub mod names;
 pub mod options;
@@ -15,9 +19,10 @@ pub mod similarity;
 pub mod training;
 
 pub use comparison::{Comparison, ComparisonKind};
+pub use input::MatchInput;
 pub use model::{LinkType, MatchModel};
 pub use options::MatchOptions;
-pub use run::{MatchInput, MatchedPairs, match_records, train_match_model};
+pub use run::{MatchedPairs, match_records, train_match_model};
 
 /// Why a match could not run; the SQL layer names the function.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,9 +7,16 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use hashbrown::HashMap;
+
+use super::MatchError;
 use super::blocking::total_pairs;
+use super::candidates::{Candidates, Prepared, deterministic_pairs};
 use super::comparison::PreparedColumn;
-use super::model::{EmSession, LinkType, MIN_PROBABILITY};
+use super::model::{
+    EmSession, LinkType, MIN_PROBABILITY, MatchModel, ModelComparison, ModelLevel, TrainingReport,
+};
+use super::options::MatchOptions;
 use super::pattern::Pattern;
 
 /// How EM runs.
@@ -299,6 +306,136 @@ pub fn session_report(
         converged,
         proportion_matched: lambda,
     }
+}
+
+/// Trains a model on the candidate pairs: u from random pairs, m by one
+/// EM session per blocking rule, then λ.
+pub(super) fn train(
+    prepared: &mut Prepared,
+    rules: &[Vec<String>],
+    candidates: &Candidates,
+    options: &MatchOptions,
+) -> Result<MatchModel, MatchError> {
+    let records = prepared.input.records;
+    if records < 2 {
+        return Err(MatchError::Input(format!(
+            "training needs at least two records, got {records}"
+        )));
+    }
+    let sources = prepared.input.sources.clone();
+    let (u, u_pairs_sampled) = estimate_u(
+        &prepared.columns,
+        records,
+        options.link_type,
+        sources.as_deref(),
+        options.u_sample_pairs,
+        options.seed,
+    );
+    let starting: Vec<Vec<f64>> = prepared
+        .columns
+        .iter()
+        .map(|c| starting_m(c.comparison.level_count()))
+        .collect();
+    let settings = EmSettings {
+        max_iterations: options.max_iterations,
+        tolerance: options.tolerance,
+    };
+    let mut sums: Vec<Vec<f64>> = starting.iter().map(|m| vec![0.0; m.len()]).collect();
+    let mut estimates = vec![0u32; starting.len()];
+    let mut sessions = vec![];
+    for (rule, patterns) in rules.iter().zip(&candidates.sessions) {
+        let active: Vec<bool> = prepared
+            .columns
+            .iter()
+            .map(|c| !rule.contains(&c.comparison.column))
+            .collect();
+        if !active.contains(&true) || patterns.is_empty() {
+            continue;
+        }
+        let (m, iterations, converged, lambda) =
+            expectation_maximisation(patterns, &active, &u, starting.clone(), settings);
+        for (k, levels) in m.iter().enumerate().filter(|(k, _)| active[*k]) {
+            estimates[k] += 1;
+            sums[k].iter_mut().zip(levels).for_each(|(sum, m)| *sum += m);
+        }
+        sessions.push(session_report(rule, patterns, iterations, converged, lambda));
+    }
+    let m: Vec<Vec<f64>> = sums
+        .iter()
+        .zip(&estimates)
+        .zip(&starting)
+        .map(|((sum, &n), start)| {
+            if n == 0 {
+                start.clone()
+            } else {
+                sum.iter().map(|s| s / n as f64).collect()
+            }
+        })
+        .collect();
+    let total = total_pairs(records, options.link_type, sources.as_deref()).max(1.0);
+    let (lambda, lambda_from) = match &options.deterministic_rules {
+        Some(rules) => {
+            let count = deterministic_pairs(prepared, rules, options.link_type)? as f64;
+            (
+                count / (options.recall * total),
+                format!("deterministic_rules with recall {}", options.recall),
+            )
+        }
+        None => {
+            let mut counts: HashMap<Pattern, u64> = HashMap::new();
+            for pattern in &candidates.patterns {
+                *counts.entry(*pattern).or_default() += 1;
+            }
+            let mut counts: Vec<(Pattern, u64)> = counts.into_iter().collect();
+            counts.sort_unstable();
+            let lambda = probability_two_random_records_match(&counts, &m, &u, total);
+            (lambda, "candidate pairs, m and u known".to_string())
+        }
+    };
+    let lambda = lambda.clamp(1.0 / (total + 1.0), 1.0 - 1e-9);
+    let comparisons = prepared
+        .columns
+        .iter()
+        .enumerate()
+        .map(|(k, column)| {
+            let labels = column.comparison.level_labels();
+            let levels = (0..column.comparison.level_count())
+                .map(|level| {
+                    let mut model_level = ModelLevel {
+                        level: level as i8,
+                        label: if level == 0 {
+                            "else".to_string()
+                        } else {
+                            labels[level - 1].clone()
+                        },
+                        m_probability: m[k][level],
+                        u_probability: u[k][level],
+                        bayes_factor: 0.0,
+                        match_weight: 0.0,
+                    };
+                    model_level.set_factors();
+                    model_level
+                })
+                .collect();
+            ModelComparison {
+                comparison: column.comparison.clone(),
+                levels,
+                m_estimated: estimates[k] > 0,
+            }
+        })
+        .collect();
+    Ok(MatchModel {
+        link_type: options.link_type,
+        probability_two_random_records_match: lambda,
+        comparisons,
+        training: Some(TrainingReport {
+            records: records as u64,
+            seed: options.seed,
+            u_pairs_sampled,
+            sessions,
+            lambda_from,
+        }),
+    })
 }
 
 #[cfg(test)]
