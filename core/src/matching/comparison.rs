@@ -299,32 +299,14 @@ fn street_letters(value: &str, out: &mut String) -> bool {
     true
 }
 
-/// Days since 1970-01-01 of YYYYMMDD digits.
+/// Days since 1970-01-01 of YYYYMMDD digits; `None` when they are not a
+/// real day.
 fn days_of_digits(digits: &str) -> Option<f64> {
     if digits.len() != 8 {
         return None;
     }
-    let (y, m, d) = (
-        digits[0..4].parse::<i32>().ok()?,
-        digits[4..6].parse::<u32>().ok()?,
-        digits[6..8].parse::<u32>().ok()?,
-    );
-    let date = chrono_free_days(y, m, d)?;
-    Some(date as f64)
-}
-
-/// Days from the civil date, after Howard Hinnant's `days_from_civil`.
-fn chrono_free_days(y: i32, m: u32, d: u32) -> Option<i64> {
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
-        return None;
-    }
-    let y = if m <= 2 { y - 1 } else { y } as i64;
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
+    let date = chrono::NaiveDate::parse_from_str(digits, "%Y%m%d").ok()?;
+    Some((date - chrono::NaiveDate::default()).num_days() as f64)
 }
 
 impl PreparedColumn {
@@ -574,6 +556,12 @@ mod tests {
         assert_eq!(dates.level(0, 3), 2, "within a month");
         assert_eq!(dates.level(0, 4), 1, "within a year");
         assert_eq!(dates.level(0, 5), -1, "no digits is missing");
+        let not_a_day = column(
+            ComparisonKind::Date,
+            &[Some("19800231"), Some("19800303"), Some("19800221")],
+        );
+        assert_eq!(not_a_day.level(0, 1), 0, "31 February is no day to measure from");
+        assert_eq!(not_a_day.level(0, 2), 3, "but it is one character off");
         let phones = column(
             ComparisonKind::Phone,
             &[

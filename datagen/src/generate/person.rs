@@ -20,7 +20,7 @@ const SECOND: i64 = 1_000_000;
 const HOUR: i64 = 3_600 * SECOND;
 
 /// Appends a value built with `write!` (no intermediate String).
-fn put(builder: &mut StringBuilder, args: std::fmt::Arguments) {
+pub(super) fn put(builder: &mut StringBuilder, args: std::fmt::Arguments) {
     let _ = builder.write_fmt(args);
     builder.append_value("");
 }

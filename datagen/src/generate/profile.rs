@@ -9,13 +9,13 @@
 //! These values come from a random stream of their own per person, so the
 //! other tables stay what they were before they existed.
 
-use std::fmt::Write;
-
 use arrow::array::StringBuilder;
+use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::identifiers::{self as ids, mix};
+use super::person::put;
 use super::tables::Tables;
 use super::vocabulary::*;
 use super::world::World;
@@ -50,82 +50,31 @@ pub(super) struct Person<'a> {
     pub city: &'static str,
 }
 
-fn put(builder: &mut StringBuilder, args: std::fmt::Arguments) {
-    let _ = builder.write_fmt(args);
-    builder.append_value("");
+/// The date `days` after 1970-01-01.
+fn date_of(days: i32) -> NaiveDate {
+    NaiveDate::default() + chrono::Duration::days(days as i64)
 }
 
-fn date_of(days: i32) -> (i32, u32, u32) {
-    let date = chrono_days(days);
-    (date.0, date.1, date.2)
-}
-
-/// Civil date of days since 1970-01-01 (Howard Hinnant's algorithm).
-fn chrono_days(days: i32) -> (i32, u32, u32) {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = (yoe + era * 400 + i64::from(m <= 2)) as i32;
-    (y, m, d)
-}
-
-fn days_of(y: i32, m: u32, d: u32) -> Option<i32> {
-    let days_in_month = [
-        31,
-        if y % 4 == 0 && (y % 100 != 0 || y % 400 == 0) {
-            29
-        } else {
-            28
-        },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&m) || d == 0 || d > days_in_month[m as usize - 1] {
-        return None;
-    }
-    let y = if m <= 2 { y - 1 } else { y } as i64;
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m as i64 + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) as i32)
+/// Days since 1970-01-01.
+fn days_of(date: NaiveDate) -> i32 {
+    (date - NaiveDate::default()).num_days() as i32
 }
 
 /// The birth date with one digit of YYYYMMDD typed wrong (the result is
 /// still a real day).
 fn digit_off(rng: &mut impl Rng, days: i32) -> i32 {
-    let (y, m, d) = date_of(days);
+    let digits = date_of(days).format("%Y%m%d").to_string();
     for _ in 0..20 {
-        let digits = format!("{y:04}{m:02}{d:02}");
         let position = [3, 5, 6, 7][rng.random_range(0..4)];
-        let wrong = (b'0' + rng.random_range(0..10u8)) as char;
-        if digits.as_bytes()[position] as char == wrong {
+        let wrong = b'0' + rng.random_range(0..10u8);
+        if digits.as_bytes()[position] == wrong {
             continue;
         }
-        let mut typed: Vec<char> = digits.chars().collect();
+        let mut typed = digits.clone().into_bytes();
         typed[position] = wrong;
-        let typed: String = typed.into_iter().collect();
-        let (ty, tm, td) = (
-            typed[0..4].parse().unwrap_or(y),
-            typed[4..6].parse().unwrap_or(m),
-            typed[6..8].parse().unwrap_or(d),
-        );
-        if let Some(days) = days_of(ty, tm, td) {
-            return days;
+        let typed = String::from_utf8(typed).expect("digits are ASCII");
+        if let Ok(date) = NaiveDate::parse_from_str(&typed, "%Y%m%d") {
+            return days_of(date);
         }
     }
     days + 1
@@ -276,22 +225,18 @@ mod tests {
     #[test]
     fn dates_round_trip_and_a_digit_off_is_another_real_day() {
         for days in [-3653, 0, 3652, 12417, 11016] {
-            let (y, m, d) = date_of(days);
-            assert_eq!(days_of(y, m, d), Some(days));
+            assert_eq!(days_of(date_of(days)), days);
         }
+        assert_eq!(date_of(0).format("%Y%m%d").to_string(), "19700101");
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         for _ in 0..200 {
             let days = rng.random_range(BIRTH_DAYS);
             let off = digit_off(&mut rng, days);
             assert_ne!(off, days);
-            let (a, b) = (date_of(days), date_of(off));
-            let digits = |(y, m, d): (i32, u32, u32)| format!("{y:04}{m:02}{d:02}");
-            let differing = digits(a)
-                .chars()
-                .zip(digits(b).chars())
-                .filter(|(x, y)| x != y)
-                .count();
-            assert!(differing <= 1 || off == days + 1, "{a:?} {b:?}");
+            let digits = |days: i32| date_of(days).format("%Y%m%d").to_string();
+            let (a, b) = (digits(days), digits(off));
+            let differing = a.chars().zip(b.chars()).filter(|(x, y)| x != y).count();
+            assert!(differing <= 1 || off == days + 1, "{a} {b}");
         }
         assert_eq!(
             homophone_typo("张伟", &mut rng).map(|n| n.chars().count()),
