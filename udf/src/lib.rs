@@ -14,6 +14,7 @@ mod fold_accumulator;
 pub mod identity;
 pub mod journey;
 pub mod matching;
+mod own_thread;
 pub mod privacy;
 pub mod segment;
 mod singleton;

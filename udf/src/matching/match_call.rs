@@ -21,6 +21,7 @@ use futures::{StreamExt, TryStreamExt};
 use cdpfusion_core::matching::{ComparisonKind, MatchError, MatchInput, MatchOptions};
 
 use crate::arguments::{ArgumentKind, Parameters, is_text, optional, required};
+use crate::own_thread::block_on_own_thread;
 use crate::table_function::{CallScan, CallTable, Produce, deferred_plan};
 
 /// The arguments of both functions.
@@ -68,19 +69,9 @@ impl MatchCall {
         };
         let state = state_of(function, args.session())?;
         // Table functions are called while planning, synchronously, and
-        // planning a query is async (it may read Parquet footers): it is
-        // planned on a thread of its own, as `in_segment` reads its catalog.
-        let plan = std::thread::scope(|scope| {
-            scope
-                .spawn(|| {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .map_err(|e| DataFusionError::Execution(format!("{function}: {e}")))?;
-                    runtime.block_on(state.create_logical_plan(&query))
-                })
-                .join()
-                .map_err(|_| DataFusionError::Execution(format!("{function}: planning the query failed")))?
+        // planning a query is async (it may read Parquet footers).
+        let plan = block_on_own_thread(function, "planning the query", || {
+            state.create_logical_plan(&query)
         })
         .map_err(|e| DataFusionError::Plan(format!("{function}: the query failed to plan: {e}")))?;
         let schema = plan.schema().clone();

@@ -13,6 +13,7 @@ use datafusion_macros::user_doc;
 use cdpfusion_core::segment::MemberLookup;
 
 use crate::arguments::{ArgumentKind, Parameters, required, same_shape};
+use crate::own_thread::block_on_own_thread;
 use cdpfusion_catalog::CdpfusionOptions;
 use cdpfusion_catalog::open_catalog;
 
@@ -77,9 +78,8 @@ impl InSegment {
     }
 
     /// The segment's current members. The manifest is read at most once per
-    /// [`RECHECK`], not once a batch; scalar functions run synchronously
-    /// inside the query's runtime, so the catalog is read on a thread of its
-    /// own.
+    /// [`RECHECK`], not once a batch, on a thread of its own
+    /// ([`block_on_own_thread`]).
     fn members(&self, args: &ScalarFunctionArgs, name: &str) -> Result<Arc<MemberLookup>> {
         let options = args
             .config_options
@@ -95,33 +95,22 @@ impl InSegment {
             }
         }
         let (catalog, _) = open_catalog(&args.config_options)?;
-        let loaded = std::thread::scope(|scope| {
-            scope
-                .spawn(|| {
-                    let runtime = tokio::runtime::Builder::new_current_thread()
-                        .enable_all()
-                        .build()
-                        .map_err(|e| DataFusionError::Execution(format!("{NAME}: {e}")))?;
-                    runtime.block_on(async {
-                        let manifest = catalog.manifest(name).await?;
-                        let file = manifest
-                            .snapshots
-                            .last()
-                            .map(|s| s.file.clone())
-                            .unwrap_or_default();
-                        let members = match &cached {
-                            Some(entry) if entry.file == file && !file.is_empty() => entry.members.clone(),
-                            _ => Arc::new(MemberLookup::new(&catalog.current(name).await?)),
-                        };
-                        Ok::<_, DataFusionError>(Cached {
-                            file,
-                            members,
-                            checked: Instant::now(),
-                        })
-                    })
-                })
-                .join()
-                .map_err(|_| DataFusionError::Execution(format!("{NAME}: reading the catalog failed")))?
+        let loaded = block_on_own_thread(NAME, "reading the catalog", || async {
+            let manifest = catalog.manifest(name).await?;
+            let file = manifest
+                .snapshots
+                .last()
+                .map(|s| s.file.clone())
+                .unwrap_or_default();
+            let members = match &cached {
+                Some(entry) if entry.file == file && !file.is_empty() => entry.members.clone(),
+                _ => Arc::new(MemberLookup::new(&catalog.current(name).await?)),
+            };
+            Ok::<_, DataFusionError>(Cached {
+                file,
+                members,
+                checked: Instant::now(),
+            })
         })?;
         let members = loaded.members.clone();
         self.cache.lock().unwrap().insert(key, loaded);
