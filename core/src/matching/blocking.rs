@@ -93,18 +93,39 @@ impl Blocks {
 
 /// All pairs a link type compares among `records` records.
 pub fn total_pairs(records: usize, link_type: LinkType, sources: Option<&[u32]>) -> f64 {
-    let n = records as f64;
-    let all = n * (n - 1.0) / 2.0;
     match (link_type, sources) {
         (LinkType::LinkOnly, Some(sources)) => {
             let mut per_source: hashbrown::HashMap<u32, f64> = hashbrown::HashMap::new();
             for &s in sources {
                 *per_source.entry(s).or_default() += 1.0;
             }
-            all - per_source.values().map(|k| k * (k - 1.0) / 2.0).sum::<f64>()
+            pairs_across(per_source.values().copied())
         }
-        _ => all,
+        _ => pairs_among(records as f64),
     }
+}
+
+/// Pairs among `n` records.
+pub fn pairs_among(n: f64) -> f64 {
+    n * (n - 1.0) / 2.0
+}
+
+/// Pairs of records from different groups, given each group's size: all
+/// pairs less those within a group.
+pub fn pairs_across(sizes: impl IntoIterator<Item = f64>) -> f64 {
+    let (mut sum, mut squares) = (0.0, 0.0);
+    for size in sizes {
+        sum += size;
+        squares += size * size;
+    }
+    (sum * sum - squares) / 2.0
+}
+
+/// Whether records `a` and `b` already share a block of an earlier rule
+/// (their keys under it, `earlier`): such a pair was made by that rule.
+pub fn in_earlier_block(earlier: &[Vec<Option<u64>>], a: u32, b: u32) -> bool {
+    let (a, b) = (a as usize, b as usize);
+    earlier.iter().any(|keys| keys[a].is_some() && keys[a] == keys[b])
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use arrow::array::StringArray;
 use hashbrown::HashMap;
 
 use super::MatchError;
-use super::blocking::{Blocks, rule_keys};
+use super::blocking::{Blocks, in_earlier_block, rule_keys};
 use super::comparison::{Comparison, ComparisonKind, PreparedColumn};
 use super::input::MatchInput;
 use super::model::LinkType;
@@ -143,10 +143,7 @@ pub(super) fn candidates(
         blocks.for_each_pair(options.link_type, sources, |a, b| {
             let pattern = prepared.pattern(a as usize, b as usize);
             *counts.entry(pattern).or_default() += 1;
-            let covered = earlier
-                .iter()
-                .any(|keys| keys[a as usize].is_some() && keys[a as usize] == keys[b as usize]);
-            if !covered {
+            if !in_earlier_block(&earlier, a, b) {
                 result.left.push(a);
                 result.right.push(b);
                 result.patterns.push(pattern);
@@ -172,10 +169,7 @@ pub(super) fn deterministic_pairs(
     for rule in rules {
         let keys = prepared.keys(rule)?;
         Blocks::new(&keys).for_each_pair(link_type, sources.as_deref(), |a, b| {
-            let covered = earlier
-                .iter()
-                .any(|keys| keys[a as usize].is_some() && keys[a as usize] == keys[b as usize]);
-            count += u64::from(!covered);
+            count += u64::from(!in_earlier_block(&earlier, a, b));
         });
         earlier.push(keys);
     }

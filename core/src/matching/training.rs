@@ -10,7 +10,7 @@ use rand_chacha::ChaCha8Rng;
 use hashbrown::HashMap;
 
 use super::MatchError;
-use super::blocking::total_pairs;
+use super::blocking::{pairs_across, pairs_among, total_pairs};
 use super::candidates::{Candidates, Prepared, deterministic_pairs};
 use super::comparison::PreparedColumn;
 use super::model::{
@@ -146,20 +146,10 @@ fn exact_agreement(column: &PreparedColumn, link_type: LinkType, sources: Option
         *per_value.entry((value, source)).or_default() += 1.0;
         *per_source.entry(source).or_default() += 1.0;
     }
-    let pairs = |counts: &mut dyn Iterator<Item = f64>| -> f64 {
-        // Pairs of distinct records: all of them, less those within one source.
-        let (mut sum, mut squares) = (0.0, 0.0);
-        for c in counts {
-            sum += c;
-            squares += c * c;
-        }
-        (sum * sum - squares) / 2.0
-    };
     let all = if across {
-        pairs(&mut per_source.values().copied())
+        pairs_across(per_source.values().copied())
     } else {
-        let n: f64 = per_source.values().sum();
-        n * (n - 1.0) / 2.0
+        pairs_among(per_source.values().sum())
     };
     if all <= 0.0 {
         return 0.0;
@@ -172,10 +162,9 @@ fn exact_agreement(column: &PreparedColumn, link_type: LinkType, sources: Option
         .values()
         .map(|counts| {
             if across {
-                pairs(&mut counts.iter().copied())
+                pairs_across(counts.iter().copied())
             } else {
-                let c = counts.iter().sum::<f64>();
-                c * (c - 1.0) / 2.0
+                pairs_among(counts.iter().sum())
             }
         })
         .sum();
