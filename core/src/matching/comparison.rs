@@ -12,7 +12,7 @@ use arrow::datatypes::{DataType, Date32Type, Float64Type};
 use serde::{Deserialize, Serialize};
 
 use super::MatchError;
-use super::names::{name_pinyin_into, normalize_name_into, same_words};
+use super::names::{family_name_of, name_pinyin_into, normalize_name_into, same_words};
 use super::similarity::{damerau_levenshtein_within, jaro_winkler, levenshtein, within_one_edit};
 use crate::text::fold_full_width;
 
@@ -159,7 +159,8 @@ impl Comparison {
             }
             ComparisonKind::JaroWinkler => t.iter().map(|v| format!("jaro_winkler >= {v}")).collect(),
             ComparisonKind::Name => {
-                let mut l: Vec<String> = t.iter().map(|v| format!("pinyin jaro_winkler >= {v}")).collect();
+                let mut l = vec!["family name alone agrees".to_string()];
+                l.extend(t.iter().map(|v| format!("pinyin jaro_winkler >= {v}")));
                 l.push("same pinyin or words swapped".into());
                 l
             }
@@ -452,11 +453,19 @@ impl PreparedColumn {
             ComparisonKind::Name => {
                 let pinyin = self.alternative.as_ref().expect("names have pinyin");
                 let (px, py) = (pinyin.value(a), pinyin.value(b));
+                // Level 1 is a family name alone (张先生) and a full name
+                // holding it; the similarity levels are one higher.
                 if px == py || same_words(px, py) || same_words(x, y) {
-                    return above_thresholds;
+                    return above_thresholds + 1;
+                }
+                if family_name_of(px, py) {
+                    return 1;
                 }
                 let s = jaro_winkler(px, py);
-                count_passed(&mut t.iter().map(|limit| s >= *limit))
+                match count_passed(&mut t.iter().map(|limit| s >= *limit)) {
+                    0 => 0,
+                    passed => passed + 1,
+                }
             }
             ComparisonKind::Date => {
                 if within_one_edit(x, y) {
@@ -528,12 +537,23 @@ mod tests {
                 Some("张玮琪"),
                 Some("李娜"),
                 None,
+                Some("张先生"),
+                Some("陈超佳"),
+                Some("Chaojia Chen"),
             ],
         );
-        assert_eq!(names.comparison.level_count(), 5);
-        assert_eq!(names.level(0, 1), 4, "exact after normalising");
-        assert_eq!(names.level(0, 2), 3, "homophone");
-        assert_eq!(names.level(0, 3), 3, "romanised and swapped");
+        assert_eq!(names.comparison.level_count(), 6);
+        assert_eq!(names.level(0, 1), 5, "exact after normalising");
+        assert_eq!(names.level(0, 2), 4, "homophone");
+        assert_eq!(names.level(0, 3), 4, "romanised and swapped");
+        assert_eq!(
+            names.level(8, 9),
+            4,
+            "a two-character given name romanised as one word"
+        );
+        assert_eq!(names.level(0, 7), 1, "a family name and a title");
+        assert_eq!(names.level(7, 3), 1, "a family name and a title, romanised");
+        assert!(names.level(0, 4) >= 2, "a similar pinyin");
         assert_eq!(names.level(0, 5), 0);
         assert_eq!(names.level(0, 6), -1);
     }

@@ -93,8 +93,22 @@ const FAMILY_NAME_READINGS: [(char, &str); 16] = [
     ('重', "chong"),
 ];
 
+/// The two-character family names (欧阳浩 is Ouyang Hao, not Ou Yanghao).
+const COMPOUND_FAMILY_NAMES: &[&str] = &[
+    "欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "夏侯", "长孙", "宇文",
+    "司徒", "端木", "澹台", "轩辕", "独孤", "南宫", "西门", "申屠", "太史", "万俟", "闻人", "呼延",
+];
+
+/// The forms of address a clerk types after a family name when the customer
+/// gave no given name (张先生 is "Mr Zhang").
+const TITLES: &[&str] = &["先生", "女士", "小姐", "太太"];
+
 /// A personal name in pinyin: as [`to_pinyin_into`], with a leading family
-/// name read as a family name.
+/// name read as a family name. A name in Chinese characters only is written
+/// as romanisation writes it, family name and given name each as one word
+/// ("陈超佳" is "chen chaojia", as on a passport or a policy typed in Latin
+/// letters: "Chaojia Chen"); a family name and a title is the family name
+/// alone (张先生 is "zhang").
 pub fn name_pinyin_into(name: &str, out: &mut String, scratch: &mut String) {
     to_pinyin_into(name, out, scratch);
     let Some(first) = scratch.chars().next() else {
@@ -104,6 +118,39 @@ pub fn name_pinyin_into(name: &str, out: &mut String, scratch: &mut String) {
         let common = out.split(' ').next().unwrap_or_default().len();
         out.replace_range(..common, reading);
     }
+    if !scratch.chars().all(is_han) {
+        return;
+    }
+    let characters = scratch.chars().count();
+    if let Some(title) = TITLES.iter().find(|title| scratch.ends_with(*title))
+        && characters > 2
+    {
+        // Each character of a title is one syllable; what is before it is
+        // the family name, one word.
+        for _ in 0..title.chars().count() {
+            let last_space = out.rfind(' ').unwrap_or(0);
+            out.truncate(last_space);
+        }
+        out.retain(|c| c != ' ');
+        return;
+    }
+    if characters < 2 {
+        return;
+    }
+    let compound = characters > 2
+        && COMPOUND_FAMILY_NAMES
+            .iter()
+            .any(|family| scratch.starts_with(family));
+    let family_syllables = if compound { 2 } else { 1 };
+    // Only the space after the family name stays.
+    let mut spaces = 0;
+    out.retain(|c| {
+        if c != ' ' {
+            return true;
+        }
+        spaces += 1;
+        spaces == family_syllables
+    });
 }
 
 /// [`to_pinyin_into`] into a new string.
@@ -130,6 +177,18 @@ pub fn same_words(a: &str, b: &str) -> bool {
     words_a == words_b
 }
 
+/// Whether one of two names in pinyin is a single word that is a word of the
+/// other: a family name alone (张先生, "zhang") and a full name that holds
+/// it ("zhang wei", "Wei Zhang").
+pub fn family_name_of(a: &str, b: &str) -> bool {
+    let (single, full) = match (a.contains(' '), b.contains(' ')) {
+        (false, true) => (a, b),
+        (true, false) => (b, a),
+        _ => return false,
+    };
+    !single.is_empty() && full.split(' ').any(|word| word == single)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,8 +213,24 @@ mod tests {
         assert!(same_words(&to_pinyin("伟 张"), &to_pinyin("Zhang Wei")));
         assert!(!same_words("zhang", "zhang"));
         let (mut out, mut scratch) = (String::new(), String::new());
-        name_pinyin_into("曾国藩", &mut out, &mut scratch);
-        assert_eq!(out, "zeng guo fan");
+        let mut name_pinyin = |name: &str| {
+            name_pinyin_into(name, &mut out, &mut scratch);
+            out.clone()
+        };
+        assert_eq!(name_pinyin("曾国藩"), "zeng guofan");
+        assert_eq!(name_pinyin("陈超佳"), "chen chaojia");
+        assert!(same_words(&name_pinyin("陈超佳"), &name_pinyin("Chaojia Chen")));
+        assert_eq!(name_pinyin("欧阳浩"), "ouyang hao");
+        assert!(same_words(&name_pinyin("欧阳浩"), &name_pinyin("Hao Ouyang")));
+        assert_eq!(name_pinyin("欧阳"), "ou yang");
+        assert_eq!(name_pinyin("张伟"), "zhang wei");
+        assert_eq!(name_pinyin("张先生"), "zhang");
+        assert_eq!(name_pinyin("欧阳女士"), "ouyang");
+        assert!(family_name_of(&name_pinyin("张先生"), "wei zhang"));
+        assert!(!family_name_of("zhang", "zhang"));
+        assert!(!family_name_of("wang", "zhang wei"));
+        assert_eq!(name_pinyin("Zhang Wei"), "zhang wei");
+        assert_eq!(name_pinyin("王Lei"), "wang lei");
         assert_eq!(to_pinyin("曾经"), "ceng jing");
     }
 }

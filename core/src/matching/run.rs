@@ -40,8 +40,11 @@ impl MatchedPairs {
     }
 }
 
-/// Each record's share of the non-missing values equal to its own, for the
-/// comparisons that adjust by term frequency.
+/// For each record, the share of the other records' non-missing values
+/// equal to its own (how often a random record agrees with it), for the
+/// comparisons that adjust by term frequency. The record itself is not
+/// counted: a name held by one record of each source agrees with one record
+/// in the other's n - 1, not two in n.
 fn term_frequencies(columns: &[PreparedColumn]) -> Vec<Option<Vec<f64>>> {
     columns
         .iter()
@@ -54,10 +57,10 @@ fn term_frequencies(columns: &[PreparedColumn]) -> Vec<Option<Vec<f64>>> {
             for value in text.iter().flatten() {
                 *counts.entry(value).or_default() += 1;
             }
-            let present = (text.len() - text.null_count()).max(1) as f64;
+            let others = (text.len() - text.null_count()).saturating_sub(1).max(1) as f64;
             Some(
                 text.iter()
-                    .map(|v| v.map_or(0.0, |v| counts[v] as f64 / present))
+                    .map(|v| v.map_or(0.0, |v| (counts[v] - 1) as f64 / others))
                     .collect(),
             )
         })

@@ -280,6 +280,47 @@ pub fn probability_two_random_records_match(
     lambda
 }
 
+/// u among the pairs that do not match, from u among all pairs (`u_all`, which
+/// counts the matches too: `u_all = λ·m + (1 − λ)·u`). It matters where a
+/// level is rare: when one policy in ten thousand pairs is the CRM record's
+/// own, the matches are a fair share of the pairs agreeing on a birth date.
+pub fn without_matches(u_all: &[Vec<f64>], m: &[Vec<f64>], lambda: f64) -> Vec<Vec<f64>> {
+    u_all
+        .iter()
+        .zip(m)
+        .map(|(u_all, m)| {
+            u_all
+                .iter()
+                .zip(m)
+                .map(|(u_all, m)| ((u_all - lambda * m) / (1.0 - lambda)).max(MIN_PROBABILITY))
+                .collect()
+        })
+        .collect()
+}
+
+/// λ and u among the pairs that do not match, each depending on the other,
+/// as a fixed point from u among all pairs (λ's fixed point from below
+/// starts it).
+fn lambda_and_u(
+    counts: &[(Pattern, u64)],
+    m: &[Vec<f64>],
+    u_all: &[Vec<f64>],
+    total: f64,
+) -> (f64, Vec<Vec<f64>>) {
+    let mut u = u_all.to_vec();
+    let mut lambda = 0.0;
+    for _ in 0..100 {
+        let next = probability_two_random_records_match(counts, m, &u, total);
+        u = without_matches(u_all, m, next);
+        let settled = (next - lambda).abs() <= next * 1e-9;
+        lambda = next;
+        if settled {
+            break;
+        }
+    }
+    (lambda, u)
+}
+
 /// A session as reported.
 pub fn session_report(
     blocking: &[String],
@@ -362,11 +403,13 @@ pub(super) fn train(
         })
         .collect();
     let total = total_pairs(records, options.link_type, sources.as_deref()).max(1.0);
-    let (lambda, lambda_from) = match &options.deterministic_rules {
+    let (lambda, u, lambda_from) = match &options.deterministic_rules {
         Some(rules) => {
             let count = deterministic_pairs(prepared, rules, options.link_type)? as f64;
+            let lambda = count / (options.recall * total);
             (
-                count / (options.recall * total),
+                lambda,
+                without_matches(&u, &m, lambda.min(1.0 - 1e-9)),
                 format!("deterministic_rules with recall {}", options.recall),
             )
         }
@@ -377,8 +420,8 @@ pub(super) fn train(
             }
             let mut counts: Vec<(Pattern, u64)> = counts.into_iter().collect();
             counts.sort_unstable();
-            let lambda = probability_two_random_records_match(&counts, &m, &u, total);
-            (lambda, "candidate pairs, m and u known".to_string())
+            let (lambda, u) = lambda_and_u(&counts, &m, &u, total);
+            (lambda, u, "candidate pairs, m and u known".to_string())
         }
     };
     let lambda = lambda.clamp(1.0 / (total + 1.0), 1.0 - 1e-9);
