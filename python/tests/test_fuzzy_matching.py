@@ -106,9 +106,8 @@ def generated_records(ctx, tmp_path, persons=20_000, seed=3):
 def test_generated_insurance_policies_find_their_crm_records(ctx, tmp_path):
     """The generator's policies: a homophone, pinyin or swapped name, a
     changed or a relative's phone, a birth date a digit off, the address in
-    another form. Some pairs share only a common name and a city, which no
-    model can tell from namesakes: recall is held to a floor, precision to
-    near 1."""
+    another form. The issue's bar holds here as on FEBRL: F1 at least 0.99
+    at match_probability >= 0.9."""
     truth = generated_records(ctx, tmp_path)
     options = json.dumps(GENERATED_OPTIONS)
     pairs = ctx.sql(f"SELECT * FROM match_records('SELECT * FROM records', '{options}')").to_pandas()
@@ -125,7 +124,6 @@ def test_generated_insurance_policies_find_their_crm_records(ctx, tmp_path):
         f1 = 2 * precision * recall / max(precision + recall, 1e-12)
         print(f"generated match_probability >= {threshold}: precision {precision:.4f} recall {recall:.4f} F1 {f1:.4f}")
         if threshold == 0.9:
-            assert precision >= 0.99, precision
-            assert recall >= 0.9, recall
+            assert f1 >= 0.99, (precision, recall, f1)
     # Only pairs across the two sources, each with both sources named.
     assert set(zip(pairs.source_l, pairs.source_r)) <= {("crm", "insurance"), ("insurance", "crm")}

@@ -201,7 +201,7 @@ fn simulate_journey(world: &World, rng: &mut impl Rng) -> Journey {
 fn write_crm(
     world: &World,
     rng: &mut impl Rng,
-    _index: u64,
+    index: u64,
     home_store: usize,
     journey: &Journey,
     identity: &mut Identity,
@@ -213,7 +213,8 @@ fn write_crm(
     let name_roll = rng.random_range(0..100);
     let surname_index = rng.random_range(0..SURNAMES.len());
     let given_index = rng.random_range(0..GIVEN_NAMES.len());
-    let (surname, given) = (SURNAMES[surname_index], GIVEN_NAMES[given_index]);
+    let name = Name::new(world.seed, index, surname_index, given_index);
+    let (surname, given) = (name.surname(), name.given());
     let city = if rng.random_bool(0.85) {
         world.stores[home_store].city
     } else {
@@ -240,13 +241,7 @@ fn write_crm(
         c.city.append_value(city);
         c.created_at.append_value(created);
     }
-    Some(CrmWritten {
-        name: Name {
-            surname: surname_index,
-            given: given_index,
-        },
-        copies,
-    })
+    Some(CrmWritten { name, copies })
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -26,11 +26,55 @@ const DAY_US: i64 = 86_400_000_000;
 /// Birth dates: 1960-01-01 to 2003-12-31, as days since 1970-01-01.
 const BIRTH_DAYS: std::ops::Range<i32> = -3653..12418;
 
-/// A person's name, as indices into [`SURNAMES`] and [`GIVEN_NAMES`].
+/// Sets the hash that picks a given name's second character apart from the
+/// generator's other hashes of a person.
+const SECOND_CHARACTER_SALT: u64 = 0x4E;
+/// Per hundred persons, how many have a one-character given name.
+const ONE_CHARACTER_GIVEN_NAMES: u64 = 15;
+
+/// A person's name, as indices into [`SURNAMES`], [`GIVEN_NAMES`] and
+/// [`GIVEN_SECOND`].
 #[derive(Clone, Copy)]
 pub(super) struct Name {
-    pub surname: usize,
-    pub given: usize,
+    surname: usize,
+    given: usize,
+    second: Option<usize>,
+}
+
+impl Name {
+    /// The name of person `index` whose surname and first given character
+    /// were drawn. The second character comes from a hash of the person, not
+    /// from their random stream, so the stream's later draws (and so every
+    /// other table) are what they were before names had a second character.
+    pub fn new(seed: u64, index: u64, surname: usize, given: usize) -> Name {
+        let hash = mix(seed, index, SECOND_CHARACTER_SALT);
+        let second =
+            (hash % 100 >= ONE_CHARACTER_GIVEN_NAMES).then(|| (hash / 100) as usize % GIVEN_SECOND.len());
+        Name {
+            surname,
+            given,
+            second,
+        }
+    }
+
+    pub fn surname(&self) -> &'static str {
+        SURNAMES[self.surname]
+    }
+
+    /// The given name in characters: "秀英".
+    pub fn given(&self) -> String {
+        let second = self.second.map_or("", |s| GIVEN_SECOND[s].0);
+        format!("{}{second}", GIVEN_NAMES[self.given])
+    }
+
+    /// The surname and the given name in pinyin: ("Wang", "Xiuying").
+    fn pinyin(&self) -> (&'static str, String) {
+        let second = self.second.map_or("", |s| GIVEN_SECOND[s].1);
+        (
+            SURNAME_PINYIN[self.surname],
+            format!("{}{second}", GIVEN_PINYIN[self.given]),
+        )
+    }
 }
 
 /// What the person's CRM records were written with.
@@ -116,10 +160,11 @@ pub(super) fn write_profile(world: &World, person: &Person, out: &mut Tables) {
     rng.set_stream(person.index);
     let name = match &person.crm {
         Some(crm) => crm.name,
-        None => Name {
-            surname: rng.random_range(0..SURNAMES.len()),
-            given: rng.random_range(0..GIVEN_NAMES.len()),
-        },
+        None => {
+            let surname = rng.random_range(0..SURNAMES.len());
+            let given = rng.random_range(0..GIVEN_NAMES.len());
+            Name::new(world.seed, person.index, surname, given)
+        }
     };
     let birth = rng.random_range(BIRTH_DAYS);
     let home = (
@@ -132,8 +177,12 @@ pub(super) fn write_profile(world: &World, person: &Person, out: &mut Tables) {
     let key = format!("P{}", person.index);
 
     if let (Some(crm), Some(crm_id)) = (&person.crm, person.crm_id) {
-        let with_birth = rng.random_bool(0.8);
-        let with_address = rng.random_bool(0.6);
+        // A buyer's ID card number is on the invoice and the registration
+        // the dealer files, so the CRM knows most owners' birth date and
+        // address; others give them when they like.
+        let buyer = person.delivery.is_some();
+        let with_birth = rng.random_bool(if buyer { 0.97 } else { 0.8 });
+        let with_address = rng.random_bool(if buyer { 0.85 } else { 0.6 });
         for _ in 0..crm.copies {
             let c = &mut out.crm_customers;
             c.birth_date.append_option(with_birth.then_some(birth));
@@ -158,9 +207,8 @@ pub(super) fn write_profile(world: &World, person: &Person, out: &mut Tables) {
     let p = &mut out.insurance_policies;
     let policy_id = format!("INS{:012}", mix(world.seed, person.index, 91) % 1_000_000_000_000);
     p.policy_id.append_value(&policy_id);
-    let (surname, given) = (SURNAMES[name.surname], GIVEN_NAMES[name.given]);
-    let (surname_pinyin, given_pinyin) = (SURNAME_PINYIN[name.surname], GIVEN_PINYIN[name.given]);
-    let written = format!("{surname}{given}");
+    let (surname_pinyin, given_pinyin) = name.pinyin();
+    let written = format!("{}{}", name.surname(), name.given());
     match rng.random_range(0..100) {
         0..55 => p.holder_name.append_value(&written),
         55..70 => p

@@ -4,9 +4,14 @@ pub const SURNAMES: &[&str] = &[
     "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何",
     "林", "罗", "高", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "欧阳", "司马",
 ];
+/// The first character of a given name. Most given names have a second,
+/// from [`GIVEN_SECOND`]: 30 × 64 given names under 32 surnames make about
+/// 60,000 full names, so namesakes in one city are as rare as in a real
+/// population's (where 960 names would make every tenth person's name shared
+/// by dozens in their city, and no matcher could tell them apart).
 pub const GIVEN_NAMES: &[&str] = &[
     "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超",
-    "秀英", "霞", "平", "刚", "桂英", "建华", "志强", "晓东", "子涵", "欣怡", "浩然", "梓萱", "宇轩",
+    "秀", "霞", "平", "刚", "桂", "建", "志", "晓", "子", "欣", "浩", "梓", "宇",
 ];
 /// How each of [`SURNAMES`] is romanised on an ID card or a policy typed in
 /// Latin letters, in the same order.
@@ -15,12 +20,79 @@ pub const SURNAME_PINYIN: &[&str] = &[
     "Hu", "Guo", "He", "Lin", "Luo", "Gao", "Zheng", "Liang", "Xie", "Song", "Tang", "Xu", "Han", "Feng",
     "Deng", "Cao", "Ouyang", "Sima",
 ];
-/// How each of [`GIVEN_NAMES`] is romanised (a two-character given name as
-/// one word), in the same order.
+/// How each of [`GIVEN_NAMES`] is romanised, in the same order.
 pub const GIVEN_PINYIN: &[&str] = &[
     "Wei", "Fang", "Na", "Min", "Jing", "Li", "Qiang", "Lei", "Jun", "Yang", "Yong", "Yan", "Jie", "Juan",
-    "Tao", "Ming", "Chao", "Xiuying", "Xia", "Ping", "Gang", "Guiying", "Jianhua", "Zhiqiang", "Xiaodong",
-    "Zihan", "Xinyi", "Haoran", "Zixuan", "Yuxuan",
+    "Tao", "Ming", "Chao", "Xiu", "Xia", "Ping", "Gang", "Gui", "Jian", "Zhi", "Xiao", "Zi", "Xin", "Hao",
+    "Zi", "Yu",
+];
+/// The second character of a given name and its pinyin, written after the
+/// first one's in one word ("Xiuying").
+pub const GIVEN_SECOND: &[(&str, &str)] = &[
+    ("英", "ying"),
+    ("华", "hua"),
+    ("强", "qiang"),
+    ("东", "dong"),
+    ("涵", "han"),
+    ("怡", "yi"),
+    ("然", "ran"),
+    ("萱", "xuan"),
+    ("轩", "xuan"),
+    ("明", "ming"),
+    ("辉", "hui"),
+    ("玲", "ling"),
+    ("婷", "ting"),
+    ("文", "wen"),
+    ("宁", "ning"),
+    ("颖", "ying"),
+    ("琳", "lin"),
+    ("鹏", "peng"),
+    ("飞", "fei"),
+    ("峰", "feng"),
+    ("国", "guo"),
+    ("红", "hong"),
+    ("丹", "dan"),
+    ("兰", "lan"),
+    ("梅", "mei"),
+    ("燕", "yan"),
+    ("波", "bo"),
+    ("斌", "bin"),
+    ("林", "lin"),
+    ("龙", "long"),
+    ("海", "hai"),
+    ("云", "yun"),
+    ("凯", "kai"),
+    ("佳", "jia"),
+    ("倩", "qian"),
+    ("雪", "xue"),
+    ("阳", "yang"),
+    ("晨", "chen"),
+    ("博", "bo"),
+    ("远", "yuan"),
+    ("鑫", "xin"),
+    ("婕", "jie"),
+    ("琪", "qi"),
+    ("瑶", "yao"),
+    ("嘉", "jia"),
+    ("睿", "rui"),
+    ("航", "hang"),
+    ("楠", "nan"),
+    ("洁", "jie"),
+    ("萍", "ping"),
+    ("欢", "huan"),
+    ("雯", "wen"),
+    ("俊", "jun"),
+    ("毅", "yi"),
+    ("彤", "tong"),
+    ("蕾", "lei"),
+    ("媛", "yuan"),
+    ("坤", "kun"),
+    ("荣", "rong"),
+    ("鸣", "ming"),
+    ("亮", "liang"),
+    ("芬", "fen"),
+    ("莹", "ying"),
+    ("帆", "fan"),
 ];
 /// Characters an input method offers for the same sound: the typo a clerk
 /// makes picking the first candidate.
