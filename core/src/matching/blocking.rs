@@ -118,6 +118,12 @@ pub fn pairs_across(sizes: impl IntoIterator<Item = f64>) -> f64 {
         sum += size;
         squares += size * size;
     }
+    pairs_across_sums(sum, squares)
+}
+
+/// [`pairs_across`] from the sum of the groups' sizes and the sum of their
+/// squares.
+pub fn pairs_across_sums(sum: f64, squares: f64) -> f64 {
     (sum * sum - squares) / 2.0
 }
 

@@ -4,6 +4,7 @@
 
 use arrow::array::StringArray;
 use hashbrown::HashMap;
+use rayon::prelude::*;
 
 use super::MatchError;
 use super::blocking::{Blocks, in_earlier_block, rule_keys};
@@ -23,8 +24,10 @@ pub(super) struct Prepared<'a> {
 
 impl<'a> Prepared<'a> {
     pub fn new(input: &'a MatchInput, comparisons: Vec<Comparison>) -> Result<Self, MatchError> {
+        // Each column is prepared on its own core (names into pinyin are the
+        // costliest).
         let columns = comparisons
-            .into_iter()
+            .into_par_iter()
             .map(|comparison| {
                 let array = input.column(&comparison.column)?;
                 PreparedColumn::new(comparison, array)
@@ -114,6 +117,9 @@ pub(super) fn automatic_rules(
     Ok(rules)
 }
 
+/// Candidate pairs one task compares.
+const PAIRS_PER_TASK: usize = 1 << 16;
+
 pub(super) fn candidates(
     prepared: &mut Prepared,
     rules: &[Vec<String>],
@@ -139,16 +145,37 @@ pub(super) fn candidates(
                 max_pairs: options.max_pairs,
             });
         }
+        let mut pairs_of_rule: Vec<(u32, u32)> = Vec::with_capacity(pairs as usize);
+        blocks.for_each_pair(options.link_type, sources, |a, b| pairs_of_rule.push((a, b)));
+        // Comparing is the cost: chunks of pairs on every core, put back
+        // together in their order (the result does not depend on the cores).
+        let (shared, made_before) = (&*prepared, &earlier);
+        let compared: Vec<(HashMap<Pattern, u64>, Vec<(u32, u32, Pattern)>)> = pairs_of_rule
+            .par_chunks(PAIRS_PER_TASK)
+            .map(|chunk| {
+                let mut counts: HashMap<Pattern, u64> = HashMap::new();
+                let mut new_pairs = Vec::with_capacity(chunk.len());
+                for &(a, b) in chunk {
+                    let pattern = shared.pattern(a as usize, b as usize);
+                    *counts.entry(pattern).or_default() += 1;
+                    if !in_earlier_block(made_before, a, b) {
+                        new_pairs.push((a, b, pattern));
+                    }
+                }
+                (counts, new_pairs)
+            })
+            .collect();
         let mut counts: HashMap<Pattern, u64> = HashMap::new();
-        blocks.for_each_pair(options.link_type, sources, |a, b| {
-            let pattern = prepared.pattern(a as usize, b as usize);
-            *counts.entry(pattern).or_default() += 1;
-            if !in_earlier_block(&earlier, a, b) {
+        for (chunk_counts, new_pairs) in compared {
+            for (pattern, n) in chunk_counts {
+                *counts.entry(pattern).or_default() += n;
+            }
+            for (a, b, pattern) in new_pairs {
                 result.left.push(a);
                 result.right.push(b);
                 result.patterns.push(pattern);
             }
-        });
+        }
         let mut counts: Vec<(Pattern, u64)> = counts.into_iter().collect();
         counts.sort_unstable();
         result.sessions.push(counts);

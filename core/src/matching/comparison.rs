@@ -9,6 +9,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayRef, AsArray, StringArray, StringBuilder};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Date32Type, Float64Type};
+use hashbrown::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::MatchError;
@@ -195,17 +196,45 @@ impl Comparison {
     }
 }
 
+/// The code of a missing value.
+pub const NO_CODE: u32 = u32::MAX;
+
+/// A code per value, equal for equal values ([`NO_CODE`] when missing): two
+/// records' values are compared for equality as two integers, not as
+/// strings, in the loop over candidate pairs.
+fn codes_of(array: &StringArray) -> Vec<u32> {
+    let mut seen: HashMap<&str, u32> = HashMap::with_capacity(array.len() / 4);
+    array
+        .iter()
+        .map(|value| match value {
+            None => NO_CODE,
+            Some(value) => {
+                let next = seen.len() as u32;
+                *seen.entry(value).or_insert(next)
+            }
+        })
+        .collect()
+}
+
+/// Whether records `a` and `b` have one value (both present).
+#[inline]
+fn same_code(codes: &[u32], a: usize, b: usize) -> bool {
+    codes[a] != NO_CODE && codes[a] == codes[b]
+}
+
 /// One column's values, prepared for comparing.
 #[derive(Debug)]
 pub struct PreparedColumn {
     pub comparison: Comparison,
     /// The normal form compared for equality; NULL when missing.
     pub text: StringArray,
+    /// The codes of `text` (see [`codes_of`]).
+    pub codes: Vec<u32>,
     /// A second form: pinyin of names, the user name of e-mails, the house
-    /// numbers of addresses.
-    alternative: Option<StringArray>,
-    /// The street of addresses: its letters, sorted.
-    street: Option<StringArray>,
+    /// numbers of addresses; and its codes.
+    alternative: Option<(StringArray, Vec<u32>)>,
+    /// The codes of the street of addresses (its letters, sorted).
+    street: Option<Vec<u32>>,
     /// Day numbers of dates, values of numbers (NaN when missing or not
     /// readable as one).
     numbers: Option<Vec<f64>>,
@@ -386,9 +415,13 @@ impl PreparedColumn {
         let top = comparison.level_count() as i8 - 1;
         Ok(Self {
             comparison,
+            codes: codes_of(&text),
             text,
-            alternative,
-            street,
+            alternative: alternative.map(|forms| {
+                let codes = codes_of(&forms);
+                (forms, codes)
+            }),
+            street: street.map(|streets| codes_of(&streets)),
             numbers,
             top,
         })
@@ -399,7 +432,10 @@ impl PreparedColumn {
     /// a block), addresses by their house numbers, other kinds by their
     /// normal form.
     pub fn block_text(&self) -> StringArray {
-        match (self.comparison.kind, &self.alternative) {
+        match (
+            self.comparison.kind,
+            self.alternative.as_ref().map(|(forms, _)| forms),
+        ) {
             (ComparisonKind::Name, Some(pinyin)) => map_text(pinyin, |v, out| {
                 let mut words: Vec<&str> = v.split(' ').filter(|w| !w.is_empty()).collect();
                 words.sort_unstable();
@@ -416,13 +452,14 @@ impl PreparedColumn {
     /// ("else") up to the number of levels less one ("exact").
     #[inline]
     pub fn level(&self, a: usize, b: usize) -> i8 {
-        if self.text.is_null(a) || self.text.is_null(b) {
+        let (code_a, code_b) = (self.codes[a], self.codes[b]);
+        if code_a == NO_CODE || code_b == NO_CODE {
             return -1;
         }
-        let (x, y) = (self.text.value(a), self.text.value(b));
-        if x == y {
+        if code_a == code_b {
             return self.top;
         }
+        let (x, y) = (self.text.value(a), self.text.value(b));
         let t = &self.comparison.thresholds;
         // The level just above the thresholds' levels: "same pinyin", "one
         // character off", "same user name"; for numbers, "exact".
@@ -451,11 +488,11 @@ impl PreparedColumn {
                 count_passed(&mut t.iter().map(|limit| s >= *limit))
             }
             ComparisonKind::Name => {
-                let pinyin = self.alternative.as_ref().expect("names have pinyin");
+                let (pinyin, codes) = self.alternative.as_ref().expect("names have pinyin");
                 let (px, py) = (pinyin.value(a), pinyin.value(b));
                 // Level 1 is a family name alone (张先生) and a full name
                 // holding it; the similarity levels are one higher.
-                if px == py || same_words(px, py) || same_words(x, y) {
+                if same_code(codes, a, b) || same_words(px, py) || same_words(x, y) {
                     return above_thresholds + 1;
                 }
                 if family_name_of(px, py) {
@@ -492,11 +529,9 @@ impl PreparedColumn {
             }
             ComparisonKind::Phone => i8::from(within_one_edit(x, y)),
             ComparisonKind::Address => {
-                let same = |forms: &Option<StringArray>| {
-                    let forms = forms.as_ref().expect("addresses have streets and house numbers");
-                    forms.is_valid(a) && forms.is_valid(b) && forms.value(a) == forms.value(b)
-                };
-                match (same(&self.street), same(&self.alternative)) {
+                let street = self.street.as_ref().expect("addresses have streets");
+                let (_, numbers) = self.alternative.as_ref().expect("addresses have house numbers");
+                match (same_code(street, a, b), same_code(numbers, a, b)) {
                     (true, true) => 3,
                     (false, true) => 2,
                     (true, false) => 1,
@@ -504,11 +539,11 @@ impl PreparedColumn {
                 }
             }
             ComparisonKind::Email => {
-                let users = self.alternative.as_ref().expect("e-mails have user names");
-                let (ux, uy) = (users.value(a), users.value(b));
-                if ux == uy {
+                let (users, codes) = self.alternative.as_ref().expect("e-mails have user names");
+                if same_code(codes, a, b) {
                     return above_thresholds;
                 }
+                let (ux, uy) = (users.value(a), users.value(b));
                 let s = jaro_winkler(ux, uy);
                 count_passed(&mut t.iter().map(|limit| s >= *limit))
             }

@@ -4,11 +4,10 @@
 //! and score the pairs.
 
 use arrow::array::Array;
-use hashbrown::HashMap;
 
 use super::MatchError;
 use super::candidates::{Candidates, Prepared, automatic_rules, candidates};
-use super::comparison::PreparedColumn;
+use super::comparison::{NO_CODE, PreparedColumn};
 use super::input::{MatchInput, comparisons_of};
 use super::model::{LinkType, MatchModel, probability_of_weight};
 use super::options::MatchOptions;
@@ -52,15 +51,29 @@ fn term_frequencies(columns: &[PreparedColumn]) -> Vec<Option<Vec<f64>>> {
             if !column.comparison.term_frequency {
                 return None;
             }
-            let text = &column.text;
-            let mut counts: HashMap<&str, u32> = HashMap::new();
-            for value in text.iter().flatten() {
-                *counts.entry(value).or_default() += 1;
+            let codes = &column.codes;
+            let mut counts = vec![
+                0u32;
+                codes
+                    .iter()
+                    .filter(|&&c| c != NO_CODE)
+                    .max()
+                    .map_or(0, |&c| c as usize + 1)
+            ];
+            for &code in codes.iter().filter(|&&c| c != NO_CODE) {
+                counts[code as usize] += 1;
             }
-            let others = (text.len() - text.null_count()).saturating_sub(1).max(1) as f64;
+            let others = (codes.len() - column.text.null_count()).saturating_sub(1).max(1) as f64;
             Some(
-                text.iter()
-                    .map(|v| v.map_or(0.0, |v| (counts[v] - 1) as f64 / others))
+                codes
+                    .iter()
+                    .map(|&code| {
+                        if code == NO_CODE {
+                            0.0
+                        } else {
+                            (counts[code as usize] - 1) as f64 / others
+                        }
+                    })
                     .collect(),
             )
         })

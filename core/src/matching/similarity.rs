@@ -9,16 +9,60 @@
 #[inline]
 pub fn jaro_winkler(a: &str, b: &str) -> f64 {
     let (x, y) = (a.as_bytes(), b.as_bytes());
-    if !(a.is_ascii() && b.is_ascii() && x.len() <= 64 && y.len() <= 64) {
-        return strsim::jaro_winkler(a, b);
-    }
-    let similarity = jaro_ascii(x, y);
+    let similarity = if a.is_ascii() && b.is_ascii() && x.len() <= 64 && y.len() <= 64 {
+        jaro_ascii(x, y)
+    } else {
+        // Chinese names and cities: by characters, on the stack.
+        let (mut chars_a, mut chars_b) = (['\0'; 64], ['\0'; 64]);
+        match (chars_into(a, &mut chars_a), chars_into(b, &mut chars_b)) {
+            (Some(n), Some(m)) => jaro_chars(&chars_a[..n], &chars_b[..m]),
+            _ => return strsim::jaro_winkler(a, b),
+        }
+    };
     if similarity > 0.7 {
-        let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count();
+        let prefix = a
+            .chars()
+            .zip(b.chars())
+            .take(4)
+            .take_while(|(p, q)| p == q)
+            .count();
         similarity + 0.1 * prefix as f64 * (1.0 - similarity)
     } else {
         similarity
     }
+}
+
+/// Writes the characters of `text` into `out`; their number, or `None` when
+/// there are more than `out` holds.
+fn chars_into(text: &str, out: &mut [char; 64]) -> Option<usize> {
+    let mut n = 0;
+    for c in text.chars() {
+        *out.get_mut(n)? = c;
+        n += 1;
+    }
+    Some(n)
+}
+
+/// Jaro similarity of two strings of at most 64 characters each: the
+/// matched positions as bits, as for ASCII, with each window scanned.
+fn jaro_chars(a: &[char], b: &[char]) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    if a.is_empty() || b.is_empty() {
+        return 0.0;
+    }
+    let search = (a.len().max(b.len()) / 2).saturating_sub(1);
+    let (mut a_matched, mut b_matched, mut matches) = (0u64, 0u64, 0usize);
+    for (i, c) in a.iter().enumerate() {
+        let mut window = i.saturating_sub(search)..(i + search + 1).min(b.len());
+        if let Some(j) = window.find(|&j| b_matched & (1 << j) == 0 && b[j] == *c) {
+            a_matched |= 1 << i;
+            b_matched |= 1 << j;
+            matches += 1;
+        }
+    }
+    jaro_of_matches(a, b, a_matched, b_matched, matches)
 }
 
 /// Jaro similarity of two byte strings of at most 64 bytes each.
@@ -48,6 +92,11 @@ fn jaro_ascii(a: &[u8], b: &[u8]) -> f64 {
             matches += 1;
         }
     }
+    jaro_of_matches(a, b, a_matched, b_matched, matches)
+}
+
+/// Jaro similarity from the matched positions of each string (as bits).
+fn jaro_of_matches<T: PartialEq>(a: &[T], b: &[T], a_matched: u64, b_matched: u64, matches: usize) -> f64 {
     if matches == 0 {
         return 0.0;
     }
@@ -195,6 +244,33 @@ mod tests {
         let long = "a".repeat(80);
         assert_eq!(jaro_winkler(&long, "a"), strsim::jaro_winkler(&long, "a"));
         assert_eq!(jaro_winkler("张伟", "张玮"), strsim::jaro_winkler("张伟", "张玮"));
+        let chinese = "张伟王芳李娜上海北京市区路";
+        let random_chinese = |rng: &mut rand_chacha::ChaCha8Rng| -> String {
+            let len = rng.random_range(0..8);
+            (0..len)
+                .map(|_| {
+                    chinese
+                        .chars()
+                        .nth(rng.random_range(0..chinese.chars().count()))
+                        .unwrap()
+                })
+                .collect()
+        };
+        for _ in 0..5_000 {
+            let (a, b) = (random_chinese(&mut rng), random_chinese(&mut rng));
+            assert_eq!(jaro_winkler(&a, &b), strsim::jaro_winkler(&a, &b), "{a} {b}");
+            let mixed = format!("{a}{}", random(&mut rng));
+            assert_eq!(
+                jaro_winkler(&mixed, &b),
+                strsim::jaro_winkler(&mixed, &b),
+                "{mixed} {b}"
+            );
+        }
+        let long_chinese = "张".repeat(70);
+        assert_eq!(
+            jaro_winkler(&long_chinese, "张"),
+            strsim::jaro_winkler(&long_chinese, "张")
+        );
     }
 
     #[test]

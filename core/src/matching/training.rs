@@ -6,13 +6,14 @@
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
 
 use hashbrown::HashMap;
 
 use super::MatchError;
-use super::blocking::{pairs_across, pairs_among, total_pairs};
+use super::blocking::{pairs_across, pairs_across_sums, pairs_among, total_pairs};
 use super::candidates::{Candidates, Prepared, deterministic_pairs};
-use super::comparison::PreparedColumn;
+use super::comparison::{NO_CODE, PreparedColumn};
 use super::model::{
     EmSession, LinkType, MIN_PROBABILITY, MatchModel, ModelComparison, ModelLevel, TrainingReport,
 };
@@ -91,20 +92,7 @@ pub fn estimate_u(
             }
             (counts, drawn)
         };
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(U_CHUNKS as usize);
-        let chunks: Vec<(Vec<Vec<u64>>, u64)> = std::thread::scope(|scope| {
-            let handles: Vec<_> = (0..threads as u64)
-                .map(|thread| {
-                    scope.spawn(move || (thread..U_CHUNKS).step_by(threads).map(chunk).collect::<Vec<_>>())
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("u sampling does not panic"))
-                .collect()
-        });
+        let chunks: Vec<(Vec<Vec<u64>>, u64)> = (0..U_CHUNKS).into_par_iter().map(chunk).collect();
         for (chunk_counts, drawn) in chunks {
             sampled += drawn;
             for (total, part) in counts.iter_mut().zip(chunk_counts) {
@@ -112,11 +100,14 @@ pub fn estimate_u(
             }
         }
     }
-    let u = columns
-        .iter()
+    let exact: Vec<f64> = columns
+        .par_iter()
+        .map(|column| exact_agreement(column, link_type, sources))
+        .collect();
+    let u = exact
+        .into_iter()
         .zip(counts)
-        .map(|(column, counts)| {
-            let exact = exact_agreement(column, link_type, sources);
+        .map(|(exact, counts)| {
             // The sample gives the shares of the levels below exact; exact
             // itself is counted over every pair (above): a rare value's
             // agreement is where a sample is least sure.
@@ -137,14 +128,13 @@ pub fn estimate_u(
 /// are both present and equal, counted exactly from how often each value
 /// occurs: u of the exact level, without sampling.
 fn exact_agreement(column: &PreparedColumn, link_type: LinkType, sources: Option<&[u32]>) -> f64 {
-    let mut per_value: hashbrown::HashMap<(&str, u32), f64> = hashbrown::HashMap::new();
-    let mut per_source: hashbrown::HashMap<u32, f64> = hashbrown::HashMap::new();
     let across = link_type == LinkType::LinkOnly && sources.is_some();
-    for (row, value) in column.text.iter().enumerate() {
-        let Some(value) = value else { continue };
-        let source = if across { sources.map_or(0, |s| s[row]) } else { 0 };
-        *per_value.entry((value, source)).or_default() += 1.0;
-        *per_source.entry(source).or_default() += 1.0;
+    let source_of = |row: usize| if across { sources.map_or(0, |s| s[row]) } else { 0 };
+    let mut per_value: HashMap<(u32, u32), f64> = HashMap::new();
+    let mut per_source: HashMap<u32, f64> = HashMap::new();
+    for (row, &code) in column.codes.iter().enumerate().filter(|(_, c)| **c != NO_CODE) {
+        *per_value.entry((code, source_of(row))).or_default() += 1.0;
+        *per_source.entry(source_of(row)).or_default() += 1.0;
     }
     let all = if across {
         pairs_across(per_source.values().copied())
@@ -154,17 +144,21 @@ fn exact_agreement(column: &PreparedColumn, link_type: LinkType, sources: Option
     if all <= 0.0 {
         return 0.0;
     }
-    let mut by_value: hashbrown::HashMap<&str, Vec<f64>> = hashbrown::HashMap::new();
-    for ((value, _), count) in &per_value {
-        by_value.entry(value).or_default().push(*count);
+    // Per value, the sum of its records over the sources and of their
+    // squares. Counts are whole numbers, so the sums are exact in any order.
+    let mut by_value: HashMap<u32, (f64, f64)> = HashMap::with_capacity(per_value.len());
+    for (&(code, _), count) in &per_value {
+        let (sum, squares) = by_value.entry(code).or_default();
+        *sum += count;
+        *squares += count * count;
     }
     let agreeing: f64 = by_value
         .values()
-        .map(|counts| {
+        .map(|&(sum, squares)| {
             if across {
-                pairs_across(counts.iter().copied())
+                pairs_across_sums(sum, squares)
             } else {
-                pairs_among(counts.iter().sum())
+                pairs_among(sum)
             }
         })
         .sum();
