@@ -63,6 +63,12 @@ impl<'a> Prepared<'a> {
         Ok(rule_keys(&texts, self.input.records))
     }
 
+    fn prefetch(&self, row: usize) {
+        for column in &self.columns {
+            column.prefetch(row);
+        }
+    }
+
     fn pattern(&self, a: usize, b: usize) -> Pattern {
         let mut pattern = Pattern::default();
         for (k, column) in self.columns.iter().enumerate() {
@@ -119,6 +125,8 @@ pub(super) fn automatic_rules(
 
 /// Candidate pairs one task compares.
 const PAIRS_PER_TASK: usize = 1 << 16;
+/// How many pairs ahead the records' values are fetched.
+const PREFETCH_AHEAD: usize = 8;
 
 pub(super) fn candidates(
     prepared: &mut Prepared,
@@ -155,7 +163,11 @@ pub(super) fn candidates(
             .map(|chunk| {
                 let mut counts: HashMap<Pattern, u64> = HashMap::new();
                 let mut new_pairs = Vec::with_capacity(chunk.len());
-                for &(a, b) in chunk {
+                for (i, &(a, b)) in chunk.iter().enumerate() {
+                    if let Some(&(next_a, next_b)) = chunk.get(i + PREFETCH_AHEAD) {
+                        shared.prefetch(next_a as usize);
+                        shared.prefetch(next_b as usize);
+                    }
                     let pattern = shared.pattern(a as usize, b as usize);
                     *counts.entry(pattern).or_default() += 1;
                     if !in_earlier_block(made_before, a, b) {
