@@ -2,7 +2,8 @@
 //! maximisation over the candidate pairs of each blocking rule (with that
 //! rule's own columns left out, since every pair agrees on them), and λ
 //! from deterministic rules or from the candidate pairs once m and u are
-//! known. EM iterates over counts of comparison vectors, not over pairs.
+//! known; then u without the matches that random pairs counted. EM iterates
+//! over counts of comparison vectors, not over pairs.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -278,7 +279,7 @@ pub fn probability_two_random_records_match(
 /// counts the matches too: `u_all = λ·m + (1 − λ)·u`). It matters where a
 /// level is rare: when one policy in ten thousand pairs is the CRM record's
 /// own, the matches are a fair share of the pairs agreeing on a birth date.
-pub fn without_matches(u_all: &[Vec<f64>], m: &[Vec<f64>], lambda: f64) -> Vec<Vec<f64>> {
+fn without_matches(u_all: &[Vec<f64>], m: &[Vec<f64>], lambda: f64) -> Vec<Vec<f64>> {
     u_all
         .iter()
         .zip(m)
