@@ -121,7 +121,7 @@ fn bench(c: &mut Criterion) {
             let mut builder = IdentityGraphBuilder::new(&rules).unwrap();
             for batch in &batches {
                 builder
-                    .add_batch(batch.column(0), batch.column(1), batch.column(2), None)
+                    .add_batch(batch.column(0), batch.column(1), batch.column(2), None, None)
                     .unwrap();
             }
             builder.resolve(&rules, std::iter::empty()).unwrap().stats.persons

@@ -32,16 +32,19 @@ import one_id_scoring as scoring  # noqa: E402
 import one_id_world as world  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-LINKS_QUERY = "SELECT record_id, source, id_type, id_value FROM links"
+LINKS_QUERY = "SELECT record_id, source, id_type, id_value, name FROM links"
+# The oracle reads identifiers alone: the most that setting aside the truly
+# shared ones keeps, which names must not lower.
+ORACLE_QUERY = "SELECT record_id, source, id_type, id_value FROM links"
 
 
-def cdpfusion_resolve(binary, links_path, out_dir, rules=None):
+def cdpfusion_resolve(binary, links_path, out_dir, rules=None, links_query=LINKS_QUERY):
     """Runs resolve_records and resolve_identities over a links file with the
     shell; returns (records, identities, seconds). Each result is written to
     Parquet by the shell and read back here."""
     out_dir.mkdir(parents=True, exist_ok=True)
     rules_argument = "" if rules is None else ", '" + rules.replace("'", "''") + "'"
-    query = LINKS_QUERY.replace("'", "''")
+    query = links_query.replace("'", "''")
     script = out_dir / "resolve.sql"
     script.write_text(
         f"CREATE EXTERNAL TABLE links STORED AS PARQUET LOCATION '{links_path}';\n"
@@ -64,7 +67,7 @@ def evaluate(binary, world_dir, work_dir, duckdb=False):
     pq.write_table(scoring.oracle_links(links, shared), oracle_path)
 
     assigned, identities, seconds = cdpfusion_resolve(binary, world_dir / "links.parquet", work_dir / "cdpfusion")
-    oracle_assigned, _, _ = cdpfusion_resolve(binary, oracle_path, work_dir / "oracle")
+    oracle_assigned, _, _ = cdpfusion_resolve(binary, oracle_path, work_dir / "oracle", links_query=ORACLE_QUERY)
     returned = set(assigned["record_id"].to_pylist())
     linked = set(links["record_id"].to_pylist())
     result = {

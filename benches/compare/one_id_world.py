@@ -10,12 +10,15 @@ at how the resolver works, so that its scores mean something.
 
 writes four Parquet files into --out:
 
-  links.parquet            record_id, source, id_type, id_value: one row per
-                           identifier a record holds, values already normalised
-                           (phones +86 and 11 digits, e-mails lower-case)
-  records.parquet          record_id, source, person_key: every record (also
-                           those holding no identifier) and the true person it
-                           is about
+  links.parquet            record_id, source, id_type, id_value, name: one row
+                           per identifier a record holds, values already
+                           normalised (phones +86 and 11 digits, e-mails
+                           lower-case), the record's name repeated
+  records.parquet          record_id, source, person_key, name: every record
+                           (also those holding no identifier), the true
+                           person it is about and the name typed on it
+                           (one_id_world_names.py: blanks, titles alone,
+                           nicknames, pinyin)
   shared.parquet           id_type, id_value, kind, persons: the identifiers
                            found on the records of more than one true person
                            (a salesperson's phone, a store's demo tablet,
@@ -59,6 +62,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from one_id_world_names import record_names  # noqa: E402
 
 SOURCES = ("crm", "lead", "app", "order", "survey")
 ID_TYPES = ("crm_id", "phone", "email", "wechat_openid", "device_id", "account_id", "vin")
@@ -177,6 +183,10 @@ class Profile:
     missing_id_share: float = 0.03  # a typed field left blank
     mistype_share: float = 0.004  # of typed customer phones
     mistype_collision_share: float = 0.10  # of mistypes: the number is another customer's
+    # Names (one_id_world_names.py).
+    title_only_share: float = 0.25  # of leads: a family name and a title (王先生); CRM a quarter of it
+    nickname_share: float = 0.03  # of CRM and lead records: a name that is not the person's
+    latin_name_share: float = 0.05  # of named records: in pinyin, given name first
 
     def validate(self):
         for field in dataclasses.fields(self):
@@ -282,6 +292,9 @@ RANDOM_RANGES = {
     "missing_id_share": (0.0, 0.4),
     "mistype_share": (0.0, 0.02),
     "mistype_collision_share": (0.0, 0.3),
+    "title_only_share": (0.05, 0.5),
+    "nickname_share": (0.0, 0.08),
+    "latin_name_share": (0.0, 0.2),
 }
 
 
@@ -475,6 +488,7 @@ class _World:
 
     def __init__(self, persons, seed, profile):
         self.rng = np.random.default_rng([seed, persons])
+        self.seed = seed
         self.p = profile.validate()
         self.n = persons
         self.tables = {t: [] for t in range(len(ID_TYPES)) if t != PHONE}
@@ -803,12 +817,14 @@ class _World:
 
         id_type_names = pa.array(ID_TYPES)
         source_names = pa.array(SOURCES)
+        name = record_names(record_person, record_source, SOURCES, self.n, self.seed, self.p)
         links = pa.table(
             {
                 "record_id": pc.take(record_id, pa.array(link_record)),
                 "source": pc.take(source_names, pa.array(record_source[link_record])),
                 "id_type": pc.take(id_type_names, pa.array(key_type[link_value])),
                 "id_value": pc.take(distinct_value, pa.array(link_value)),
+                "name": pc.take(name, pa.array(link_record)),
             }
         )
         records = pa.table(
@@ -816,6 +832,7 @@ class _World:
                 "record_id": record_id,
                 "source": pc.take(source_names, pa.array(record_source)),
                 "person_key": pa.array(record_person, pa.int64()),
+                "name": name,
             }
         )
 

@@ -6,6 +6,8 @@
 -- lists are zipped); invalid phones and emails normalise to NULL and drop out.
 -- `source` names the system a record comes from: resolve_identities counts an
 -- identifier's records per source, and does not count app logins (events).
+-- `name` is the name typed on the record, where the system keeps one: an
+-- identifier whose records name several persons is set aside as shared.
 
 -- An app login ties a device to an account; one record per pair, not per event.
 CREATE VIEW app_logins AS
@@ -13,23 +15,23 @@ SELECT DISTINCT device_id, account_id FROM app_events WHERE device_id IS NOT NUL
 
 -- The identifiers each source system holds of its own records.
 CREATE VIEW source_links AS
-SELECT record_id, source, id_type, id_value FROM (
-    SELECT 'crm:' || crm_id AS record_id, 'crm' AS source,
+SELECT record_id, source, id_type, id_value, name FROM (
+    SELECT 'crm:' || crm_id AS record_id, 'crm' AS source, name,
            unnest(['crm_id', 'phone', 'email']) AS id_type,
            unnest([crm_id, normalize_phone(phone), normalize_email(email)]) AS id_value
     FROM crm_customers
     UNION ALL
-    SELECT 'lead:' || lead_id, 'lead',
+    SELECT 'lead:' || lead_id, 'lead', CAST(NULL AS TEXT),
            unnest(['phone', 'wechat_openid', 'device_id']),
            unnest([normalize_phone(phone), wechat_openid, device_id])
     FROM leads
     UNION ALL
-    SELECT 'app:' || device_id || '/' || account_id, 'app',
+    SELECT 'app:' || device_id || '/' || account_id, 'app', CAST(NULL AS TEXT),
            unnest(['device_id', 'account_id']),
            unnest([device_id, account_id])
     FROM app_logins
     UNION ALL
-    SELECT 'order:' || order_id, 'order',
+    SELECT 'order:' || order_id, 'order', CAST(NULL AS TEXT),
            unnest(['crm_id', 'phone', 'vin']),
            unnest([crm_id, normalize_phone(phone), vin])
     FROM dms_orders
@@ -54,11 +56,11 @@ FROM match_records(
     '{"link_type": "link_only", "blocking": [["phone"], ["birth_date"], ["name", "city"], ["address"]], "threshold": 0.9}');
 
 CREATE VIEW identifier_links AS
-SELECT record_id, source, id_type, id_value FROM source_links
+SELECT record_id, source, id_type, id_value, name FROM source_links
 UNION ALL
-SELECT 'policy:' || policy_id, 'insurance', 'vin', vin FROM insurance_policies WHERE vin IS NOT NULL
+SELECT 'policy:' || policy_id, 'insurance', 'vin', vin, holder_name FROM insurance_policies WHERE vin IS NOT NULL
 UNION ALL
-SELECT record_id, source, 'matched_record', crm_record FROM (
+SELECT record_id, source, 'matched_record', crm_record, CAST(NULL AS TEXT) FROM (
     SELECT CASE WHEN source_l = 'crm' THEN record_id_l ELSE record_id_r END AS crm_record,
            unnest([record_id_l, record_id_r]) AS record_id,
            unnest([source_l, source_r]) AS source

@@ -1,15 +1,16 @@
 -- One-ID: merge every source's identifiers into persons
 --
 -- resolve_identities links identifiers that share a record, keeps shared ones
--- (demo tablets, salespeople's phones) out of merging, refuses merges that
+-- (demo tablets, salespeople's phones, identifiers whose records name
+-- several persons) out of merging, refuses merges that
 -- would give a person two CRM ids, and blocks junk values. resolve_records
 -- gives each source record its person, with the same query and rules.
 
 CREATE TABLE one_id AS
-SELECT * FROM resolve_identities('SELECT record_id, source, id_type, id_value FROM identifier_links');
+SELECT * FROM resolve_identities('SELECT record_id, source, id_type, id_value, name FROM identifier_links');
 
 CREATE TABLE record_person AS
-SELECT * FROM resolve_records('SELECT record_id, source, id_type, id_value FROM identifier_links');
+SELECT * FROM resolve_records('SELECT record_id, source, id_type, id_value, name FROM identifier_links');
 
 SELECT count(*)                                    AS identifiers,
        count(DISTINCT one_id)                      AS persons,

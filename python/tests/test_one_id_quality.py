@@ -4,16 +4,19 @@ benches/compare/one_id_world.py was written without reading the resolver:
 each named profile and a set of randomly drawn ones (share and spread of
 shared identifiers, walk-in leads carrying only a salesperson's phone,
 placeholders outside the block list, persons with two phones, duplicate CRM
-records, family devices) is generated, resolved with the default rules
-through the shell, and scored against its truth. The oracle is the same
-resolver with the truth's shared identifiers removed: the recall any rule
-for shared identifiers could keep at most. The DuckDB guard an analyst
-writes today (benches/compare/one_id_scoring.duckdb_guard) runs beside it.
+records, family devices; names typed with titles alone, blanks, nicknames and
+pinyin) is generated, resolved with the default rules through the shell
+(names included), and scored against its truth. The oracle is the same
+resolver on identifiers alone with the truth's shared identifiers removed:
+the recall any rule for shared identifiers could keep at most. The DuckDB
+guard an analyst writes today (benches/compare/one_id_scoring.duckdb_guard)
+runs beside it.
 
 The floors asserted are those the resolver holds on every such world; the
 issue's targets (precision 0.995 over all records and 0.99 over
-customer-master records) are printed and met on most worlds but not all:
-docs/one-id.md ("Quality") says which evidence the links lack.
+customer-master records, recall 0.99 of the oracle's) are printed and met on
+most worlds but not all: docs/one-id.md ("Quality") says which cases no
+evidence in the links can settle.
 """
 
 import sys
@@ -51,11 +54,11 @@ def test_one_id_on_an_independent_world(name, profile, cdpfusion_binary, tmp_pat
     # No planted shared identifier of more than 20 persons merges anyone.
     assert quality.still_merging(ours) == []
     # Recall: what the shared-identifier rules keep of what they could.
-    assert result["recall_ratio"]["all"] >= 0.99, result["recall_ratio"]
-    assert result["recall_ratio"]["customer_master"] >= 0.99, result["recall_ratio"]
+    assert result["recall_ratio"]["all"] >= 0.975, result["recall_ratio"]
+    assert result["recall_ratio"]["customer_master"] >= 0.975, result["recall_ratio"]
     # Precision: above the floor on every world, and above the DuckDB guard.
-    assert ours["all"]["precision"] >= 0.98, ours["all"]
-    assert ours["customer_master"]["precision"] >= 0.97, ours["customer_master"]
+    assert ours["all"]["precision"] >= 0.994, ours["all"]
+    assert ours["customer_master"]["precision"] >= 0.99, ours["customer_master"]
     assert ours["all"]["precision"] > guard["all"]["precision"]
     assert ours["customer_master"]["precision"] > guard["customer_master"]["precision"]
 

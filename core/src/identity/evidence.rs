@@ -1,7 +1,11 @@
 //! Evidence that an identifier is held by more than one person, gathered
 //! before any merge: how many identifiers it meets (in all, of one type, more
 //! of a type than one person may hold) and on how many records of one source
-//! it is found. An identifier with such evidence is `shared` and joins no one.
+//! it is found, and whether the names on those records disagree. An
+//! identifier with such evidence is `shared` and joins no one.
+
+use crate::bucket_sort::bucket_sort_by;
+use crate::identity::record_names::{RecordNames, full_name_code};
 
 /// Why an identifier was kept out of merging, or a merge through it refused:
 /// the rule (its key in the rules JSON) that decided.
@@ -11,6 +15,9 @@ pub enum Reason {
     None,
     /// `max_per_person`: a merge through it was refused.
     MaxPerPerson,
+    /// `shared_on_name_disagreement`: the names on its records are those of
+    /// several persons.
+    NameDisagreement,
     /// `max_records_per_identifier`: on too many records of one source.
     MaxRecordsPerIdentifier,
     /// `shared_on_conflict`: its records carry more identifiers of one type
@@ -29,6 +36,7 @@ impl Reason {
         match self {
             Reason::None => None,
             Reason::MaxPerPerson => Some("max_per_person"),
+            Reason::NameDisagreement => Some("shared_on_name_disagreement"),
             Reason::MaxRecordsPerIdentifier => Some("max_records_per_identifier"),
             Reason::SharedOnConflict => Some("shared_on_conflict"),
             Reason::MaxLinksPerType => Some("max_links_per_type"),
@@ -39,7 +47,7 @@ impl Reason {
 
     /// Whether the identifier was kept out of merging (blocked or shared).
     pub fn excludes(self) -> bool {
-        self >= Reason::MaxRecordsPerIdentifier
+        self >= Reason::NameDisagreement
     }
 }
 
@@ -232,6 +240,82 @@ pub fn shared_by_records(
     }
 }
 
+/// Marks identifiers whose records name several persons
+/// (`shared_on_name_disagreement`). Among the named records of counted
+/// sources that hold an identifier (`memberships` are distinct
+/// `record << 32 | rank` pairs; `slot_of_record` as for
+/// [`shared_by_records`]; `judged_at` says which ranks are judged):
+///
+/// - three or more different full names, none of them on half the records
+///   with a full name: a salesperson's phone on the leads of many
+///   customers. A customer's own records carry their name, now and then a
+///   title alone or a nickname, so their name keeps the majority;
+/// - or, when one source alone holds the identifier (nothing else confirms
+///   it), no word of a name (a family name) on more than half of the named
+///   records: two bare walk-in leads, 王先生 and 李娜, on one phone.
+pub fn shared_by_names(
+    memberships: &[u64],
+    reasons: &mut [Reason],
+    names: &RecordNames,
+    slot_of_record: impl Fn(u32) -> Option<usize>,
+    judged_at: impl Fn(u32) -> bool,
+) {
+    let mut held: Vec<u64> = memberships
+        .iter()
+        .filter_map(|&m| {
+            let (record, rank) = ((m >> 32) as u32, m as u32);
+            (judged_at(rank) && slot_of_record(record).is_some())
+                .then_some((rank as u64) << 32 | record as u64)
+        })
+        .collect();
+    bucket_sort_by(&mut held, reasons.len(), |&h| (h >> 32) as usize, u64::cmp);
+    let (mut words, mut full_names) = (Vec::<u32>::new(), Vec::<u64>::new());
+    for group in held.chunk_by(|a, b| a >> 32 == b >> 32) {
+        let rank = (group[0] >> 32) as usize;
+        // Sources are below 128 (`MAX_SOURCES`).
+        let mut sources = 0u128;
+        let mut named = 0;
+        words.clear();
+        full_names.clear();
+        for &h in group {
+            let record = h as u32;
+            if let Some(slot) = slot_of_record(record) {
+                sources |= 1 << slot;
+            }
+            let name = names.words(record);
+            if !name.is_empty() {
+                named += 1;
+                words.extend_from_slice(name);
+                if name.len() >= 2 {
+                    full_names.push(full_name_code(name));
+                }
+            }
+        }
+        if named < 2 {
+            continue;
+        }
+        let (distinct_full_names, most_full_name) = runs(&mut full_names);
+        let (_, most_word) = runs(&mut words);
+        // A title alone (王先生) neither backs a full name nor opposes it.
+        let no_majority = distinct_full_names >= 3 && most_full_name * 2 < full_names.len();
+        let unconfirmed_split = sources.count_ones() == 1 && most_word * 2 <= named;
+        if no_majority || unconfirmed_split {
+            reasons[rank] = reasons[rank].max(Reason::NameDisagreement);
+        }
+    }
+}
+
+/// Sorts `values`; returns how many distinct ones there are and how often
+/// the most frequent one comes.
+fn runs<T: Ord>(values: &mut [T]) -> (usize, usize) {
+    values.sort_unstable();
+    values
+        .chunk_by(|a, b| a == b)
+        .fold((0, 0), |(distinct, most), run| {
+            (distinct + 1, most.max(run.len()))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -317,5 +401,76 @@ mod tests {
         assert_eq!(reasons[0], Reason::None, "4 per source, 12 events");
         shared_by_records(&memberships, &mut reasons, 2, slot, |_| Some(3), 3);
         assert_eq!(reasons[0], Reason::MaxRecordsPerIdentifier);
+    }
+
+    /// Reasons after judging rank 0 held by records named `names` (record
+    /// `i` in source slot `slots[i]`; `None`: an event source).
+    fn judged_by_names(names: &[&str], slots: &[Option<usize>]) -> Reason {
+        let mut block = crate::identity::rules::Rules::default()
+            .compile_block_list()
+            .unwrap();
+        let mut record_names = RecordNames::default();
+        for (record, name) in names.iter().enumerate() {
+            record_names.note(record as u32, name, &mut block);
+        }
+        let memberships: Vec<u64> = (0..names.len() as u64).map(|record| record << 32).collect();
+        let mut reasons = vec![Reason::None];
+        shared_by_names(
+            &memberships,
+            &mut reasons,
+            &record_names,
+            |r| slots[r as usize],
+            |_| true,
+        );
+        reasons[0]
+    }
+
+    #[test]
+    fn many_names_without_a_majority_are_several_persons() {
+        let crm_and_leads = [Some(0), Some(1), Some(1), Some(1)];
+        assert_eq!(
+            judged_by_names(&["张伟", "李娜", "王芳", "刘洋"], &crm_and_leads),
+            Reason::NameDisagreement
+        );
+        // A customer's own records: the name, a title, a nickname.
+        assert_eq!(
+            judged_by_names(&["张伟", "张先生", "Wei Zhang", "小胖"], &crm_and_leads),
+            Reason::None
+        );
+        assert_eq!(
+            judged_by_names(&["张伟", "李娜", "张伟", ""], &crm_and_leads),
+            Reason::None
+        );
+        // Titles alone count for no full name: 张伟 is on half the full names.
+        let five = [Some(0), Some(1), Some(1), Some(1), Some(1), Some(1)];
+        assert_eq!(
+            judged_by_names(&["张伟", "李娜", "王芳", "张伟", "张先生", "张先生"], &five),
+            Reason::None
+        );
+        assert_eq!(
+            judged_by_names(&["张伟", "李娜", "王芳", "刘洋", "张先生", "张先生"], &five),
+            Reason::NameDisagreement
+        );
+    }
+
+    #[test]
+    fn an_unconfirmed_identifier_needs_a_family_name_on_most_records() {
+        let leads = [Some(1), Some(1), Some(1)];
+        assert_eq!(
+            judged_by_names(&["王先生", "李娜"], &leads),
+            Reason::NameDisagreement
+        );
+        assert_eq!(judged_by_names(&["王先生", "王磊", "李娜"], &leads), Reason::None);
+        // Confirmed by a CRM record, two names are not enough.
+        assert_eq!(
+            judged_by_names(&["王先生", "李娜"], &[Some(0), Some(1)]),
+            Reason::None
+        );
+        // Event records and records without a name are not read.
+        assert_eq!(
+            judged_by_names(&["王先生", "李娜"], &[Some(1), None]),
+            Reason::None
+        );
+        assert_eq!(judged_by_names(&["王先生", "", "未知"], &leads), Reason::None);
     }
 }

@@ -5,6 +5,7 @@ pub mod evidence;
 pub mod graph;
 pub mod interner;
 pub mod phone;
+pub mod record_names;
 pub mod records;
 pub mod resolve;
 pub mod rules;

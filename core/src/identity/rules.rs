@@ -95,6 +95,11 @@ pub struct Rules {
     /// disagree on who it is.
     #[serde(default = "default_shared_on_conflict")]
     pub shared_on_conflict: bool,
+    /// An identifier whose records carry the names of several persons is
+    /// `shared` (read only when the query returns a `name` column; see
+    /// [`crate::identity::evidence::shared_by_names`]).
+    #[serde(default = "default_shared_on_name_disagreement")]
+    pub shared_on_name_disagreement: bool,
     #[serde(default = "default_block")]
     pub block: BlockList,
 }
@@ -116,6 +121,10 @@ fn default_records_unconfirmed() -> u32 {
 }
 
 fn default_shared_on_conflict() -> bool {
+    true
+}
+
+fn default_shared_on_name_disagreement() -> bool {
     true
 }
 
@@ -183,6 +192,7 @@ impl Default for Rules {
             max_records_unconfirmed: DEFAULT_MAX_RECORDS_UNCONFIRMED,
             event_sources: default_event_sources(),
             shared_on_conflict: true,
+            shared_on_name_disagreement: true,
             block: default_block(),
         }
     }
@@ -211,6 +221,7 @@ impl Rules {
             max_records_unconfirmed: Option<u32>,
             event_sources: Option<Vec<String>>,
             shared_on_conflict: Option<bool>,
+            shared_on_name_disagreement: Option<bool>,
             block: Option<BlockList>,
         }
         let partial: Partial = serde_json::from_str(json).map_err(|e| format!("invalid rules JSON: {e}"))?;
@@ -260,6 +271,9 @@ impl Rules {
         }
         if let Some(on_conflict) = partial.shared_on_conflict {
             rules.shared_on_conflict = on_conflict;
+        }
+        if let Some(on_names) = partial.shared_on_name_disagreement {
+            rules.shared_on_name_disagreement = on_names;
         }
         if let Some(block) = partial.block {
             rules.block = block;

@@ -103,6 +103,12 @@ const COMPOUND_FAMILY_NAMES: &[&str] = &[
 /// gave no given name (张先生 is "Mr Zhang").
 const TITLES: &[&str] = &["先生", "女士", "小姐", "太太"];
 
+/// Whether a normalised name is a form of address alone (先生, 女士): the
+/// clerk typed no name at all.
+pub fn is_bare_title(normalized: &str) -> bool {
+    TITLES.contains(&normalized)
+}
+
 /// A personal name in pinyin: as [`to_pinyin_into`], with a leading family
 /// name read as a family name. A name in Chinese characters only is written
 /// as romanisation writes it, family name and given name each as one word

@@ -136,7 +136,7 @@ async fn person_graph(
     let mut records: HashSet<String> = HashSet::new();
     planned
         .input
-        .for_each_batch(ctx.clone(), |c| {
+        .for_each_batch(ctx.clone(), |c, _| {
             let (record, types, values) = (record_text(c[0])?, strings(c[1])?, strings(c[2])?);
             let (record, types, values) = (
                 record.as_string::<i32>(),
@@ -160,7 +160,7 @@ async fn person_graph(
     let mut held: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     planned
         .input
-        .for_each_batch(ctx, |c| {
+        .for_each_batch(ctx, |c, _| {
             let (record, types, values) = (record_text(c[0])?, strings(c[1])?, strings(c[2])?);
             let (record, types, values) = (
                 record.as_string::<i32>(),

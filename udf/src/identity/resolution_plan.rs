@@ -19,7 +19,8 @@ use cdpfusion_core::identity::rules::Rules;
 
 use crate::arguments::is_text;
 
-const EXPECTED_INPUT: &str = "(record_id TEXT or BIGINT, id_type TEXT, id_value TEXT [, source TEXT])";
+const EXPECTED_INPUT: &str =
+    "(record_id TEXT or BIGINT, id_type TEXT, id_value TEXT [, source TEXT] [, name TEXT])";
 const EXPECTED_PREVIOUS: &str = "(id_type TEXT, id_value TEXT, one_id BIGINT)";
 
 /// A One-ID call's rules JSON: the resolver's rules, and `previous`, the
@@ -72,11 +73,12 @@ fn is_table_name(source: &str) -> bool {
 type Column<'a> = (&'a str, fn(&DataType) -> bool);
 
 /// A planned query and where its needed columns are: the required ones in
-/// order, then the optional ones it returns, in order.
+/// order, and the optional ones in order (`None` when it does not return one).
 #[derive(Debug, Clone)]
 pub(crate) struct PlannedQuery {
     pub plan: Arc<dyn ExecutionPlan>,
     pub columns: Vec<usize>,
+    pub optional_columns: Vec<Option<usize>>,
 }
 
 impl PlannedQuery {
@@ -112,24 +114,27 @@ impl PlannedQuery {
                 _ => return wrong_shape(),
             }
         }
+        let mut optional_indices = Vec::new();
         for (name, accepts) in optional {
             match schema.index_of_column_by_name(None, name) {
-                None => {}
-                Some(i) if accepts(schema.field(i).data_type()) => indices.push(i),
+                None => optional_indices.push(None),
+                Some(i) if accepts(schema.field(i).data_type()) => optional_indices.push(Some(i)),
                 Some(_) => return wrong_shape(),
             }
         }
         Ok(PlannedQuery {
             plan: state.create_physical_plan(&plan).await?,
             columns: indices,
+            optional_columns: optional_indices,
         })
     }
 
-    /// Runs the query, handing each batch's needed columns to `f`.
+    /// Runs the query, handing each batch's required columns and optional
+    /// ones (`None` when the query does not return it) to `f`.
     pub async fn for_each_batch(
         &self,
         ctx: Arc<TaskContext>,
-        mut f: impl FnMut(&[&ArrayRef]) -> Result<()>,
+        mut f: impl FnMut(&[&ArrayRef], &[Option<&ArrayRef>]) -> Result<()>,
     ) -> Result<()> {
         // A plan's operators keep execution state; each pass gets fresh ones,
         // since the graph functions read the query more than once.
@@ -138,7 +143,12 @@ impl PlannedQuery {
         while let Some(batch) = batches.next().await {
             let batch = batch?;
             let columns: Vec<&ArrayRef> = self.columns.iter().map(|&i| batch.column(i)).collect();
-            f(&columns)?;
+            let optional: Vec<Option<&ArrayRef>> = self
+                .optional_columns
+                .iter()
+                .map(|i| i.map(|i| batch.column(i)))
+                .collect();
+            f(&columns, &optional)?;
         }
         Ok(())
     }
@@ -176,7 +186,7 @@ impl PlannedResolution {
                 ("id_type", is_text),
                 ("id_value", is_text),
             ],
-            &[("source", is_text)],
+            &[("source", is_text), ("name", is_text)],
         )
         .await?;
         let previous = match &rules.previous {
@@ -228,10 +238,9 @@ impl PlannedResolution {
         // exhausted" naming this function instead of growing past it.
         let reservation = MemoryConsumer::new(function).register(ctx.memory_pool());
         self.input
-            // The source, when the query returns one, comes fourth.
-            .for_each_batch(ctx.clone(), |c| {
+            .for_each_batch(ctx.clone(), |c, source_and_name| {
                 builder
-                    .add_batch(c[0], c[1], c[2], c.get(3).copied())
+                    .add_batch(c[0], c[1], c[2], source_and_name[0], source_and_name[1])
                     .map_err(fail)?;
                 reservation.try_resize(builder.memory_size())
             })

@@ -1,5 +1,5 @@
-//! Reading rows: `(record_id, id_type, id_value [, source])` batches into
-//! numbered identifiers, records and their memberships. The Arrow decoding
+//! Reading rows: `(record_id, id_type, id_value [, source] [, name])` batches
+//! into numbered identifiers, records, their memberships and names. The Arrow decoding
 //! lives here; the later stages see only numbers.
 
 use arrow::array::{Array, ArrayRef, AsArray};
@@ -8,6 +8,7 @@ use twox_hash::XxHash3_128;
 
 use super::ResolveError;
 use crate::identity::interner::IdentifierInterner;
+use crate::identity::record_names::RecordNames;
 use crate::identity::records::RecordIdTexts;
 use crate::identity::rules::{BlockMatcher, Rules};
 use crate::key_index::KeyIndex;
@@ -25,6 +26,8 @@ pub struct IdentityGraphBuilder {
     pub(super) record_ids: Option<RecordIdTexts>,
     /// `record << 32 | identifier` for every linkable row.
     pub(super) memberships: Vec<u64>,
+    /// Each record's name, when the rows carry names.
+    pub(super) names: Option<RecordNames>,
     block: BlockMatcher,
     pub(super) blocked: Vec<bool>,
     pub(super) rows: u64,
@@ -44,6 +47,7 @@ impl IdentityGraphBuilder {
             + self.record_sources.capacity() * 2
             + self.record_ids.as_ref().map_or(0, RecordIdTexts::memory_size)
             + self.memberships.capacity() * 8
+            + self.names.as_ref().map_or(0, RecordNames::memory_size)
             + self.blocked.capacity()
     }
 
@@ -55,6 +59,7 @@ impl IdentityGraphBuilder {
             source_names: vec![None],
             record_ids: None,
             memberships: Vec::new(),
+            names: None,
             block: rules.compile_block_list().map_err(ResolveError::Rules)?,
             blocked: Vec::new(),
             rows: 0,
@@ -70,18 +75,27 @@ impl IdentityGraphBuilder {
     }
 
     /// Adds one batch. `record_ids` may be a string or integer array;
-    /// `id_types`, `id_values` and `sources` string arrays (Utf8, LargeUtf8,
-    /// Utf8View). A record is its source and id together: `lead` 7 and
-    /// `order` 7 are two records.
+    /// `id_types`, `id_values`, `sources` and `names` string arrays (Utf8,
+    /// LargeUtf8, Utf8View). A record is its source and id together: `lead`
+    /// 7 and `order` 7 are two records. A record's name is the first
+    /// non-NULL one of its rows.
     pub fn add_batch(
         &mut self,
         record_ids: &ArrayRef,
         id_types: &ArrayRef,
         id_values: &ArrayRef,
         sources: Option<&ArrayRef>,
+        names: Option<&ArrayRef>,
     ) -> Result<(), ResolveError> {
         let mut records = record_keys(record_ids)?;
         let row_sources = self.source_numbers(sources, &mut records)?;
+        let row_names: Vec<Option<&str>> = match names {
+            None => Vec::new(),
+            Some(names) => {
+                self.names.get_or_insert_with(RecordNames::default);
+                strings(names, "name")?.collect()
+            }
+        };
         let types = strings(id_types, "id_type")?;
         let values = strings(id_values, "id_value")?;
         // First every row's identifier key, so that the second pass can
@@ -131,6 +145,10 @@ impl IdentityGraphBuilder {
                     }
                 }),
             };
+            if let (Some(record), Some(Some(name)), Some(names)) = (record, row_names.get(i), &mut self.names)
+            {
+                names.note(record, name, &mut self.block);
+            }
             let Some((type_id, key, id_value)) = identifier else {
                 continue;
             };

@@ -3,8 +3,9 @@
 //! records and links show to be shared by several persons.
 
 use crate::bucket_sort::bucket_sort_by;
-use crate::identity::evidence::{LinkLimits, Reason, shared_by_links, shared_by_records};
+use crate::identity::evidence::{LinkLimits, Reason, shared_by_links, shared_by_names, shared_by_records};
 use crate::identity::interner::IdentifierInterner;
+use crate::identity::record_names::RecordNames;
 use crate::identity::rules::Rules;
 
 use super::ranking::Ranking;
@@ -44,8 +45,13 @@ pub(super) fn block_reasons(blocked: &[bool], ranking: &Ranking) -> Vec<Reason> 
 }
 
 /// Marks the identifiers found on too many records of one source
-/// (`max_records_per_identifier`, `max_records_unconfirmed`).
-pub(super) fn shared_by_record_counts(
+/// (`max_records_per_identifier`, `max_records_unconfirmed`) or, when the
+/// records carry names, on records whose names disagree
+/// (`shared_on_name_disagreement`). Both judge the same types (those with a
+/// record limit: not a CRM id, not a VIN) on the same records (those of
+/// counted sources).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn shared_by_records_and_names(
     memberships: &[u64],
     reasons: &mut [Reason],
     rules: &Rules,
@@ -53,6 +59,7 @@ pub(super) fn shared_by_record_counts(
     ranking: &Ranking,
     record_sources: &[u16],
     source_names: &[Option<String>],
+    names: Option<&RecordNames>,
 ) {
     let mut slot_of_source: Vec<Option<usize>> = Vec::with_capacity(source_names.len());
     let mut counted_sources = 0;
@@ -67,14 +74,20 @@ pub(super) fn shared_by_record_counts(
         .type_names(interner)
         .map(|name| rules.max_records(name))
         .collect();
+    let slot_of_record = |record: u32| slot_of_source[record_sources[record as usize] as usize];
     shared_by_records(
         memberships,
         reasons,
         counted_sources,
-        |record| slot_of_source[record_sources[record as usize] as usize],
+        slot_of_record,
         |r| record_limits[ranking.type_rank_at(r)],
         rules.max_records_unconfirmed,
     );
+    if let Some(names) = names.filter(|_| rules.shared_on_name_disagreement) {
+        shared_by_names(memberships, reasons, names, slot_of_record, |r| {
+            record_limits[ranking.type_rank_at(r)].is_some()
+        });
+    }
 }
 
 /// `a << 32 | b` (`a < b`, ranks) for the identifiers of each record, in

@@ -1,6 +1,7 @@
 //! One-ID: identifiers seen in the same record belong to the same person.
 //!
-//! [`IdentityGraphBuilder`] takes `(record_id, id_type, id_value)` rows batch
+//! [`IdentityGraphBuilder`] takes `(record_id, id_type, id_value [, source]
+//! [, name])` rows batch
 //! by batch; [`IdentityGraphBuilder::resolve`] applies the [`Rules`] and
 //! gives each distinct identifier a person (`one_id`) and a status.
 //!
@@ -44,6 +45,7 @@ impl IdentityGraphBuilder {
             source_names,
             record_ids,
             memberships,
+            names,
             blocked,
             rows,
             skipped_rows,
@@ -57,7 +59,7 @@ impl IdentityGraphBuilder {
         let memberships = links::memberships_by_record(memberships, &ranking, record_count);
         let mut reasons = links::block_reasons(&blocked, &ranking);
         drop(blocked);
-        links::shared_by_record_counts(
+        links::shared_by_records_and_names(
             &memberships,
             &mut reasons,
             rules,
@@ -65,7 +67,9 @@ impl IdentityGraphBuilder {
             &ranking,
             &record_sources,
             &source_names,
+            names.as_ref(),
         );
+        drop(names);
         let mut record_links = links::record_links(&memberships);
         // The record map needs each record's identifiers once more; without
         // it they are freed before the links are sorted.

@@ -18,7 +18,7 @@ fn resolve_batches(batches: &[Vec<Row>], rules: &Rules, previous: &[(&str, &str,
         let records: ArrayRef = Arc::new(rows.iter().map(|r| r.0).collect::<StringArray>());
         let types: ArrayRef = Arc::new(rows.iter().map(|r| r.1).collect::<StringArray>());
         let values: ArrayRef = Arc::new(rows.iter().map(|r| r.2).collect::<StringArray>());
-        builder.add_batch(&records, &types, &values, None).unwrap();
+        builder.add_batch(&records, &types, &values, None, None).unwrap();
     }
     builder.resolve(rules, previous.iter().copied()).unwrap()
 }
@@ -129,7 +129,7 @@ fn resolve_sourced(rows: &[(&str, &str, &str, &str)], rules: &Rules) -> Resoluti
     };
     let mut builder = IdentityGraphBuilder::new(rules).unwrap().with_record_map();
     builder
-        .add_batch(&column(1), &column(2), &column(3), Some(&column(0)))
+        .add_batch(&column(1), &column(2), &column(3), Some(&column(0)), None)
         .unwrap();
     builder.resolve(rules, std::iter::empty()).unwrap()
 }
@@ -252,6 +252,61 @@ fn a_phone_on_many_leads_is_shared_though_it_meets_almost_no_one() {
 }
 
 #[test]
+fn a_phone_on_the_leads_of_two_named_persons_joins_neither() {
+    // A salesperson's phone typed into two walk-in leads, each with its
+    // customer's openid: without names, nothing tells it from a customer's
+    // own phone on two of their leads.
+    let rows = [
+        ("lead", "L1", "phone", "+8613900000001", "王先生"),
+        ("lead", "L1", "wechat_openid", "oWANG", "王先生"),
+        ("lead", "L2", "phone", "+8613900000001", "李娜"),
+        ("lead", "L2", "wechat_openid", "oLI", "李娜"),
+        // The customer's own phone on two leads, one typed in pinyin.
+        ("lead", "L3", "phone", "+8613800138000", "张伟"),
+        ("lead", "L4", "phone", "+8613800138000", "Zhang Wei"),
+        ("lead", "L4", "wechat_openid", "oZHANG", "Zhang Wei"),
+    ];
+    let resolve_named = |rules: &Rules| {
+        let column = |field: usize| -> ArrayRef {
+            Arc::new(
+                rows.iter()
+                    .map(|r| Some([r.0, r.1, r.2, r.3, r.4][field]))
+                    .collect::<StringArray>(),
+            )
+        };
+        let mut builder = IdentityGraphBuilder::new(rules).unwrap().with_record_map();
+        builder
+            .add_batch(
+                &column(1),
+                &column(2),
+                &column(3),
+                Some(&column(0)),
+                Some(&column(4)),
+            )
+            .unwrap();
+        builder.resolve(rules, std::iter::empty()).unwrap()
+    };
+    let resolution = resolve_named(&Rules::default());
+    assert_eq!(
+        reason_of(&resolution, "phone", "+8613900000001"),
+        Reason::NameDisagreement
+    );
+    let out = table(&resolution);
+    assert_eq!(out["phone:+8613900000001"].2, Status::Shared);
+    assert_ne!(out["wechat_openid:oWANG"].0, out["wechat_openid:oLI"].0);
+    assert_eq!(out["wechat_openid:oZHANG"].0, out["phone:+8613800138000"].0);
+    let records = record_map(&resolution);
+    assert_eq!(
+        records["lead:L2"],
+        (Some(out["wechat_openid:oLI"].0), RecordStatus::Assigned)
+    );
+
+    let rules = Rules::from_json(r#"{"shared_on_name_disagreement": false}"#).unwrap();
+    let out = table(&resolve_named(&rules));
+    assert_eq!(out["wechat_openid:oWANG"].0, out["wechat_openid:oLI"].0);
+}
+
+#[test]
 fn an_identifier_another_source_confirms_may_sit_on_more_records() {
     // A customer's phone on 30 leads and a CRM record: within the limit
     // of 30 records per source. On 31 leads it is too many.
@@ -325,7 +380,7 @@ fn every_record_is_mapped_even_without_identifiers() {
         )
     };
     builder
-        .add_batch(&column(0), &column(1), &column(2), None)
+        .add_batch(&column(0), &column(1), &column(2), None, None)
         .unwrap();
     let resolution = builder.resolve(&rules, std::iter::empty()).unwrap();
     let out = table(&resolution);
@@ -369,7 +424,7 @@ fn integer_record_ids_come_back_in_decimal() {
     let records: ArrayRef = Arc::new(arrow::array::Int64Array::from(vec![-7, 42]));
     let s = |v: &[&str]| -> ArrayRef { Arc::new(StringArray::from(v.to_vec())) };
     builder
-        .add_batch(&records, &s(&["phone", "phone"]), &s(&["P", "P"]), None)
+        .add_batch(&records, &s(&["phone", "phone"]), &s(&["P", "P"]), None, None)
         .unwrap();
     let resolution = builder.resolve(&Rules::default(), std::iter::empty()).unwrap();
     let map = record_map(&resolution);
@@ -389,6 +444,7 @@ fn too_many_sources_is_an_error() {
             &strings(&phone),
             &strings(&ids),
             Some(&strings(&ids)),
+            None,
         )
         .unwrap_err();
     assert!(
@@ -483,7 +539,7 @@ fn conflicting_previous_ids_are_an_error() {
     let mut builder = IdentityGraphBuilder::new(&Rules::default()).unwrap();
     let s = |v: &[&str]| -> ArrayRef { Arc::new(StringArray::from(v.to_vec())) };
     builder
-        .add_batch(&s(&["r"]), &s(&["phone"]), &s(&["P"]), None)
+        .add_batch(&s(&["r"]), &s(&["phone"]), &s(&["P"]), None, None)
         .unwrap();
     let err = builder
         .resolve(&Rules::default(), [("phone", "P", 1), ("phone", "P", 2)])
@@ -511,21 +567,21 @@ fn wrong_column_types_are_explained() {
     let f: ArrayRef = Arc::new(arrow::array::Float64Array::from(vec![1.0]));
     assert!(
         builder
-            .add_batch(&f, &s, &s, None)
+            .add_batch(&f, &s, &s, None, None)
             .unwrap_err()
             .to_string()
             .contains("record_id must be a string or an integer")
     );
     assert!(
         builder
-            .add_batch(&s, &f, &s, None)
+            .add_batch(&s, &f, &s, None, None)
             .unwrap_err()
             .to_string()
             .contains("id_type must be a string")
     );
     assert!(
         builder
-            .add_batch(&s, &s, &f, None)
+            .add_batch(&s, &s, &f, None, None)
             .unwrap_err()
             .to_string()
             .contains("id_value must be a string")
