@@ -260,29 +260,46 @@ pub fn shared_by_names(
     slot_of_record: impl Fn(u32) -> Option<usize>,
     judged_at: impl Fn(u32) -> bool,
 ) {
-    let mut held: Vec<u64> = memberships
+    /// A judged membership, its record's source slot read while the
+    /// memberships are still in record order.
+    #[derive(Clone, Copy)]
+    struct Held {
+        rank: u32,
+        record: u32,
+        slot: u8,
+    }
+    let mut held: Vec<Held> = memberships
         .iter()
         .filter_map(|&m| {
             let (record, rank) = ((m >> 32) as u32, m as u32);
-            (judged_at(rank) && slot_of_record(record).is_some())
-                .then_some((rank as u64) << 32 | record as u64)
+            let slot = slot_of_record(record).filter(|_| judged_at(rank))?;
+            Some(Held {
+                rank,
+                record,
+                slot: slot as u8,
+            })
         })
         .collect();
-    bucket_sort_by(&mut held, reasons.len(), |&h| (h >> 32) as usize, u64::cmp);
+    bucket_sort_by(&mut held, reasons.len(), |h| h.rank as usize, |a, b| a.record.cmp(&b.record));
+    // Grouped by identifier, records come at random: their names are
+    // prefetched ahead.
+    const AHEAD: usize = 16;
     let (mut words, mut full_names) = (Vec::<u32>::new(), Vec::<u64>::new());
-    for group in held.chunk_by(|a, b| a >> 32 == b >> 32) {
-        let rank = (group[0] >> 32) as usize;
+    let mut group_start = 0;
+    for group in held.chunk_by(|a, b| a.rank == b.rank) {
+        let first = group_start;
+        group_start += group.len();
         // Sources are below 128 (`MAX_SOURCES`).
         let mut sources = 0u128;
         let mut named = 0;
         words.clear();
         full_names.clear();
-        for &h in group {
-            let record = h as u32;
-            if let Some(slot) = slot_of_record(record) {
-                sources |= 1 << slot;
+        for (offset, h) in group.iter().enumerate() {
+            if let Some(next) = held.get(first + offset + AHEAD) {
+                names.prefetch(next.record);
             }
-            let name = names.words(record);
+            sources |= 1 << h.slot;
+            let name = names.words(h.record);
             if !name.is_empty() {
                 named += 1;
                 words.extend_from_slice(name);
@@ -300,6 +317,7 @@ pub fn shared_by_names(
         let no_majority = distinct_full_names >= 3 && most_full_name * 2 < full_names.len();
         let unconfirmed_split = sources.count_ones() == 1 && most_word * 2 <= named;
         if no_majority || unconfirmed_split {
+            let rank = group[0].rank as usize;
             reasons[rank] = reasons[rank].max(Reason::NameDisagreement);
         }
     }

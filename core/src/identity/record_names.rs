@@ -35,12 +35,12 @@ impl RecordNames {
         if self.words.len() <= record {
             self.words.resize(record + 1, [0; WORDS_PER_NAME]);
         }
-        if self.words[record][0] != 0 || block.is_blocked(name) {
+        if self.words[record][0] != 0 {
             return;
         }
         name_pinyin_into(name, &mut self.pinyin, &mut self.scratch);
-        // `scratch` holds the normalised name.
-        if is_bare_title(&self.scratch) {
+        // `scratch` holds the normalised name: trimmed, lower case.
+        if is_bare_title(&self.scratch) || block.is_blocked_normalized(&self.scratch) {
             return;
         }
         let words = &mut self.words[record];
@@ -55,6 +55,14 @@ impl RecordNames {
                     break;
                 }
             }
+        }
+    }
+
+    /// Starts loading a record's name, which a loop will read soon.
+    #[inline]
+    pub fn prefetch(&self, record: u32) {
+        if let Some(words) = self.words.get(record as usize) {
+            crate::prefetch::prefetch(words);
         }
     }
 

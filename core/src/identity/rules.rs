@@ -377,6 +377,17 @@ impl BlockMatcher {
                 .any(|(pattern, cache)| pattern.search_with(cache, &Input::new(trimmed)).is_some())
     }
 
+    /// [`Self::is_blocked`] for a value already lowercased and trimmed (a
+    /// normalised name): nothing to allocate, whatever its script.
+    pub fn is_blocked_normalized(&mut self, value: &str) -> bool {
+        (self.value_lengths & length_bit(value.len()) != 0 && self.values.contains(value))
+            || self
+                .patterns
+                .iter()
+                .zip(&mut self.caches)
+                .any(|(pattern, cache)| pattern.search_with(cache, &Input::new(value)).is_some())
+    }
+
     fn is_listed(&self, trimmed: &str) -> bool {
         if !trimmed.is_ascii() {
             // Lowercasing may change the length of non-ASCII text.

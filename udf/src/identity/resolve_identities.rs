@@ -16,7 +16,7 @@ const NAME: &str = "resolve_identities";
 
 #[user_doc(
     doc_section(label = "cdpfusion Identity Functions"),
-    description = "Table function: merges identifiers seen in the same record into persons (One-ID). `query` is SQL returning `record_id` (text or integer), `id_type` and `id_value` (text), and optionally `source` (text: the system a record comes from). Returns one row per distinct identifier: `id_type, id_value, one_id, cluster_size, status, reason`, where status is `merged`, `singleton`, `shared` (held by more than one person by the evidence: on too many records, linked to too many identifiers, or its records disagree; kept out of merging), `refused` (a merge through it would break `max_per_person`) or `blocked` (a junk value), and `reason` names the rule that decided (NULL for merged and singleton). The same rows give the same one_ids whatever their order.",
+    description = "Table function: merges identifiers seen in the same record into persons (One-ID). `query` is SQL returning `record_id` (text or integer), `id_type` and `id_value` (text), and optionally `source` (text: the system a record comes from) and `name` (text: the name typed on the record, any script: 张伟, Zhang Wei). Returns one row per distinct identifier: `id_type, id_value, one_id, cluster_size, status, reason`, where status is `merged`, `singleton`, `shared` (held by more than one person by the evidence: on too many records, linked to too many identifiers, or its records disagree on the other identifiers or the names they carry; kept out of merging), `refused` (a merge through it would break `max_per_person`) or `blocked` (a junk value), and `reason` names the rule that decided (NULL for merged and singleton). The same rows give the same one_ids whatever their order.",
     syntax_example = "resolve_identities(query [, rules_json])",
     sql_example = r#"```sql
 > SELECT id_type, id_value, cluster_size, status, reason FROM resolve_identities('SELECT * FROM (VALUES (''crm1'', ''crm_id'', ''C1''), (''crm1'', ''phone'', ''+8613800138000''), (''lead7'', ''phone'', ''+8613800138000''), (''lead7'', ''wechat_openid'', ''oX1''), (''lead8'', ''phone'', ''unknown'')) AS t(record_id, id_type, id_value)') ORDER BY id_type, id_value;
@@ -31,11 +31,11 @@ const NAME: &str = "resolve_identities";
 ```"#,
     argument(
         name = "query",
-        description = "SQL text (a string literal) returning the columns record_id, id_type, id_value and optionally source. A record is its source and record_id together."
+        description = "SQL text (a string literal) returning the columns record_id, id_type, id_value and optionally source and name. A record is its source and record_id together; its name is the first non-NULL one of its rows."
     ),
     argument(
         name = "rules_json",
-        description = "Optional JSON rules: `types` ({\"phone\": {\"priority\": 30, \"max_per_person\": 3}, ...}), `max_identifier_degree` (default 50), `max_links_per_type` (default 5), `max_records_per_identifier` (default 10, per source), `event_sources` (sources not counted), `shared_on_conflict` (default true), `block` ({\"values\": [...], \"patterns\": [...]}), `previous` (a table or query of id_type, id_value, one_id from an earlier run, whose ids are kept). See docs/one-id.md."
+        description = "Optional JSON rules: `types` ({\"phone\": {\"priority\": 30, \"max_per_person\": 3}, ...}), `max_identifier_degree` (default 50), `max_links_per_type` (default 5), `max_records_per_identifier` (default 30, per source; none for crm_id and vin), `max_records_unconfirmed` (default 5), `event_sources` (sources not counted), `shared_on_conflict` (default true), `shared_on_name_disagreement` (default true; read when the query returns `name`), `block` ({\"values\": [...], \"patterns\": [...]}), `previous` (a table or query of id_type, id_value, one_id from an earlier run, whose ids are kept). See docs/one-id.md."
     )
 )]
 #[derive(Debug, Default)]

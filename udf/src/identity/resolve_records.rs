@@ -31,7 +31,7 @@ const NAME: &str = "resolve_records";
 ```"#,
     argument(
         name = "query",
-        description = "SQL text (a string literal) returning the columns record_id, id_type, id_value and optionally source, as for resolve_identities."
+        description = "SQL text (a string literal) returning the columns record_id, id_type, id_value and optionally source and name, as for resolve_identities."
     ),
     argument(
         name = "rules_json",
