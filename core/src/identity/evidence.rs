@@ -5,7 +5,7 @@
 //! identifier with such evidence is `shared` and joins no one.
 
 use crate::bucket_sort::bucket_sort_by;
-use crate::identity::record_names::{RecordNames, full_name_code};
+use crate::identity::record_names::{RecordNames, is_full_name, same_full_name, share_a_word};
 
 /// Why an identifier was kept out of merging, or a merge through it refused:
 /// the rule (its key in the rules JSON) that decided.
@@ -251,8 +251,11 @@ pub fn shared_by_records(
 ///   customers. A customer's own records carry their name, now and then a
 ///   title alone or a nickname, so their name keeps the majority;
 /// - or, when one source alone holds the identifier (nothing else confirms
-///   it), no word of a name (a family name) on more than half of the named
-///   records: two bare walk-in leads, 王先生 and 李娜, on one phone.
+///   it), no name sharing a word (a family name) with more than half of the
+///   named records: two bare walk-in leads, 王先生 and 李娜, on one phone.
+///
+/// Names agree allowing a typing error in a long word
+/// ([`crate::identity::record_names::words_agree`]).
 pub fn shared_by_names(
     memberships: &[u64],
     reasons: &mut [Reason],
@@ -280,57 +283,96 @@ pub fn shared_by_names(
             })
         })
         .collect();
-    bucket_sort_by(&mut held, reasons.len(), |h| h.rank as usize, |a, b| a.record.cmp(&b.record));
+    bucket_sort_by(
+        &mut held,
+        reasons.len(),
+        |h| h.rank as usize,
+        |a, b| a.record.cmp(&b.record),
+    );
     // Grouped by identifier, records come at random: their names are
     // prefetched ahead.
     const AHEAD: usize = 16;
-    let (mut words, mut full_names) = (Vec::<u32>::new(), Vec::<u64>::new());
+    let mut names_held: Vec<&str> = Vec::new();
+    let mut distinct: Vec<(&str, usize)> = Vec::new();
     let mut group_start = 0;
     for group in held.chunk_by(|a, b| a.rank == b.rank) {
         let first = group_start;
         group_start += group.len();
         // Sources are below 128 (`MAX_SOURCES`).
         let mut sources = 0u128;
-        let mut named = 0;
-        words.clear();
-        full_names.clear();
+        names_held.clear();
         for (offset, h) in group.iter().enumerate() {
             if let Some(next) = held.get(first + offset + AHEAD) {
                 names.prefetch(next.record);
             }
             sources |= 1 << h.slot;
-            let name = names.words(h.record);
+            let name = names.name(h.record);
             if !name.is_empty() {
-                named += 1;
-                words.extend_from_slice(name);
-                if name.len() >= 2 {
-                    full_names.push(full_name_code(name));
-                }
+                names_held.push(name);
             }
         }
-        if named < 2 {
-            continue;
-        }
-        let (distinct_full_names, most_full_name) = runs(&mut full_names);
-        let (_, most_word) = runs(&mut words);
-        // A title alone (王先生) neither backs a full name nor opposes it.
-        let no_majority = distinct_full_names >= 3 && most_full_name * 2 < full_names.len();
-        let unconfirmed_split = sources.count_ones() == 1 && most_word * 2 <= named;
-        if no_majority || unconfirmed_split {
+        if names_disagree(&mut names_held, &mut distinct, sources.count_ones() == 1) {
             let rank = group[0].rank as usize;
             reasons[rank] = reasons[rank].max(Reason::NameDisagreement);
         }
     }
 }
 
-/// Sorts `values`; returns how many distinct ones there are and how often
-/// the most frequent one comes.
-fn runs<T: Ord>(values: &mut [T]) -> (usize, usize) {
-    values.sort_unstable();
-    values
-        .chunk_by(|a, b| a == b)
-        .fold((0, 0), |(distinct, most), run| {
-            (distinct + 1, most.max(run.len()))
+/// The two rules of [`shared_by_names`] over the names an identifier's
+/// records carry. Names are compared as distinct spellings with their
+/// counts: most identifiers' records carry one.
+fn names_disagree<'a>(
+    names: &mut [&'a str],
+    distinct: &mut Vec<(&'a str, usize)>,
+    unconfirmed: bool,
+) -> bool {
+    let named = names.len();
+    if named < 2 {
+        return false;
+    }
+    names.sort_unstable();
+    distinct.clear();
+    distinct.extend(names.chunk_by(|a, b| a == b).map(|run| (run[0], run.len())));
+    if distinct.len() == 1 {
+        return false;
+    }
+    // Many full names, none with a majority among the full names (a title
+    // alone neither backs one nor opposes it).
+    let full_names = distinct.iter().filter(|(name, _)| is_full_name(name));
+    let full_count: usize = full_names.clone().map(|(_, count)| count).sum();
+    let mut different = 0;
+    let mut most_agreeing = 0;
+    for (i, (name, _)) in distinct
+        .iter()
+        .enumerate()
+        .filter(|(_, (name, _))| is_full_name(name))
+    {
+        let agreeing: usize = full_names
+            .clone()
+            .filter(|(other, _)| same_full_name(name, other))
+            .map(|(_, count)| count)
+            .sum();
+        most_agreeing = most_agreeing.max(agreeing);
+        // A spelling that agrees with none before it is another name.
+        if !distinct[..i]
+            .iter()
+            .any(|(earlier, _)| is_full_name(earlier) && same_full_name(name, earlier))
+        {
+            different += 1;
+        }
+    }
+    if different >= 3 && most_agreeing * 2 < full_count {
+        return true;
+    }
+    // Held by one source alone: no name shares a word with most of them.
+    unconfirmed
+        && distinct.iter().all(|(name, _)| {
+            let sharing: usize = distinct
+                .iter()
+                .filter(|(other, _)| share_a_word(name, other))
+                .map(|(_, count)| count)
+                .sum();
+            sharing * 2 <= named
         })
 }
 
