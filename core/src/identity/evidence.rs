@@ -241,7 +241,8 @@ pub fn shared_by_records(
 }
 
 /// Marks identifiers whose records name several persons
-/// (`shared_on_name_disagreement`). Among the named records of counted
+/// (`shared_on_name_disagreement`); run after [`shared_by_records`], whose
+/// limits bound the records judged here. Among the named records of counted
 /// sources that hold an identifier (`memberships` are distinct
 /// `record << 32 | rank` pairs; `slot_of_record` as for
 /// [`shared_by_records`]; `judged_at` says which ranks are judged):
@@ -271,11 +272,15 @@ pub fn shared_by_names(
         record: u32,
         slot: u8,
     }
+    // Identifiers already set aside (on too many records, most often) are
+    // not judged again: comparing the names of hundreds of records costs
+    // the square of their spellings.
     let mut held: Vec<Held> = memberships
         .iter()
         .filter_map(|&m| {
             let (record, rank) = ((m >> 32) as u32, m as u32);
-            let slot = slot_of_record(record).filter(|_| judged_at(rank))?;
+            let judged = judged_at(rank) && !reasons[rank as usize].excludes();
+            let slot = slot_of_record(record).filter(|_| judged)?;
             Some(Held {
                 rank,
                 record,
@@ -318,6 +323,9 @@ pub fn shared_by_names(
     }
 }
 
+/// More different spellings of names than one person's records carry.
+const MAX_SPELLINGS: usize = 64;
+
 /// The two rules of [`shared_by_names`] over the names an identifier's
 /// records carry. Names are compared as distinct spellings with their
 /// counts: most identifiers' records carry one.
@@ -335,6 +343,11 @@ fn names_disagree<'a>(
     distinct.extend(names.chunk_by(|a, b| a == b).map(|run| (run[0], run.len())));
     if distinct.len() == 1 {
         return false;
+    }
+    // No one person's records carry this many spellings of their name; and
+    // the comparisons below grow with the square of the spellings.
+    if distinct.len() > MAX_SPELLINGS {
+        return true;
     }
     // Many full names, none with a majority among the full names (a title
     // alone neither backs one nor opposes it).
