@@ -15,6 +15,8 @@ async fn every_function_has_a_running_example() {
         "CREATE SEGMENT doc_example_vip AS SELECT one_id FROM vip_source",
         "CREATE OR REPLACE TABLE vip_source AS SELECT column1 AS one_id FROM (VALUES (1), (2), (3))",
         "REFRESH SEGMENT doc_example_vip",
+        // identity_map reads 'doc_example_graph': one CRM record's id and phone.
+        "CREATE IDENTITY GRAPH doc_example_graph AS SELECT * FROM (VALUES ('crm:1', 'crm_id', 'C1'), ('crm:1', 'phone', '+8613800138000')) AS t(record_id, id_type, id_value)",
     ] {
         cdpfusion::sql(&ctx, statement)
             .await

@@ -198,9 +198,15 @@ impl SegmentCatalog {
             .common_prefixes
             .iter()
             .filter_map(|p| p.filename().map(str::to_string))
+            .filter(|name| name != crate::identity_graphs::IDENTITY_GRAPHS_FOLDER)
             .collect();
         names.sort();
         Ok(names)
+    }
+
+    /// The identity graphs kept in this catalog.
+    pub fn identity_graphs(&self) -> crate::identity_graphs::IdentityGraphs {
+        crate::identity_graphs::IdentityGraphs::new(self.store.clone(), &self.root, &self.location)
     }
 
     /// Writes a new snapshot, then the manifest that names it, keeping the

@@ -13,12 +13,14 @@
 
 pub mod data_roots;
 pub mod function_docs;
+pub mod identity_graphs;
 pub mod limits;
 pub mod object_stores;
 pub mod script;
 pub mod segments;
 mod session;
 pub mod statement;
+mod statement_syntax;
 
 /// The `cdpfusion.*` session options (the segment catalog's location).
 pub use cdpfusion_catalog::CdpfusionOptions;

@@ -1,8 +1,8 @@
 //! The one statement router. Every front end (the shell, the server,
 //! Python, the demo) hands its SQL here: a statement cdpfusion runs itself
 //! is recognised in this file and nowhere else; the rest goes to DataFusion.
-//! A new statement (identity graphs, models) is a variant of
-//! [`CdpfusionStatement`] and a module of its own beside `segments`.
+//! A new statement (models next) is a variant of [`CdpfusionStatement`]
+//! and a module of its own beside `segments` and `identity_graphs`.
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -11,6 +11,10 @@ use datafusion::error::Result;
 use datafusion::prelude::SessionContext;
 
 use crate::function_docs::{parse_show_functions, show_functions, show_functions_schema};
+use crate::identity_graphs::{
+    IdentityGraphStatement, execute_identity_graph_statement, identity_graph_statement_schema,
+    parse_identity_graph_statement,
+};
 use crate::segments::{
     SegmentStatement, execute_segment_statement, parse_segment_statement, segment_statement_schema,
 };
@@ -20,6 +24,8 @@ use crate::segments::{
 pub enum CdpfusionStatement {
     /// `CREATE/REFRESH/DROP SEGMENT`, `SHOW SEGMENTS`.
     Segment(SegmentStatement),
+    /// `CREATE/APPEND TO/DROP IDENTITY GRAPH`, `SHOW IDENTITY GRAPHS`.
+    IdentityGraph(IdentityGraphStatement),
     /// `SHOW FUNCTIONS [LIKE '...']`: DataFusion's rows, then cdpfusion's
     /// functions, which DataFusion's listing leaves out. Keeps the
     /// statement's text, which DataFusion runs for its own rows.
@@ -37,6 +43,9 @@ impl CdpfusionStatement {
                 pattern,
             }));
         }
+        if let Some(graph) = parse_identity_graph_statement(sql)? {
+            return Ok(Some(Self::IdentityGraph(graph)));
+        }
         Ok(parse_segment_statement(sql)?.map(Self::Segment))
     }
 
@@ -45,6 +54,7 @@ impl CdpfusionStatement {
     pub fn schema(&self) -> SchemaRef {
         match self {
             Self::Segment(segment) => segment_statement_schema(segment),
+            Self::IdentityGraph(graph) => identity_graph_statement_schema(graph),
             Self::ShowFunctions { .. } => show_functions_schema(),
         }
     }
@@ -53,7 +63,9 @@ impl CdpfusionStatement {
     pub fn writes(&self) -> bool {
         !matches!(
             self,
-            Self::Segment(SegmentStatement::Show) | Self::ShowFunctions { .. }
+            Self::Segment(SegmentStatement::Show)
+                | Self::IdentityGraph(IdentityGraphStatement::Show)
+                | Self::ShowFunctions { .. }
         )
     }
 
@@ -64,6 +76,10 @@ impl CdpfusionStatement {
             Self::Segment(SegmentStatement::Refresh(_)) => "REFRESH SEGMENT",
             Self::Segment(SegmentStatement::Drop { .. }) => "DROP SEGMENT",
             Self::Segment(SegmentStatement::Show) => "SHOW SEGMENTS",
+            Self::IdentityGraph(IdentityGraphStatement::Create { .. }) => "CREATE IDENTITY GRAPH",
+            Self::IdentityGraph(IdentityGraphStatement::Append { .. }) => "APPEND TO IDENTITY GRAPH",
+            Self::IdentityGraph(IdentityGraphStatement::Drop { .. }) => "DROP IDENTITY GRAPH",
+            Self::IdentityGraph(IdentityGraphStatement::Show) => "SHOW IDENTITY GRAPHS",
             Self::ShowFunctions { .. } => "SHOW FUNCTIONS",
         }
     }
@@ -72,6 +88,7 @@ impl CdpfusionStatement {
     pub async fn execute(self, ctx: &SessionContext) -> Result<RecordBatch> {
         match self {
             Self::Segment(segment) => execute_segment_statement(ctx, segment).await,
+            Self::IdentityGraph(graph) => execute_identity_graph_statement(ctx, graph).await,
             Self::ShowFunctions { sql, pattern } => show_functions(ctx, &sql, pattern.as_deref()).await,
         }
     }

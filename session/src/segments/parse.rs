@@ -10,9 +10,10 @@
 //! ```
 
 use datafusion::error::{DataFusionError, Result};
-use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
-use datafusion::sql::sqlparser::tokenizer::{Token, TokenWithSpan, Tokenizer};
+use datafusion::sql::sqlparser::tokenizer::Token;
+
+use crate::statement_syntax::{expect_end, is_text, is_word, object_name, rest_of, significant_tokens};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SegmentStatement {
@@ -30,75 +31,14 @@ pub enum SegmentStatement {
     Show,
 }
 
+const KIND: &str = "segment statement";
+
 fn syntax(message: impl Into<String>) -> DataFusionError {
-    DataFusionError::Plan(format!("segment statement: {}", message.into()))
+    crate::statement_syntax::syntax(KIND, message)
 }
 
-/// The words and values of a statement, without white space and comments,
-/// each with the byte offset where it starts.
-fn significant_tokens(sql: &str) -> Result<Vec<(Token, usize)>> {
-    let tokens: Vec<TokenWithSpan> = Tokenizer::new(&GenericDialect {}, sql)
-        .tokenize_with_location()
-        .map_err(|e| syntax(e.to_string()))?;
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(sql.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
-    Ok(tokens
-        .into_iter()
-        .filter(|t| !matches!(t.token, Token::Whitespace(_)))
-        .map(|t| {
-            let line = (t.span.start.line as usize).saturating_sub(1);
-            let line_start = line_starts.get(line).copied().unwrap_or(0);
-            // Columns count characters, from 1.
-            let offset = sql[line_start..]
-                .char_indices()
-                .nth((t.span.start.column as usize).saturating_sub(1))
-                .map_or(sql.len(), |(i, _)| line_start + i);
-            (t.token, offset)
-        })
-        .collect())
-}
-
-fn is_word(token: &Token, keyword: Keyword) -> bool {
-    matches!(token, Token::Word(w) if w.keyword == keyword)
-}
-
-fn is_text(token: &Token, text: &str) -> bool {
-    matches!(token, Token::Word(w) if w.value.eq_ignore_ascii_case(text) && w.quote_style.is_none())
-}
-
-/// A segment name: a plain identifier, kept as written (lower-cased unless
-/// quoted, as SQL names are).
 fn segment_name(token: Option<&(Token, usize)>) -> Result<String> {
-    match token {
-        Some((Token::Word(w), _)) => {
-            let name = if w.quote_style.is_some() {
-                w.value.clone()
-            } else {
-                w.value.to_lowercase()
-            };
-            check_name(&name)?;
-            Ok(name)
-        }
-        Some((other, _)) => Err(syntax(format!("expected a segment name, got '{other}'"))),
-        None => Err(syntax("expected a segment name")),
-    }
-}
-
-/// Segment names are identifiers: letters, digits and `_`, not starting
-/// with a digit, at most 63 characters. They name directories in the catalog.
-pub fn check_name(name: &str) -> Result<()> {
-    let mut chars = name.chars();
-    let valid = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        && name.len() <= 63;
-    if valid {
-        Ok(())
-    } else {
-        Err(syntax(format!(
-            "'{name}' is not a valid segment name: use letters, digits and _, starting with a letter"
-        )))
-    }
+    object_name(KIND, "segment", token)
 }
 
 /// Parses a segment statement; `None` when `sql` is not one.
@@ -108,16 +48,9 @@ pub fn parse_segment_statement(sql: &str) -> Result<Option<SegmentStatement>> {
     if !starts.iter().any(|s| head.starts_with(s)) || !head.contains("SEGMENT") {
         return Ok(None);
     }
-    let tokens = significant_tokens(sql)?;
+    let tokens = significant_tokens(KIND, sql)?;
     let words: Vec<&Token> = tokens.iter().map(|(t, _)| t).collect();
-    // Nothing may follow but a final semicolon.
-    let end = |i: usize| -> Result<()> {
-        match tokens.get(i) {
-            None => Ok(()),
-            Some((Token::SemiColon, _)) if i + 1 == tokens.len() => Ok(()),
-            Some((t, _)) => Err(syntax(format!("unexpected '{t}'"))),
-        }
-    };
+    let end = |i: usize| expect_end(KIND, &tokens, i);
     match words.as_slice() {
         [first, second, ..] if is_word(first, Keyword::SHOW) && is_text(second, "segments") => {
             end(2)?;
@@ -161,14 +94,9 @@ pub fn parse_segment_statement(sql: &str) -> Result<Option<SegmentStatement>> {
                 Some((t, _)) if is_word(t, Keyword::AS) => {}
                 _ => return Err(syntax(format!("expected AS <query> after CREATE SEGMENT {name}"))),
             }
-            let Some((_, query_start)) = tokens.get(next + 1) else {
+            let Some(query) = rest_of(sql, &tokens, next + 1) else {
                 return Err(syntax(format!("expected a query after CREATE SEGMENT {name} AS")));
             };
-            let query = sql[*query_start..]
-                .trim()
-                .trim_end_matches(';')
-                .trim()
-                .to_string();
             Ok(Some(SegmentStatement::Create {
                 name,
                 or_replace,
@@ -228,11 +156,11 @@ mod tests {
     #[test]
     fn bad_statements() {
         for (sql, expected) in [
-            ("CREATE SEGMENT 9lives AS SELECT 1", "expected a segment name"),
+            ("CREATE SEGMENT 9lives AS SELECT 1", "expected the segment name"),
             ("CREATE SEGMENT \"a-b\" AS SELECT 1", "not a valid segment name"),
             ("CREATE SEGMENT a SELECT 1", "expected AS <query>"),
             ("CREATE SEGMENT a AS", "expected a query"),
-            ("REFRESH SEGMENT", "expected a segment name"),
+            ("REFRESH SEGMENT", "expected the segment name"),
             ("DROP SEGMENT a b", "unexpected 'b'"),
         ] {
             let error = parse_segment_statement(sql).unwrap_err().to_string();

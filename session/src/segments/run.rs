@@ -111,16 +111,7 @@ fn refresh_rows(rows: &[Refreshed]) -> Result<RecordBatch> {
 
 /// The `one_id`s a segment's query returns.
 async fn members_of(ctx: &SessionContext, name: &str, query: &str) -> Result<Members> {
-    // Checked before anything runs: DataFusion would create a view or a
-    // table while planning it.
-    let state = ctx.state();
-    let dialect = state.config().options().sql_parser.dialect;
-    let is_query = matches!(
-        state.sql_to_statement(query, &dialect),
-        Ok(datafusion::sql::parser::Statement::Statement(statement))
-            if matches!(*statement, datafusion::sql::sqlparser::ast::Statement::Query(_))
-    );
-    if !is_query {
+    if !crate::statement_syntax::is_one_query(&ctx.state(), query) {
         return Err(segment_error(
             name,
             "the definition must be one query (SELECT ... or WITH ... SELECT ...)",

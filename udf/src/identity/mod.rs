@@ -1,5 +1,5 @@
 //! Identity (One-ID) functions: identifier normalisation, identity resolution
-//! and the graph of one person.
+//! the graph of one person, and the mapping of a persistent identity graph.
 
 use std::sync::Arc;
 
@@ -9,6 +9,7 @@ use crate::singleton::singleton;
 
 mod identity_graph;
 mod identity_lookup;
+mod identity_map;
 mod normalize_email;
 mod normalize_phone;
 mod person_graph;
@@ -19,6 +20,7 @@ mod resolve_records;
 
 pub use identity_graph::IdentityGraphFunc;
 pub use identity_lookup::IdentityLookupFunc;
+pub use identity_map::IdentityMapFunc;
 pub use normalize_email::NormalizeEmail;
 pub use normalize_phone::NormalizePhone;
 pub use resolve_identities::ResolveIdentitiesFunc;
@@ -30,6 +32,7 @@ singleton!(table resolve_identities = ResolveIdentitiesFunc);
 singleton!(table resolve_records = ResolveRecordsFunc);
 singleton!(table identity_lookup = IdentityLookupFunc);
 singleton!(table identity_graph = IdentityGraphFunc);
+singleton!(table identity_map = IdentityMapFunc);
 
 /// The family's scalar functions, for `register_all`.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
@@ -43,5 +46,6 @@ pub fn table_functions() -> Vec<Arc<dyn crate::CdpTableFunction>> {
         resolve_records(),
         identity_lookup(),
         identity_graph(),
+        identity_map(),
     ]
 }

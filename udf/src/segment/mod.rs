@@ -12,7 +12,7 @@ mod in_segment;
 mod segment_changes;
 mod segment_members;
 mod segment_overlap;
-mod segment_table;
+pub(crate) mod segment_table;
 mod segments_list;
 
 pub use in_segment::InSegment;
