@@ -12,6 +12,7 @@ mod identity_lookup;
 mod identity_map;
 mod normalize_email;
 mod normalize_phone;
+mod one_id_of;
 mod person_graph;
 mod resolution_plan;
 mod resolution_table;
@@ -23,11 +24,13 @@ pub use identity_lookup::IdentityLookupFunc;
 pub use identity_map::IdentityMapFunc;
 pub use normalize_email::NormalizeEmail;
 pub use normalize_phone::NormalizePhone;
+pub use one_id_of::OneIdOf;
 pub use resolve_identities::ResolveIdentitiesFunc;
 pub use resolve_records::ResolveRecordsFunc;
 
 singleton!(scalar normalize_phone = NormalizePhone::new());
 singleton!(scalar normalize_email = NormalizeEmail::new());
+singleton!(scalar one_id_of = OneIdOf::new());
 singleton!(table resolve_identities = ResolveIdentitiesFunc);
 singleton!(table resolve_records = ResolveRecordsFunc);
 singleton!(table identity_lookup = IdentityLookupFunc);
@@ -36,7 +39,7 @@ singleton!(table identity_map = IdentityMapFunc);
 
 /// The family's scalar functions, for `register_all`.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
-    vec![normalize_phone(), normalize_email()]
+    vec![normalize_phone(), normalize_email(), one_id_of()]
 }
 
 /// The family's table functions, for `register_all`.
