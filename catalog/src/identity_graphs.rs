@@ -2,16 +2,18 @@
 //! new links and the whole mapping after it.
 //!
 //! ```text
-//! <catalog>/identity-graphs/<name>/<n>/links.parquet   the links version n added
-//! <catalog>/identity-graphs/<name>/<n>/map.parquet     the mapping after version n
-//! <catalog>/identity-graphs/<name>/versions/<n>.json   version n, written last
+//! <catalog>/identity-graphs/<name>/<n>/<writer>/links.parquet   the links version n added
+//! <catalog>/identity-graphs/<name>/<n>/<writer>/map.parquet     the mapping after version n
+//! <catalog>/identity-graphs/<name>/versions/<n>.json            version n, naming its folder; written last
 //! ```
 //!
 //! A version exists once its JSON does, and the JSON is created only if it
 //! does not exist yet (`PutMode::Create`): a process killed while writing
 //! leaves the previous version the newest, and of two appends at once one
-//! creates the version and the other gets an error; its files are never
-//! read. (`identity-graphs` holds a dash, so no segment can be named so.)
+//! creates the version and the other gets an error. Each writer writes its
+//! files into a folder of its own (`<writer>`: process and time), so the
+//! loser's files never replace the winner's, and are never read.
+//! (`identity-graphs` holds a dash, so no segment can be named so.)
 
 use std::sync::Arc;
 
@@ -43,6 +45,9 @@ pub struct GraphVersion {
     pub links: u64,
     pub identifiers: u64,
     pub persons: u64,
+    /// Where its files are, under the graph's folder; set when written.
+    #[serde(default)]
+    pub folder: String,
 }
 
 /// The identity graphs of one catalog.
@@ -133,9 +138,20 @@ impl IdentityGraphs {
         Ok(bytes)
     }
 
+    fn table_path(&self, name: &str, folder: &str, table: &str) -> Path {
+        let file = format!("{table}.parquet");
+        let parts: Vec<&str> = folder.split('/').chain([file.as_str()]).collect();
+        self.path(name, &parts)
+    }
+
     /// The rows of a version's `links` or `map` file.
-    pub async fn read_table(&self, name: &str, version: u64, table: &str) -> Result<Vec<RecordBatch>> {
-        let path = self.path(name, &[&version.to_string(), &format!("{table}.parquet")]);
+    pub async fn read_table(
+        &self,
+        name: &str,
+        version: &GraphVersion,
+        table: &str,
+    ) -> Result<Vec<RecordBatch>> {
+        let path = self.table_path(name, &version.folder, table);
         let bytes = self.read(&path).await?;
         ParquetRecordBatchReaderBuilder::try_new(bytes)
             .and_then(|builder| builder.build())
@@ -147,7 +163,7 @@ impl IdentityGraphs {
     async fn write_table(
         &self,
         name: &str,
-        version: u64,
+        folder: &str,
         table: &str,
         schema: SchemaRef,
         batches: &[RecordBatch],
@@ -163,7 +179,7 @@ impl IdentityGraphs {
         writer
             .close()
             .map_err(|e| graph_error(name, format!("cannot encode {table} ({e})")))?;
-        let path = self.path(name, &[&version.to_string(), &format!("{table}.parquet")]);
+        let path = self.table_path(name, folder, table);
         self.store
             .put(&path, PutPayload::from(bytes))
             .await
@@ -171,27 +187,39 @@ impl IdentityGraphs {
             .map_err(|e| self.store_error(&format!("write {path}"), e))
     }
 
-    /// Writes a version: its links and mapping first, then its JSON, which
-    /// only the first writer of a version number creates.
+    /// Writes a version: its links and mapping first, into a folder of this
+    /// writer's own, then its JSON, which only the first writer of a version
+    /// number creates. Returns the version as written (with its folder).
     pub async fn write_version(
         &self,
         name: &str,
         version: &GraphVersion,
         links: (SchemaRef, &[RecordBatch]),
         map: (SchemaRef, &[RecordBatch]),
-    ) -> Result<()> {
-        self.write_table(name, version.version, "links", links.0, links.1)
+    ) -> Result<GraphVersion> {
+        let writer = format!(
+            "{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        let version = GraphVersion {
+            folder: format!("{}/{writer}", version.version),
+            ..version.clone()
+        };
+        self.write_table(name, &version.folder, "links", links.0, links.1)
             .await?;
-        self.write_table(name, version.version, "map", map.0, map.1)
+        self.write_table(name, &version.folder, "map", map.0, map.1)
             .await?;
-        let json = serde_json::to_vec_pretty(version).map_err(|e| graph_error(name, e))?;
+        let json = serde_json::to_vec_pretty(&version).map_err(|e| graph_error(name, e))?;
         let path = self.path(name, &["versions", &format!("{}.json", version.version)]);
         let create = PutOptions {
             mode: PutMode::Create,
             ..Default::default()
         };
         match self.store.put_opts(&path, PutPayload::from(json), create).await {
-            Ok(_) => Ok(()),
+            Ok(_) => Ok(version),
             Err(datafusion::object_store::Error::AlreadyExists { .. }) => Err(graph_error(
                 name,
                 format!(
@@ -226,5 +254,62 @@ impl IdentityGraphs {
                 .map_err(|e| self.store_error("delete", e))?;
         }
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::StringArray;
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+
+    fn version(number: u64) -> GraphVersion {
+        GraphVersion {
+            version: number,
+            created_at: "2026-11-30T00:00:00Z".into(),
+            rules: None,
+            links_added: 1,
+            links: 1,
+            identifiers: 1,
+            persons: 1,
+            folder: String::new(),
+        }
+    }
+
+    #[tokio::test]
+    async fn of_two_writers_of_a_version_one_wins_and_the_other_is_told() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let catalog = crate::open_location(dir.path().to_str().unwrap()).unwrap();
+        let graphs = catalog.identity_graphs();
+        let schema = Arc::new(Schema::new(vec![Field::new("id_value", DataType::Utf8, true)]));
+        let batch =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec!["a"]))]).unwrap();
+        let tables = (schema.clone(), std::slice::from_ref(&batch));
+        let written = graphs
+            .write_version("g", &version(1), tables.clone(), tables.clone())
+            .await
+            .unwrap();
+        // The loser writes other rows: they must not replace the winner's.
+        let other =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec!["b"]))]).unwrap();
+        let others = (schema.clone(), std::slice::from_ref(&other));
+        let error = graphs
+            .write_version("g", &version(1), others.clone(), others.clone())
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("version 1 was written by another statement"),
+            "{error}"
+        );
+        let latest = graphs.latest("g").await.unwrap();
+        assert_eq!(latest, written);
+        assert_eq!(graphs.read_table("g", &latest, "map").await.unwrap(), vec![batch]);
+        // Segments do not list the graphs' folder.
+        assert!(catalog.names().await.unwrap().is_empty());
+        assert_eq!(graphs.names().await.unwrap(), vec!["g".to_string()]);
+        assert!(graphs.drop_graph("g").await.unwrap());
+        assert!(!graphs.drop_graph("g").await.unwrap());
+        assert!(graphs.latest("g").await.is_err());
     }
 }

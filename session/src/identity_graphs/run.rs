@@ -73,9 +73,9 @@ pub async fn execute_identity_graph_statement(
             let new_links = links_of(ctx, &name, &query).await?;
             let mut links = Vec::new();
             for version in &versions {
-                links.extend(graphs.read_table(&name, version.version, "links").await?);
+                links.extend(graphs.read_table(&name, version, "links").await?);
             }
-            let previous = graphs.read_table(&name, latest.version, "map").await?;
+            let previous = graphs.read_table(&name, latest, "map").await?;
             let version = resolve_version(
                 ctx,
                 &graphs,
@@ -256,6 +256,7 @@ async fn resolve_version(
         links: total_links as u64,
         identifiers: map.iter().map(|b| b.num_rows() as u64).sum(),
         persons: persons.len() as u64,
+        folder: String::new(),
     };
     graphs
         .write_version(
@@ -264,8 +265,7 @@ async fn resolve_version(
             (LINKS_SCHEMA.clone(), &new_links),
             (map_schema, &map),
         )
-        .await?;
-    Ok(version)
+        .await
 }
 
 /// The columns an identity graph statement returns, known before it runs.

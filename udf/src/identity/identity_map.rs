@@ -46,7 +46,7 @@ impl TableFunctionImpl for IdentityMapFunc {
                 async move {
                     let graphs = catalog.identity_graphs();
                     let latest = graphs.latest(&graph).await?;
-                    let batches = graphs.read_table(&graph, latest.version, "map").await?;
+                    let batches = graphs.read_table(&graph, &latest, "map").await?;
                     Ok(concat_batches(&OUTPUT_SCHEMA, &batches)?)
                 }
                 .boxed()

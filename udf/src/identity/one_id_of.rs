@@ -119,7 +119,7 @@ impl OneIdOf {
                 Some(entry) if entry.version == latest.version => entry.lookup.clone(),
                 _ => Arc::new(lookup_of(
                     graph,
-                    &graphs.read_table(graph, latest.version, "map").await?,
+                    &graphs.read_table(graph, &latest, "map").await?,
                 )?),
             };
             Ok::<_, DataFusionError>(Cached {
