@@ -101,11 +101,41 @@ pub fn rest_of(sql: &str, tokens: &[(Token, usize)], at: usize) -> Option<String
 /// Whether `sql` is one query (`SELECT ...`, `WITH ... SELECT ...`), checked
 /// before anything runs: DataFusion would create a view or a table while
 /// planning a statement.
-pub fn is_one_query(state: &datafusion::execution::SessionState, sql: &str) -> bool {
+fn is_one_query(state: &datafusion::execution::SessionState, sql: &str) -> bool {
     let dialect = state.config().options().sql_parser.dialect;
     matches!(
         state.sql_to_statement(sql, &dialect),
         Ok(datafusion::sql::parser::Statement::Statement(statement))
             if matches!(*statement, datafusion::sql::sqlparser::ast::Statement::Query(_))
     )
+}
+
+/// Plans the query a statement carries (`what` names it in errors: "the
+/// definition", "the links"), which must be one query; `error` wraps each
+/// message with the object's name.
+pub async fn plan_one_query(
+    ctx: &datafusion::prelude::SessionContext,
+    query: &str,
+    what: &str,
+    error: impl Fn(String) -> DataFusionError,
+) -> Result<datafusion::dataframe::DataFrame> {
+    if !is_one_query(&ctx.state(), query) {
+        return Err(error(format!(
+            "{what} must be one query (SELECT ... or WITH ... SELECT ...)"
+        )));
+    }
+    ctx.sql(query)
+        .await
+        .map_err(|e| error(format!("the query failed: {e}")))
+}
+
+/// The columns a query returns, as `name type, ...`, for an error that
+/// shows what was expected and what came.
+pub fn describe_columns(schema: &datafusion::common::DFSchema) -> String {
+    schema
+        .fields()
+        .iter()
+        .map(|f| format!("{} {}", f.name(), f.data_type()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

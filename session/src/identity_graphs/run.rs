@@ -18,7 +18,7 @@ use datafusion::prelude::{SessionContext, cast, col, lit};
 use cdpfusion_catalog::{GraphVersion, IdentityGraphs, open_catalog};
 
 use super::parse::IdentityGraphStatement;
-use crate::statement_syntax::is_one_query;
+use crate::statement_syntax::{describe_columns, plan_one_query};
 
 /// The links a graph stores: the columns `resolve_identities` reads, as text.
 static LINKS_SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
@@ -132,29 +132,15 @@ fn check_rules(name: &str, rules: &str) -> Result<()> {
 /// `id_type`, `id_value` and, when the query returns them, `source` and
 /// `name`, each as text.
 async fn links_of(ctx: &SessionContext, name: &str, query: &str) -> Result<Vec<RecordBatch>> {
-    if !is_one_query(&ctx.state(), query) {
-        return Err(graph_error(
-            name,
-            "the links must be one query (SELECT ... or WITH ... SELECT ...)",
-        ));
-    }
-    let frame = ctx
-        .sql(query)
-        .await
-        .map_err(|e| graph_error(name, format!("the links query failed: {e}")))?;
+    let frame = plan_one_query(ctx, query, "the links", |e| graph_error(name, e)).await?;
     let schema = frame.schema().clone();
     let has = |column: &str| schema.index_of_column_by_name(None, column).is_some();
     if !["record_id", "id_type", "id_value"].iter().all(|c| has(c)) {
-        let returned: Vec<String> = schema
-            .fields()
-            .iter()
-            .map(|f| format!("{} {}", f.name(), f.data_type()))
-            .collect();
         return Err(graph_error(
             name,
             format!(
                 "the links query must return columns (record_id, id_type, id_value [, source] [, name]); it returns ({})",
-                returned.join(", ")
+                describe_columns(&schema)
             ),
         ));
     }
@@ -176,7 +162,7 @@ async fn links_of(ctx: &SessionContext, name: &str, query: &str) -> Result<Vec<R
         )?
         .collect()
         .await
-        .map_err(|e| graph_error(name, format!("the links query failed: {e}")))?;
+        .map_err(|e| graph_error(name, format!("the query failed: {e}")))?;
     batches
         .into_iter()
         .map(|b| Ok(RecordBatch::try_new(LINKS_SCHEMA.clone(), b.columns().to_vec())?))

@@ -16,6 +16,7 @@ use cdpfusion_core::segment::Members;
 use cdpfusion_udf::segment::{list_segments, segments_schema};
 
 use super::parse::SegmentStatement;
+use crate::statement_syntax::{describe_columns, plan_one_query};
 
 /// Runs a segment statement; returns the rows it reports.
 pub async fn execute_segment_statement(
@@ -111,30 +112,16 @@ fn refresh_rows(rows: &[Refreshed]) -> Result<RecordBatch> {
 
 /// The `one_id`s a segment's query returns.
 async fn members_of(ctx: &SessionContext, name: &str, query: &str) -> Result<Members> {
-    if !crate::statement_syntax::is_one_query(&ctx.state(), query) {
-        return Err(segment_error(
-            name,
-            "the definition must be one query (SELECT ... or WITH ... SELECT ...)",
-        ));
-    }
-    let frame = ctx
-        .sql(query)
-        .await
-        .map_err(|e| segment_error(name, format!("the query failed: {e}")))?;
+    let frame = plan_one_query(ctx, query, "the definition", |e| segment_error(name, e)).await?;
     let schema = frame.schema().clone();
     let index = match schema.index_of_column_by_name(None, "one_id") {
         Some(i) if schema.field(i).data_type().is_integer() => i,
         _ => {
-            let returned: Vec<String> = schema
-                .fields()
-                .iter()
-                .map(|f| format!("{} {}", f.name(), f.data_type()))
-                .collect();
             return Err(segment_error(
                 name,
                 format!(
                     "the query must return a column one_id of an integer type; it returns ({})",
-                    returned.join(", ")
+                    describe_columns(&schema)
                 ),
             ));
         }
