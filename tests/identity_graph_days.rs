@@ -2,9 +2,7 @@
 //! `resolve_identities` run over all the links, whatever order the days come
 //! in: generated links split into ten days, appended in three orders.
 
-use cdpfusion::script::split_statements;
-use cdpfusion_datagen::demo::DEMO_STEPS;
-use cdpfusion_tests::{dataset_session, query_i64};
+use cdpfusion_tests::{dataset_session, query_i64, run_demo_step};
 use datafusion::prelude::SessionContext;
 
 const PERSONS: u64 = 3_000;
@@ -30,13 +28,7 @@ fn persons_of(table: &str) -> String {
 #[tokio::test]
 async fn ten_days_in_any_order_make_the_persons_of_one_run() {
     let ctx = dataset_session(PERSONS).await;
-    let (_, links_sql) = DEMO_STEPS
-        .iter()
-        .find(|(f, _)| *f == "02_identifier_links.sql")
-        .unwrap();
-    for statement in split_statements(links_sql).unwrap() {
-        run(&ctx, &statement).await;
-    }
+    run_demo_step(&ctx, "02_identifier_links.sql").await;
     // A record's day from its id: a record's links arrive together.
     run(
         &ctx,

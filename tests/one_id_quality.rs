@@ -1,9 +1,7 @@
 //! One-ID against the generator's ground truth: pairwise precision and
 //! recall of "these two identifiers are the same person".
 
-use cdpfusion::script::split_statements;
-use cdpfusion_datagen::demo::DEMO_STEPS;
-use cdpfusion_tests::{dataset_session, query_i64};
+use cdpfusion_tests::{dataset_session, query_i64, run_demo_step};
 
 const PERSONS: u64 = 20_000;
 
@@ -22,13 +20,7 @@ SELECT (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) AS n FROM known GROUP 
 #[tokio::test]
 async fn precision_and_recall_on_generated_data() {
     let ctx = dataset_session(PERSONS).await;
-    let (_, links_sql) = DEMO_STEPS
-        .iter()
-        .find(|(f, _)| *f == "02_identifier_links.sql")
-        .unwrap();
-    for statement in split_statements(links_sql).unwrap() {
-        ctx.sql(&statement).await.unwrap().collect().await.unwrap();
-    }
+    run_demo_step(&ctx, "02_identifier_links.sql").await;
     ctx.sql("CREATE TABLE one_id AS SELECT * FROM resolve_identities('SELECT * FROM identifier_links')")
         .await
         .unwrap()

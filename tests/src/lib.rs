@@ -162,6 +162,23 @@ pub async fn dataset_session(persons: u64) -> SessionContext {
     ctx
 }
 
+/// Runs one step of the demo pipeline (`datagen/demo/<file>`), statement by
+/// statement, in `ctx`.
+pub async fn run_demo_step(ctx: &SessionContext, file: &str) {
+    let (_, sql) = cdpfusion_datagen::demo::DEMO_STEPS
+        .iter()
+        .find(|(f, _)| *f == file)
+        .unwrap_or_else(|| panic!("no demo step {file}"));
+    for statement in cdpfusion::script::split_statements(sql).unwrap() {
+        cdpfusion::sql(ctx, &statement)
+            .await
+            .unwrap()
+            .collect()
+            .await
+            .unwrap();
+    }
+}
+
 /// The first column of the first row, as an i64.
 pub async fn query_i64(ctx: &SessionContext, sql: &str) -> i64 {
     let batches = ctx.sql(sql).await.unwrap().collect().await.unwrap();
