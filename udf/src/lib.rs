@@ -10,6 +10,7 @@ use datafusion::catalog::TableFunctionImpl;
 use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
 
 mod arguments;
+mod catalog_cache;
 mod fold_accumulator;
 pub mod identity;
 pub mod journey;

@@ -1,6 +1,4 @@
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, AsArray, Int64Array, RecordBatch};
 use datafusion::arrow::compute::cast;
@@ -11,11 +9,10 @@ use datafusion::logical_expr::{
 };
 use datafusion_macros::user_doc;
 
-use cdpfusion_catalog::{CdpfusionOptions, open_catalog};
 use cdpfusion_core::identity::one_id_lookup::OneIdLookup;
 
 use crate::arguments::{ArgumentKind, Parameters, required, same_shape};
-use crate::own_thread::block_on_own_thread;
+use crate::catalog_cache::CatalogCache;
 
 const NAME: &str = "one_id_of";
 
@@ -51,9 +48,8 @@ const PARAMETERS: Parameters = Parameters::List(&[
 #[derive(Debug)]
 pub struct OneIdOf {
     signature: Signature,
-    /// The mapping last read for each (catalog, graph), with its version
-    /// and when the versions were last listed.
-    cache: Mutex<HashMap<(String, String), Cached>>,
+    /// The mapping last read for each (catalog, graph), by its version.
+    cache: CatalogCache<OneIdLookup>,
 }
 
 impl PartialEq for OneIdOf {
@@ -76,61 +72,32 @@ impl Default for OneIdOf {
     }
 }
 
-/// How long a graph's mapping is used before its versions are listed again.
-const RECHECK: Duration = Duration::from_secs(1);
-
-#[derive(Debug, Clone)]
-struct Cached {
-    version: u64,
-    lookup: Arc<OneIdLookup>,
-    checked: Instant,
-}
-
 impl OneIdOf {
     pub fn new() -> Self {
         Self {
             // Volatile: each append maps identifiers anew.
             signature: Signature::user_defined(Volatility::Volatile),
-            cache: Mutex::default(),
+            cache: CatalogCache::default(),
         }
     }
 
     /// The graph's newest mapping, read again only when a new version was
-    /// written, and its versions listed at most once per [`RECHECK`].
+    /// written ([`CatalogCache`]).
     fn lookup(&self, args: &ScalarFunctionArgs, graph: &str) -> Result<Arc<OneIdLookup>> {
-        let options = args
-            .config_options
-            .extensions
-            .get::<CdpfusionOptions>()
-            .cloned()
-            .unwrap_or_default();
-        let key = (options.catalog_location(), graph.to_string());
-        let cached = self.cache.lock().unwrap().get(&key).cloned();
-        if let Some(entry) = &cached
-            && entry.checked.elapsed() < RECHECK
-        {
-            return Ok(entry.lookup.clone());
-        }
-        let (catalog, _) = open_catalog(&args.config_options)?;
-        let loaded = block_on_own_thread(NAME, "reading the catalog", || async {
-            let graphs = catalog.identity_graphs();
-            let latest = graphs.latest(graph).await?;
-            let lookup = match &cached {
-                Some(entry) if entry.version == latest.version => entry.lookup.clone(),
-                _ => Arc::new(lookup_of(
-                    graph,
-                    &graphs.read_table(graph, &latest, "map").await?,
-                )?),
-            };
-            Ok::<_, DataFusionError>(Cached {
-                version: latest.version,
-                lookup,
-                checked: Instant::now(),
+        self.cache
+            .get(NAME, &args.config_options, graph, |catalog, cached| async move {
+                let graphs = catalog.identity_graphs();
+                let latest = graphs.latest(graph).await?;
+                let version = latest.version.to_string();
+                let lookup = match cached {
+                    Some((cached_version, lookup)) if cached_version == version => lookup,
+                    _ => Arc::new(lookup_of(
+                        graph,
+                        &graphs.read_table(graph, &latest, "map").await?,
+                    )?),
+                };
+                Ok((version, lookup))
             })
-        })?;
-        let lookup = loaded.lookup.clone();
-        self.cache.lock().unwrap().insert(key, loaded);
-        Ok(lookup)
     }
 }
 

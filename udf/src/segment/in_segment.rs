@@ -1,10 +1,8 @@
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use datafusion::arrow::array::{AsArray, BooleanArray};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
-use datafusion::common::{DataFusionError, Result, ScalarValue, plan_err};
+use datafusion::common::{Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
@@ -13,9 +11,7 @@ use datafusion_macros::user_doc;
 use cdpfusion_core::segment::MemberLookup;
 
 use crate::arguments::{ArgumentKind, Parameters, required, same_shape};
-use crate::own_thread::block_on_own_thread;
-use cdpfusion_catalog::CdpfusionOptions;
-use cdpfusion_catalog::open_catalog;
+use crate::catalog_cache::CatalogCache;
 
 const NAME: &str = "in_segment";
 
@@ -43,9 +39,9 @@ const PARAMETERS: Parameters = Parameters::List(&[
 #[derive(Debug)]
 pub struct InSegment {
     signature: Signature,
-    /// The members last read for each (catalog, segment), with the snapshot
-    /// file they came from and when the manifest was last read.
-    cache: Mutex<HashMap<(String, String), Cached>>,
+    /// The members last read for each (catalog, segment), by the snapshot
+    /// file they came from.
+    cache: CatalogCache<MemberLookup>,
 }
 
 impl PartialEq for InSegment {
@@ -73,59 +69,28 @@ impl InSegment {
         Self {
             // Volatile: membership changes with each refresh.
             signature: Signature::user_defined(Volatility::Volatile),
-            cache: Mutex::default(),
+            cache: CatalogCache::default(),
         }
     }
 
-    /// The segment's current members. The manifest is read at most once per
-    /// [`RECHECK`], not once a batch, on a thread of its own
-    /// ([`block_on_own_thread`]).
+    /// The segment's current members, read again only when its manifest
+    /// names a new snapshot ([`CatalogCache`]).
     fn members(&self, args: &ScalarFunctionArgs, name: &str) -> Result<Arc<MemberLookup>> {
-        let options = args
-            .config_options
-            .extensions
-            .get::<CdpfusionOptions>()
-            .cloned()
-            .unwrap_or_default();
-        let key = (options.catalog_location(), name.to_string());
-        let cached = self.cache.lock().unwrap().get(&key).cloned();
-        if let Some(entry) = &cached {
-            if entry.checked.elapsed() < RECHECK {
-                return Ok(entry.members.clone());
-            }
-        }
-        let (catalog, _) = open_catalog(&args.config_options)?;
-        let loaded = block_on_own_thread(NAME, "reading the catalog", || async {
-            let manifest = catalog.manifest(name).await?;
-            let file = manifest
-                .snapshots
-                .last()
-                .map(|s| s.file.clone())
-                .unwrap_or_default();
-            let members = match &cached {
-                Some(entry) if entry.file == file && !file.is_empty() => entry.members.clone(),
-                _ => Arc::new(MemberLookup::new(&catalog.current(name).await?)),
-            };
-            Ok::<_, DataFusionError>(Cached {
-                file,
-                members,
-                checked: Instant::now(),
+        self.cache
+            .get(NAME, &args.config_options, name, |catalog, cached| async move {
+                let manifest = catalog.manifest(name).await?;
+                let file = manifest
+                    .snapshots
+                    .last()
+                    .map(|s| s.file.clone())
+                    .unwrap_or_default();
+                let members = match cached {
+                    Some((cached_file, members)) if cached_file == file && !file.is_empty() => members,
+                    _ => Arc::new(MemberLookup::new(&catalog.current(name).await?)),
+                };
+                Ok((file, members))
             })
-        })?;
-        let members = loaded.members.clone();
-        self.cache.lock().unwrap().insert(key, loaded);
-        Ok(members)
     }
-}
-
-/// How long a segment's members are used before its manifest is read again.
-const RECHECK: Duration = Duration::from_secs(1);
-
-#[derive(Debug, Clone)]
-struct Cached {
-    file: String,
-    members: Arc<MemberLookup>,
-    checked: Instant,
 }
 
 impl ScalarUDFImpl for InSegment {
