@@ -1,6 +1,6 @@
 //! Reading rows: `(record_id, id_type, id_value [, source] [, name])` batches
-//! into numbered identifiers, records, their memberships and names. The Arrow decoding
-//! lives here; the later stages see only numbers.
+//! into numbered identifiers, records, their memberships and names. The
+//! Arrow decoding lives here; the later stages see only numbers.
 
 use arrow::array::{Array, ArrayRef, AsArray};
 use arrow::datatypes::{DataType, Int32Type, Int64Type, UInt32Type, UInt64Type};
