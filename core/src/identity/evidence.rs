@@ -257,13 +257,21 @@ pub fn shared_by_records(
 ///
 /// Names agree allowing a typing error in a long word
 /// ([`crate::identity::record_names::words_agree`]).
+///
+/// Returns the memberships (`record << 32 | rank`, in that order) of the
+/// records that dissent from an identifier whose names do agree: a full
+/// name with no word of the name most of its named records carry (three
+/// named records at least, two of them with that name). A nickname, or
+/// another customer's phone typed into this record: whether the record
+/// still joins through the identifier is decided by
+/// [`crate::identity::name_dissent::confirmed_dissents`].
 pub fn shared_by_names(
     memberships: &[u64],
     reasons: &mut [Reason],
     names: &RecordNames,
     slot_of_record: impl Fn(u32) -> Option<usize>,
     judged_at: impl Fn(u32) -> bool,
-) {
+) -> Vec<u64> {
     /// A judged membership, its record's source slot read while the
     /// memberships are still in record order.
     #[derive(Clone, Copy)]
@@ -299,6 +307,7 @@ pub fn shared_by_names(
     const AHEAD: usize = 16;
     let mut names_held: Vec<&str> = Vec::new();
     let mut distinct: Vec<(&str, usize)> = Vec::new();
+    let mut dissents: Vec<u64> = Vec::new();
     let mut group_start = 0;
     for group in held.chunk_by(|a, b| a.rank == b.rank) {
         let first = group_start;
@@ -316,11 +325,45 @@ pub fn shared_by_names(
                 names_held.push(name);
             }
         }
+        let rank = group[0].rank as usize;
         if names_disagree(&mut names_held, &mut distinct, sources.count_ones() == 1) {
-            let rank = group[0].rank as usize;
             reasons[rank] = reasons[rank].max(Reason::NameDisagreement);
+        } else if let Some(majority) = majority_name(&distinct, names_held.len()) {
+            dissents.extend(
+                group
+                    .iter()
+                    .filter(|h| {
+                        let name = names.name(h.record);
+                        is_full_name(name) && !share_a_word(name, majority)
+                    })
+                    .map(|h| (h.record as u64) << 32 | rank as u64),
+            );
         }
     }
+    dissents.sort_unstable();
+    dissents
+}
+
+/// The name that most of an identifier's named records share a word with,
+/// when there is one: on more than half of three or more named records,
+/// and on two of them at least. `distinct` are the spellings with their
+/// counts, as [`names_disagree`] leaves them.
+fn majority_name<'a>(distinct: &[(&'a str, usize)], named: usize) -> Option<&'a str> {
+    if named < 3 || distinct.len() < 2 {
+        return None;
+    }
+    let (name, sharing) = distinct
+        .iter()
+        .map(|(name, _)| {
+            let sharing: usize = distinct
+                .iter()
+                .filter(|(other, _)| share_a_word(name, other))
+                .map(|(_, count)| count)
+                .sum();
+            (*name, sharing)
+        })
+        .max_by_key(|&(_, sharing)| sharing)?;
+    (sharing * 2 > named && sharing >= 2).then_some(name)
 }
 
 /// More different spellings of names than one person's records carry.
@@ -479,6 +522,11 @@ mod tests {
     /// Reasons after judging rank 0 held by records named `names` (record
     /// `i` in source slot `slots[i]`; `None`: an event source).
     fn judged_by_names(names: &[&str], slots: &[Option<usize>]) -> Reason {
+        judged_with_dissents(names, slots).0
+    }
+
+    /// As [`judged_by_names`], with the records that dissent.
+    fn judged_with_dissents(names: &[&str], slots: &[Option<usize>]) -> (Reason, Vec<u32>) {
         let mut block = crate::identity::rules::Rules::default()
             .compile_block_list()
             .unwrap();
@@ -488,14 +536,33 @@ mod tests {
         }
         let memberships: Vec<u64> = (0..names.len() as u64).map(|record| record << 32).collect();
         let mut reasons = vec![Reason::None];
-        shared_by_names(
+        let dissents = shared_by_names(
             &memberships,
             &mut reasons,
             &record_names,
             |r| slots[r as usize],
             |_| true,
         );
-        reasons[0]
+        (reasons[0], dissents.iter().map(|m| (m >> 32) as u32).collect())
+    }
+
+    #[test]
+    fn a_full_name_without_a_word_of_the_majority_dissents() {
+        let leads = [Some(1); 5];
+        assert_eq!(
+            judged_with_dissents(&["张伟", "Wei Zhang", "张先生", "李娜", "王女士"], &leads),
+            (Reason::None, vec![3]),
+            "a title is no full name, so 王女士 does not dissent"
+        );
+        // Two named records make no majority.
+        assert_eq!(
+            judged_with_dissents(&["张伟", "李娜", ""], &leads),
+            (Reason::NameDisagreement, vec![])
+        );
+        assert_eq!(
+            judged_with_dissents(&["张伟", "李娜"], &[Some(0), Some(1)]),
+            (Reason::None, vec![])
+        );
     }
 
     #[test]

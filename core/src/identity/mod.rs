@@ -4,6 +4,7 @@ pub mod email;
 pub mod evidence;
 pub mod graph;
 pub mod interner;
+pub mod name_dissent;
 pub mod one_id_lookup;
 pub mod phone;
 pub mod record_names;

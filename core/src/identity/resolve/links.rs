@@ -5,6 +5,7 @@
 use crate::bucket_sort::bucket_sort_by;
 use crate::identity::evidence::{LinkLimits, Reason, shared_by_links, shared_by_names, shared_by_records};
 use crate::identity::interner::IdentifierInterner;
+use crate::identity::name_dissent::confirmed_dissents;
 use crate::identity::record_names::RecordNames;
 use crate::identity::rules::Rules;
 
@@ -49,7 +50,9 @@ pub(super) fn block_reasons(blocked: &[bool], ranking: &Ranking) -> Vec<Reason> 
 /// records carry names, on records whose names disagree
 /// (`shared_on_name_disagreement`). Both judge the same types (those with a
 /// record limit: not a CRM id, not a VIN) on the same records (those of
-/// counted sources).
+/// counted sources). Returns the memberships to drop: records whose name
+/// dissents from their identifier's, confirmed by their other identifiers
+/// ([`crate::identity::name_dissent`]).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn shared_by_records_and_names(
     memberships: &[u64],
@@ -60,7 +63,7 @@ pub(super) fn shared_by_records_and_names(
     record_sources: &[u16],
     source_names: &[Option<String>],
     names: Option<&RecordNames>,
-) {
+) -> Vec<u64> {
     let mut slot_of_source: Vec<Option<usize>> = Vec::with_capacity(source_names.len());
     let mut counted_sources = 0;
     for name in source_names {
@@ -83,10 +86,19 @@ pub(super) fn shared_by_records_and_names(
         |r| record_limits[ranking.type_rank_at(r)],
         rules.max_records_unconfirmed,
     );
-    if let Some(names) = names.filter(|_| rules.shared_on_name_disagreement) {
-        shared_by_names(memberships, reasons, names, slot_of_record, |r| {
-            record_limits[ranking.type_rank_at(r)].is_some()
-        });
+    let Some(names) = names.filter(|_| rules.shared_on_name_disagreement) else {
+        return Vec::new();
+    };
+    let dissents = shared_by_names(memberships, reasons, names, slot_of_record, |r| {
+        record_limits[ranking.type_rank_at(r)].is_some()
+    });
+    confirmed_dissents(memberships, &dissents, names, reasons)
+}
+
+/// `memberships` without `dropped` (both sorted).
+pub(super) fn drop_memberships(memberships: &mut Vec<u64>, dropped: &[u64]) {
+    if !dropped.is_empty() {
+        memberships.retain(|m| dropped.binary_search(m).is_err());
     }
 }
 

@@ -56,10 +56,10 @@ impl IdentityGraphBuilder {
         let n = interner.len();
         let ranking = ranking::Ranking::new(&interner, rules);
 
-        let memberships = links::memberships_by_record(memberships, &ranking, record_count);
+        let mut memberships = links::memberships_by_record(memberships, &ranking, record_count);
         let mut reasons = links::block_reasons(&blocked, &ranking);
         drop(blocked);
-        links::shared_by_records_and_names(
+        let confirmed_dissents = links::shared_by_records_and_names(
             &memberships,
             &mut reasons,
             rules,
@@ -70,6 +70,7 @@ impl IdentityGraphBuilder {
             names.as_ref(),
         );
         drop(names);
+        links::drop_memberships(&mut memberships, &confirmed_dissents);
         let mut record_links = links::record_links(&memberships);
         // The record map needs each record's identifiers once more; without
         // it they are freed before the links are sorted.

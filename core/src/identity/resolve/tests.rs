@@ -266,27 +266,7 @@ fn a_phone_on_the_leads_of_two_named_persons_joins_neither() {
         ("lead", "L4", "phone", "+8613800138000", "Zhang Wei"),
         ("lead", "L4", "wechat_openid", "oZHANG", "Zhang Wei"),
     ];
-    let resolve_named = |rules: &Rules| {
-        let column = |field: usize| -> ArrayRef {
-            Arc::new(
-                rows.iter()
-                    .map(|r| Some([r.0, r.1, r.2, r.3, r.4][field]))
-                    .collect::<StringArray>(),
-            )
-        };
-        let mut builder = IdentityGraphBuilder::new(rules).unwrap().with_record_map();
-        builder
-            .add_batch(
-                &column(1),
-                &column(2),
-                &column(3),
-                Some(&column(0)),
-                Some(&column(4)),
-            )
-            .unwrap();
-        builder.resolve(rules, std::iter::empty()).unwrap()
-    };
-    let resolution = resolve_named(&Rules::default());
+    let resolution = resolve_named(&rows, &Rules::default());
     assert_eq!(
         reason_of(&resolution, "phone", "+8613900000001"),
         Reason::NameDisagreement
@@ -302,8 +282,65 @@ fn a_phone_on_the_leads_of_two_named_persons_joins_neither() {
     );
 
     let rules = Rules::from_json(r#"{"shared_on_name_disagreement": false}"#).unwrap();
-    let out = table(&resolve_named(&rules));
+    let out = table(&resolve_named(&rows, &rules));
     assert_eq!(out["wechat_openid:oWANG"].0, out["wechat_openid:oLI"].0);
+}
+
+/// Resolves `(source, record_id, id_type, id_value, name)` rows with the
+/// record map.
+fn resolve_named(rows: &[(&str, &str, &str, &str, &str)], rules: &Rules) -> Resolution {
+    let column = |field: usize| -> ArrayRef {
+        Arc::new(
+            rows.iter()
+                .map(|r| Some([r.0, r.1, r.2, r.3, r.4][field]))
+                .collect::<StringArray>(),
+        )
+    };
+    let mut builder = IdentityGraphBuilder::new(rules).unwrap().with_record_map();
+    builder
+        .add_batch(
+            &column(1),
+            &column(2),
+            &column(3),
+            Some(&column(0)),
+            Some(&column(4)),
+        )
+        .unwrap();
+    builder.resolve(rules, std::iter::empty()).unwrap()
+}
+
+#[test]
+fn a_record_whose_other_identifier_confirms_another_name_does_not_join() {
+    // 黄刚静's phone on her leads and, mistyped, on 王依芳's CRM record,
+    // whose crm_id her order names too. 黄刚静's CRM record carries a
+    // nickname beside her own e-mail: a nickname no other record repeats.
+    let rows = [
+        ("lead", "L1", "phone", "+8613900000001", "黄刚静"),
+        ("lead", "L2", "phone", "+8613900000001", "黄女士"),
+        ("lead", "L3", "phone", "+8613900000001", "Gangjing Huang"),
+        ("lead", "L3", "email", "huang@example.com", "Gangjing Huang"),
+        ("crm", "C1", "phone", "+8613900000001", "王依芳"),
+        ("crm", "C1", "crm_id", "C000001", "王依芳"),
+        ("order", "O1", "crm_id", "C000001", "王依芳"),
+        ("crm", "C2", "phone", "+8613900000001", "李娜"),
+        ("crm", "C2", "email", "huang@example.com", "李娜"),
+    ];
+    let resolution = resolve_named(&rows, &Rules::default());
+    let out = table(&resolution);
+    let huang = out["phone:+8613900000001"].0;
+    assert_eq!(out["phone:+8613900000001"].2, Status::Merged);
+    assert_ne!(out["crm_id:C000001"].0, huang, "王依芳 is someone else");
+    assert_eq!(out["email:huang@example.com"].0, huang, "a nickname joins");
+    let records = record_map(&resolution);
+    assert_eq!(
+        records["crm:C1"],
+        (Some(out["crm_id:C000001"].0), RecordStatus::Assigned)
+    );
+    assert_eq!(records["crm:C2"], (Some(huang), RecordStatus::Assigned));
+    // Without the rule, the mistyped phone joins the two.
+    let rules = Rules::from_json(r#"{"shared_on_name_disagreement": false}"#).unwrap();
+    let out = table(&resolve_named(&rows, &rules));
+    assert_eq!(out["crm_id:C000001"].0, out["phone:+8613900000001"].0);
 }
 
 #[test]
