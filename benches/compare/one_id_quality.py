@@ -8,8 +8,9 @@ truth, side by side with the DuckDB guard an analyst writes today.
 
 For each world it prints pairwise precision over all records and over
 customer-master records (every source but app), recall as a share of the
-oracle's (the same resolver with the truth's shared identifiers removed: the
-most any shared-identifier rule could keep), and the planted shared
+oracle's (the same resolver on identifiers alone, with the truth's shared
+identifiers removed: the most any shared-identifier rule could keep without
+names; names that confirm an identifier can keep more), and the planted shared
 identifiers used by more than 20 persons that still merge anyone.
 
 cdpfusion: resolve_records and resolve_identities with the default rules

@@ -199,6 +199,11 @@ impl HeldPerType {
 /// than their type allows. `memberships` are distinct `record << 32 | rank`
 /// pairs; `slot_of_record` gives a record's counted-source slot (`None` for
 /// event sources), `limit_at` a rank's record limit (`None`: no limit).
+///
+/// An identifier that one source alone holds on more records than
+/// `unconfirmed_limit` but not more than its type's limit is not marked:
+/// its ranks are returned, in order, for the names on its records to
+/// confirm it ([`shared_by_names`]) or for [`set_aside_unconfirmed`].
 pub fn shared_by_records(
     memberships: &[u64],
     reasons: &mut [Reason],
@@ -206,9 +211,10 @@ pub fn shared_by_records(
     slot_of_record: impl Fn(u32) -> Option<usize>,
     limit_at: impl Fn(u32) -> Option<u32>,
     unconfirmed_limit: u32,
-) {
+) -> Vec<u32> {
+    let mut awaiting_names = Vec::new();
     if slots == 0 {
-        return;
+        return awaiting_names;
     }
     // A saturating byte per identifier and counted source: limits are
     // below 255 (255 is no limit).
@@ -229,14 +235,32 @@ pub fn shared_by_records(
         if let Some(limit) = limit_at(r as u32) {
             let mut held_by = per_source.iter().filter(|&&c| c > 0);
             let over = match (held_by.next(), held_by.next()) {
-                // One source alone: nothing else confirms the identifier.
-                (Some(&only), None) => only as u32 > limit.min(unconfirmed_limit),
+                // One source alone: nothing else confirms the identifier,
+                // unless the names do.
+                (Some(&only), None) if only as u32 > limit.min(unconfirmed_limit) => {
+                    if only as u32 > limit {
+                        true
+                    } else {
+                        awaiting_names.push(r as u32);
+                        false
+                    }
+                }
+                (Some(_), None) => false,
                 _ => per_source.iter().any(|&c| c as u32 > limit),
             };
             if over {
                 reasons[r] = reasons[r].max(Reason::MaxRecordsPerIdentifier);
             }
         }
+    }
+    awaiting_names
+}
+
+/// Sets aside the identifiers [`shared_by_records`] left to the names, when
+/// no names confirm them (`awaiting_names` is then what remains).
+pub fn set_aside_unconfirmed(reasons: &mut [Reason], awaiting_names: &[u32]) {
+    for &r in awaiting_names {
+        reasons[r as usize] = reasons[r as usize].max(Reason::MaxRecordsPerIdentifier);
     }
 }
 
@@ -258,20 +282,23 @@ pub fn shared_by_records(
 /// Names agree allowing a typing error in a long word
 /// ([`crate::identity::record_names::words_agree`]).
 ///
-/// Returns the memberships (`record << 32 | rank`, in that order) of the
-/// records that dissent from an identifier whose names do agree: a full
-/// name with no word of the name most of its named records carry (three
-/// named records at least, two of them with that name). A nickname, or
-/// another customer's phone typed into this record: whether the record
-/// still joins through the identifier is decided by
-/// [`crate::identity::name_dissent::confirmed_dissents`].
+/// An identifier awaiting names (`awaiting_names`, sorted ranks, from
+/// [`shared_by_records`]) is confirmed when most of its records are named
+/// and every name is one person's: two full names at least, all one name,
+/// and every title alone with its family name. Those that are not are set
+/// aside for `max_records_unconfirmed`.
+///
+/// Returns what the names say of the identifiers they do not set aside
+/// ([`NameEvidence`]).
 pub fn shared_by_names(
     memberships: &[u64],
     reasons: &mut [Reason],
     names: &RecordNames,
     slot_of_record: impl Fn(u32) -> Option<usize>,
     judged_at: impl Fn(u32) -> bool,
-) -> Vec<u64> {
+    awaiting_names: &[u32],
+) -> NameEvidence {
+    let awaits = |rank: usize| awaiting_names.binary_search(&(rank as u32)).is_ok();
     /// A judged membership, its record's source slot read while the
     /// memberships are still in record order.
     #[derive(Clone, Copy)]
@@ -307,7 +334,10 @@ pub fn shared_by_names(
     const AHEAD: usize = 16;
     let mut names_held: Vec<&str> = Vec::new();
     let mut distinct: Vec<(&str, usize)> = Vec::new();
-    let mut dissents: Vec<u64> = Vec::new();
+    let mut evidence = NameEvidence {
+        dissents: Vec::new(),
+        majority_record: vec![NO_RECORD; reasons.len()],
+    };
     let mut group_start = 0;
     for group in held.chunk_by(|a, b| a.rank == b.rank) {
         let first = group_start;
@@ -328,28 +358,67 @@ pub fn shared_by_names(
         let rank = group[0].rank as usize;
         if names_disagree(&mut names_held, &mut distinct, sources.count_ones() == 1) {
             reasons[rank] = reasons[rank].max(Reason::NameDisagreement);
+        } else if awaits(rank) && !names_confirm(&distinct, names_held.len(), group.len()) {
+            reasons[rank] = reasons[rank].max(Reason::MaxRecordsPerIdentifier);
         } else if let Some(majority) = majority_name(&distinct, names_held.len()) {
-            dissents.extend(
-                group
-                    .iter()
-                    .filter(|h| {
-                        let name = names.name(h.record);
-                        is_full_name(name) && !share_a_word(name, majority)
-                    })
-                    .map(|h| (h.record as u64) << 32 | rank as u64),
-            );
+            for h in group {
+                let name = names.name(h.record);
+                if name == majority && evidence.majority_record[rank] == NO_RECORD {
+                    evidence.majority_record[rank] = h.record;
+                } else if is_full_name(name) && !share_a_word(name, majority) {
+                    evidence.dissents.push((h.record as u64) << 32 | rank as u64);
+                }
+            }
         }
     }
-    dissents.sort_unstable();
-    dissents
+    evidence.dissents.sort_unstable();
+    evidence
+}
+
+/// No record: an identifier without a majority name.
+pub const NO_RECORD: u32 = u32::MAX;
+
+/// What the names on their records say of the identifiers they do not set
+/// aside.
+pub struct NameEvidence {
+    /// The memberships (`record << 32 | rank`, sorted) of records that
+    /// dissent from their identifier's majority name: a full name with no
+    /// word of it. A nickname, or another customer's phone typed into this
+    /// record: whether the record still joins through the identifier is
+    /// decided by [`crate::identity::name_dissent::confirmed_dissents`].
+    pub dissents: Vec<u64>,
+    /// Per rank, a record that carries the identifier's majority name (the
+    /// name more than half of its named records, two at least, share a
+    /// word with), or [`NO_RECORD`]. Links between two identifiers whose
+    /// majority names share no word are two persons'
+    /// ([`crate::identity::name_dissent::refuse_links_between_names`]).
+    pub majority_record: Vec<u32>,
+}
+
+/// Whether the names on an identifier's `held` records are one person's:
+/// more than half of them named, two full names at least and all one name,
+/// every title alone holding a word of it. `distinct` are the spellings
+/// with their counts, as [`names_disagree`] leaves them for `named` names.
+fn names_confirm(distinct: &[(&str, usize)], named: usize, held: usize) -> bool {
+    if named * 2 <= held || named < 2 {
+        return false;
+    }
+    let full_names = || distinct.iter().filter(|(name, _)| is_full_name(name));
+    let full_count: usize = full_names().map(|(_, count)| count).sum();
+    let Some((one, _)) = full_names().next() else {
+        return false;
+    };
+    full_count >= 2
+        && full_names().all(|(name, _)| same_full_name(name, one))
+        && distinct.iter().all(|(name, _)| share_a_word(name, one))
 }
 
 /// The name that most of an identifier's named records share a word with,
-/// when there is one: on more than half of three or more named records,
-/// and on two of them at least. `distinct` are the spellings with their
-/// counts, as [`names_disagree`] leaves them.
+/// when there is one: on more than half of its named records, and on two
+/// of them at least. `distinct` are the spellings with their counts, as
+/// [`names_disagree`] leaves them.
 fn majority_name<'a>(distinct: &[(&'a str, usize)], named: usize) -> Option<&'a str> {
-    if named < 3 || distinct.len() < 2 {
+    if named < 2 {
         return None;
     }
     let (name, sharing) = distinct
@@ -513,8 +582,9 @@ mod tests {
             _ => None,
         };
         let mut reasons = vec![Reason::None; 1];
-        shared_by_records(&memberships, &mut reasons, 2, slot, |_| Some(4), 1);
+        let awaiting = shared_by_records(&memberships, &mut reasons, 2, slot, |_| Some(4), 1);
         assert_eq!(reasons[0], Reason::None, "4 per source, 12 events");
+        assert!(awaiting.is_empty(), "two sources confirm it");
         shared_by_records(&memberships, &mut reasons, 2, slot, |_| Some(3), 3);
         assert_eq!(reasons[0], Reason::MaxRecordsPerIdentifier);
     }
@@ -536,14 +606,75 @@ mod tests {
         }
         let memberships: Vec<u64> = (0..names.len() as u64).map(|record| record << 32).collect();
         let mut reasons = vec![Reason::None];
-        let dissents = shared_by_names(
+        let evidence = shared_by_names(
             &memberships,
             &mut reasons,
             &record_names,
             |r| slots[r as usize],
             |_| true,
+            &[],
         );
-        (reasons[0], dissents.iter().map(|m| (m >> 32) as u32).collect())
+        let majority = evidence.majority_record[0];
+        assert!(majority == NO_RECORD || !record_names.name(majority).is_empty());
+        (
+            reasons[0],
+            evidence.dissents.iter().map(|m| (m >> 32) as u32).collect(),
+        )
+    }
+
+    /// The reason of rank 0, held by leads named `names`, when the unconfirmed
+    /// limit is 2 and the type's 8.
+    fn unconfirmed_on_leads(names: &[&str]) -> Reason {
+        let mut block = crate::identity::rules::Rules::default()
+            .compile_block_list()
+            .unwrap();
+        let mut record_names = RecordNames::default();
+        for (record, name) in names.iter().enumerate() {
+            record_names.note(record as u32, name, &mut block);
+        }
+        let memberships: Vec<u64> = (0..names.len() as u64).map(|record| record << 32).collect();
+        let mut reasons = vec![Reason::None];
+        let lead = |_| Some(0);
+        let awaiting = shared_by_records(&memberships, &mut reasons, 1, lead, |_| Some(8), 2);
+        shared_by_names(
+            &memberships,
+            &mut reasons,
+            &record_names,
+            lead,
+            |_| true,
+            &awaiting,
+        );
+        reasons[0]
+    }
+
+    #[test]
+    fn names_of_one_person_confirm_an_identifier_one_source_holds() {
+        // A customer's phone on five of their leads: their name, a title.
+        assert_eq!(
+            unconfirmed_on_leads(&["杨亮颖", "杨女士", "杨亮颖", "Liangying Yang", ""]),
+            Reason::None
+        );
+        // A namesake's title or a blank majority confirm nothing.
+        assert_eq!(
+            unconfirmed_on_leads(&["杨亮颖", "王女士", "杨亮颖", "杨亮颖", ""]),
+            Reason::MaxRecordsPerIdentifier
+        );
+        assert_eq!(
+            unconfirmed_on_leads(&["杨亮颖", "杨亮颖", "", "", ""]),
+            Reason::MaxRecordsPerIdentifier
+        );
+        // Two persons of one family are two persons.
+        assert_eq!(
+            unconfirmed_on_leads(&["杨亮颖", "杨女士", "杨亮颖", "杨伟", ""]),
+            Reason::MaxRecordsPerIdentifier
+        );
+        // Within the unconfirmed limit, nothing is asked of the names.
+        assert_eq!(unconfirmed_on_leads(&["杨亮颖", ""]), Reason::None);
+        // Over the type's limit, names do not help.
+        assert_eq!(
+            unconfirmed_on_leads(&["杨亮颖"; 9]),
+            Reason::MaxRecordsPerIdentifier
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! Records that dissent from their identifier's name, and whether their own
-//! other identifiers confirm the dissent.
+//! Names that set two persons apart without setting any identifier aside:
+//! records that dissent from their identifier's name, when their own other
+//! identifiers confirm the dissent, and links between two identifiers
+//! whose records name two persons.
 //!
 //! A record whose full name shares no word with the name most records of
 //! one of its identifiers carry is either its owner's record with a nickname
@@ -10,8 +12,14 @@
 //! carries the dissenting name too, the record belongs to that name's
 //! person, and it does not join through the identifier. A nickname is
 //! rarely typed twice.
+//!
+//! A record without a name can still bridge two persons: a blank walk-in
+//! lead with the customer's own phone and, mistyped, another customer's.
+//! When each of the two identifiers has a majority name and the two share
+//! no word, the record's link between them is refused; the record map
+//! then gives the record one of the two persons (`conflict`).
 
-use crate::identity::evidence::Reason;
+use crate::identity::evidence::{NO_RECORD, Reason};
 use crate::identity::record_names::{RecordNames, share_a_word};
 
 /// The dissents (`record << 32 | rank`, sorted, from
@@ -75,6 +83,23 @@ pub fn confirmed_dissents(
         .collect()
 }
 
+/// Removes the links (`a << 32 | b`, ranks) between two identifiers whose
+/// majority names share no word. `majority_record` gives, per rank, a
+/// record carrying the identifier's majority name, or [`NO_RECORD`].
+pub fn refuse_links_between_names(links: &mut Vec<u64>, majority_record: &[u32], names: &RecordNames) {
+    links.retain(|&l| {
+        let (a, b) = (
+            majority_record[(l >> 32) as usize],
+            majority_record[l as u32 as usize],
+        );
+        if a == NO_RECORD || b == NO_RECORD {
+            return true;
+        }
+        let (name_a, name_b) = (names.name(a), names.name(b));
+        name_a == name_b || share_a_word(name_a, name_b)
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,6 +145,21 @@ mod tests {
         // A set-aside identifier confirms nothing.
         let reasons = vec![Reason::None, Reason::MaxRecordsPerIdentifier, Reason::None];
         assert!(confirmed_dissents(&memberships, &dissents, &names, &reasons).is_empty());
+    }
+
+    #[test]
+    fn links_between_identifiers_of_two_names_are_refused() {
+        let names = names_of(&["万强博", "周强宏", "万先生", "Qianghong Zhou"]);
+        // Ranks 0-3: majority names 万强博, 周强宏, 万 (a title), none.
+        let majority = [0, 1, 2, NO_RECORD];
+        let link = |a: u64, b: u64| a << 32 | b;
+        let mut links = vec![link(0, 1), link(0, 2), link(0, 3), link(1, 2), link(1, 3)];
+        refuse_links_between_names(&mut links, &majority, &names);
+        assert_eq!(links, vec![link(0, 2), link(0, 3), link(1, 3)]);
+        assert!(
+            share_a_word(names.name(1), names.name(3)),
+            "one name in two scripts"
+        );
     }
 
     #[test]

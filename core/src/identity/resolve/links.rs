@@ -3,7 +3,10 @@
 //! records and links show to be shared by several persons.
 
 use crate::bucket_sort::bucket_sort_by;
-use crate::identity::evidence::{LinkLimits, Reason, shared_by_links, shared_by_names, shared_by_records};
+use crate::identity::evidence::{
+    LinkLimits, NameEvidence, Reason, set_aside_unconfirmed, shared_by_links, shared_by_names,
+    shared_by_records,
+};
 use crate::identity::interner::IdentifierInterner;
 use crate::identity::name_dissent::confirmed_dissents;
 use crate::identity::record_names::RecordNames;
@@ -46,12 +49,13 @@ pub(super) fn block_reasons(blocked: &[bool], ranking: &Ranking) -> Vec<Reason> 
 }
 
 /// Marks the identifiers found on too many records of one source
-/// (`max_records_per_identifier`, `max_records_unconfirmed`) or, when the
-/// records carry names, on records whose names disagree
+/// (`max_records_per_identifier`, `max_records_unconfirmed`: unless the
+/// names on its records confirm an identifier one source alone holds) or,
+/// when the records carry names, on records whose names disagree
 /// (`shared_on_name_disagreement`). Both judge the same types (those with a
 /// record limit: not a CRM id, not a VIN) on the same records (those of
-/// counted sources). Returns the memberships to drop: records whose name
-/// dissents from their identifier's, confirmed by their other identifiers
+/// counted sources). When names were read, returns their evidence, its
+/// `dissents` narrowed to the confirmed ones: the memberships to drop
 /// ([`crate::identity::name_dissent`]).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn shared_by_records_and_names(
@@ -63,7 +67,7 @@ pub(super) fn shared_by_records_and_names(
     record_sources: &[u16],
     source_names: &[Option<String>],
     names: Option<&RecordNames>,
-) -> Vec<u64> {
+) -> Option<NameEvidence> {
     let mut slot_of_source: Vec<Option<usize>> = Vec::with_capacity(source_names.len());
     let mut counted_sources = 0;
     for name in source_names {
@@ -78,7 +82,7 @@ pub(super) fn shared_by_records_and_names(
         .map(|name| rules.max_records(name))
         .collect();
     let slot_of_record = |record: u32| slot_of_source[record_sources[record as usize] as usize];
-    shared_by_records(
+    let awaiting_names = shared_by_records(
         memberships,
         reasons,
         counted_sources,
@@ -87,12 +91,19 @@ pub(super) fn shared_by_records_and_names(
         rules.max_records_unconfirmed,
     );
     let Some(names) = names.filter(|_| rules.shared_on_name_disagreement) else {
-        return Vec::new();
+        set_aside_unconfirmed(reasons, &awaiting_names);
+        return None;
     };
-    let dissents = shared_by_names(memberships, reasons, names, slot_of_record, |r| {
-        record_limits[ranking.type_rank_at(r)].is_some()
-    });
-    confirmed_dissents(memberships, &dissents, names, reasons)
+    let mut evidence = shared_by_names(
+        memberships,
+        reasons,
+        names,
+        slot_of_record,
+        |r| record_limits[ranking.type_rank_at(r)].is_some(),
+        &awaiting_names,
+    );
+    evidence.dissents = confirmed_dissents(memberships, &evidence.dissents, names, reasons);
+    Some(evidence)
 }
 
 /// `memberships` without `dropped` (both sorted).

@@ -23,6 +23,7 @@ pub use error::ResolveError;
 pub use input::{IdentityGraphBuilder, MAX_SOURCES};
 pub use resolution::{Resolution, ResolutionStats, ResolvedIdentifier, Status};
 
+use crate::identity::name_dissent::refuse_links_between_names;
 use crate::identity::records::RecordResolution;
 use crate::identity::rules::Rules;
 
@@ -59,7 +60,7 @@ impl IdentityGraphBuilder {
         let mut memberships = links::memberships_by_record(memberships, &ranking, record_count);
         let mut reasons = links::block_reasons(&blocked, &ranking);
         drop(blocked);
-        let confirmed_dissents = links::shared_by_records_and_names(
+        let name_evidence = links::shared_by_records_and_names(
             &memberships,
             &mut reasons,
             rules,
@@ -69,8 +70,9 @@ impl IdentityGraphBuilder {
             &source_names,
             names.as_ref(),
         );
-        drop(names);
-        links::drop_memberships(&mut memberships, &confirmed_dissents);
+        if let Some(evidence) = &name_evidence {
+            links::drop_memberships(&mut memberships, &evidence.dissents);
+        }
         let mut record_links = links::record_links(&memberships);
         // The record map needs each record's identifiers once more; without
         // it they are freed before the links are sorted.
@@ -81,6 +83,12 @@ impl IdentityGraphBuilder {
         };
         links::sort_links(&mut record_links, n);
         links::shared_by_link_counts(&record_links, &mut reasons, rules, &interner, &ranking);
+        // Counted as links above (evidence of sharing), never merged.
+        if let (Some(evidence), Some(names)) = (&name_evidence, &names) {
+            refuse_links_between_names(&mut record_links, &evidence.majority_record, names);
+        }
+        drop(name_evidence);
+        drop(names);
 
         let mut status = merge::statuses(&reasons);
         let persons = merge::merge(

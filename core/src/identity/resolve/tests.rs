@@ -624,3 +624,65 @@ fn wrong_column_types_are_explained() {
             .contains("id_value must be a string")
     );
 }
+
+#[test]
+fn a_customers_phone_on_many_of_their_leads_is_confirmed_by_their_name() {
+    // Eight leads, one source: over `max_records_unconfirmed` (5), within
+    // the phone's limit (30). Their names are one person's.
+    let names = [
+        "杨亮颖",
+        "杨女士",
+        "",
+        "Liangying Yang",
+        "杨亮颖",
+        "杨女士",
+        "杨亮颖",
+        "",
+    ];
+    let leads: Vec<String> = (0..names.len()).map(|i| format!("L{i}")).collect();
+    let rows: Vec<_> = leads
+        .iter()
+        .zip(names)
+        .map(|(lead, name)| ("lead", lead.as_str(), "phone", "+8618470937692", name))
+        .collect();
+    let resolution = resolve_named(&rows, &Rules::default());
+    assert_eq!(reason_of(&resolution, "phone", "+8618470937692"), Reason::None);
+    assert_eq!(table(&resolution)["phone:+8618470937692"].2, Status::Singleton);
+    // Without names, or with another customer's name among them, nothing
+    // confirms it.
+    let rules = Rules::from_json(r#"{"shared_on_name_disagreement": false}"#).unwrap();
+    let resolution = resolve_named(&rows, &rules);
+    assert_eq!(
+        reason_of(&resolution, "phone", "+8618470937692"),
+        Reason::MaxRecordsPerIdentifier
+    );
+    let mut rows = rows;
+    rows[2].4 = "王娜";
+    let resolution = resolve_named(&rows, &Rules::default());
+    assert_eq!(
+        reason_of(&resolution, "phone", "+8618470937692"),
+        Reason::MaxRecordsPerIdentifier
+    );
+}
+
+#[test]
+fn a_blank_record_between_two_named_persons_links_neither() {
+    // 万强博's phone on two of her leads and on a blank one that also has
+    // 周强宏's phone, mistyped; 周强宏's phone on his CRM record and a lead.
+    let rows = [
+        ("lead", "L1", "phone", "+8613600000001", "万强博"),
+        ("lead", "L2", "phone", "+8613600000001", "万强博"),
+        ("lead", "L3", "phone", "+8613600000001", ""),
+        ("lead", "L3", "phone", "+8613617440129", ""),
+        ("crm", "C1", "phone", "+8613617440129", "周强宏"),
+        ("lead", "L4", "phone", "+8613617440129", "周先生"),
+    ];
+    let resolution = resolve_named(&rows, &Rules::default());
+    let out = table(&resolution);
+    assert_ne!(out["phone:+8613600000001"].0, out["phone:+8613617440129"].0);
+    assert_eq!(out["phone:+8613600000001"].2, Status::Singleton);
+    assert_eq!(record_map(&resolution)["lead:L3"].1, RecordStatus::Conflict);
+    let rules = Rules::from_json(r#"{"shared_on_name_disagreement": false}"#).unwrap();
+    let out = table(&resolve_named(&rows, &rules));
+    assert_eq!(out["phone:+8613600000001"].0, out["phone:+8613617440129"].0);
+}
