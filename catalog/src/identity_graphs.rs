@@ -4,6 +4,7 @@
 //! ```text
 //! <catalog>/identity-graphs/<name>/<n>/<writer>/links.parquet   the links version n added
 //! <catalog>/identity-graphs/<name>/<n>/<writer>/map.parquet     the mapping after version n
+//! <catalog>/identity-graphs/<name>/<n>/<writer>/lookup.bin      the mapping laid out for one_id_of
 //! <catalog>/identity-graphs/<name>/versions/<n>.json            version n, naming its folder; written last
 //! ```
 //!
@@ -15,6 +16,7 @@
 //! loser's files never replace the winner's, and are never read.
 //! (`identity-graphs` holds a dash, so no segment can be named so.)
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use datafusion::arrow::array::RecordBatch;
@@ -24,11 +26,15 @@ use datafusion::object_store::path::Path;
 use datafusion::object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use datafusion::parquet::basic::Compression;
+use datafusion::parquet::file::properties::WriterProperties;
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
 /// The folder of the catalog that holds the identity graphs.
 pub const IDENTITY_GRAPHS_FOLDER: &str = "identity-graphs";
+/// A version's mapping laid out for lookups.
+const LOOKUP_FILE: &str = "lookup.bin";
 
 /// One version of a graph, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,9 +145,33 @@ impl IdentityGraphs {
     }
 
     fn table_path(&self, name: &str, folder: &str, table: &str) -> Path {
-        let file = format!("{table}.parquet");
-        let parts: Vec<&str> = folder.split('/').chain([file.as_str()]).collect();
+        self.file_path(name, folder, &format!("{table}.parquet"))
+    }
+
+    fn file_path(&self, name: &str, folder: &str, file: &str) -> Path {
+        let parts: Vec<&str> = folder.split('/').chain([file]).collect();
         self.path(name, &parts)
+    }
+
+    /// A version's whole lookup file.
+    pub async fn read_lookup(&self, name: &str, version: &GraphVersion) -> Result<bytes::Bytes> {
+        self.read(&self.file_path(name, &version.folder, LOOKUP_FILE))
+            .await
+    }
+
+    /// Byte ranges of a version's lookup file
+    /// ([`cdpfusion_core::identity::one_id_lookup`]), read at once.
+    pub async fn read_lookup_ranges(
+        &self,
+        name: &str,
+        version: &GraphVersion,
+        ranges: &[Range<u64>],
+    ) -> Result<Vec<bytes::Bytes>> {
+        let path = self.file_path(name, &version.folder, LOOKUP_FILE);
+        self.store
+            .get_ranges(&path, ranges)
+            .await
+            .map_err(|e| self.store_error(&format!("read {path}"), e))
     }
 
     /// The rows of a version's `links` or `map` file.
@@ -169,7 +199,12 @@ impl IdentityGraphs {
         batches: &[RecordBatch],
     ) -> Result<()> {
         let mut bytes = Vec::new();
-        let mut writer = ArrowWriter::try_new(&mut bytes, schema, None)
+        // Snappy: a third of the bytes for the links' repeated types and
+        // sources, at little cost to write or read.
+        let properties = WriterProperties::builder()
+            .set_compression(Compression::SNAPPY)
+            .build();
+        let mut writer = ArrowWriter::try_new(&mut bytes, schema, Some(properties))
             .map_err(|e| graph_error(name, format!("cannot encode {table} ({e})")))?;
         for batch in batches {
             writer
@@ -187,15 +222,17 @@ impl IdentityGraphs {
             .map_err(|e| self.store_error(&format!("write {path}"), e))
     }
 
-    /// Writes a version: its links and mapping first, into a folder of this
-    /// writer's own, then its JSON, which only the first writer of a version
-    /// number creates. Returns the version as written (with its folder).
+    /// Writes a version: its links, mapping and lookup file first, into a
+    /// folder of this writer's own, then its JSON, which only the first
+    /// writer of a version number creates. Returns the version as written
+    /// (with its folder).
     pub async fn write_version(
         &self,
         name: &str,
         version: &GraphVersion,
         links: (SchemaRef, &[RecordBatch]),
         map: (SchemaRef, &[RecordBatch]),
+        lookup: Vec<u8>,
     ) -> Result<GraphVersion> {
         let writer = format!(
             "{}-{}",
@@ -212,6 +249,11 @@ impl IdentityGraphs {
             .await?;
         self.write_table(name, &version.folder, "map", map.0, map.1)
             .await?;
+        let path = self.file_path(name, &version.folder, LOOKUP_FILE);
+        self.store
+            .put(&path, PutPayload::from(lookup))
+            .await
+            .map_err(|e| self.store_error(&format!("write {path}"), e))?;
         let json = serde_json::to_vec_pretty(&version).map_err(|e| graph_error(name, e))?;
         let path = self.path(name, &["versions", &format!("{}.json", version.version)]);
         let create = PutOptions {
@@ -285,8 +327,9 @@ mod tests {
         let batch =
             RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec!["a"]))]).unwrap();
         let tables = (schema.clone(), std::slice::from_ref(&batch));
+        let lookup = || cdpfusion_core::identity::one_id_lookup::encode([("phone", "a", 7)]);
         let written = graphs
-            .write_version("g", &version(1), tables.clone(), tables.clone())
+            .write_version("g", &version(1), tables.clone(), tables.clone(), lookup())
             .await
             .unwrap();
         // The loser writes other rows: they must not replace the winner's.
@@ -294,7 +337,7 @@ mod tests {
             RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec!["b"]))]).unwrap();
         let others = (schema.clone(), std::slice::from_ref(&other));
         let error = graphs
-            .write_version("g", &version(1), others.clone(), others.clone())
+            .write_version("g", &version(1), others.clone(), others.clone(), lookup())
             .await
             .unwrap_err()
             .to_string();
@@ -305,6 +348,8 @@ mod tests {
         let latest = graphs.latest("g").await.unwrap();
         assert_eq!(latest, written);
         assert_eq!(graphs.read_table("g", &latest, "map").await.unwrap(), vec![batch]);
+        let preamble = graphs.read_lookup_ranges("g", &latest, &[0..20]).await.unwrap();
+        assert_eq!(&preamble[0][..8], b"CDPFOID1");
         // Segments do not list the graphs' folder.
         assert!(catalog.names().await.unwrap().is_empty());
         assert_eq!(graphs.names().await.unwrap(), vec!["g".to_string()]);

@@ -1,20 +1,33 @@
-//! A persisted mapping held for lookups: each identifier's `one_id` by a
-//! 128-bit hash of its type and value, 24 bytes a slot, so that looking up
-//! a million identifiers costs a million hash probes and no string is kept.
+//! A persisted mapping laid out for lookups (`one_id_of`): each
+//! identifier's `one_id` under a 128-bit hash of its type and value, in a
+//! file of buckets by the hash's top bits, each bucket sorted. One lookup
+//! reads the bucket table and one bucket (two small ranges of the file, not
+//! the mapping), and a million lookups read the file once and binary-search
+//! a bucket of about a thousand entries each. No string is kept.
+//!
+//! ```text
+//! "CDPFOID1"                 8 bytes
+//! bucket bits b              u32, little-endian
+//! entries n                  u64
+//! bucket starts              (2^b + 1) u64: bucket i is entries start[i]..start[i+1]
+//! entries                    n × (key u128, one_id i64), sorted by key
+//! ```
 
-use std::collections::HashMap;
+use std::ops::Range;
 
 use twox_hash::XxHash3_128;
 
-/// The `one_id` of each identifier of a mapping.
-#[derive(Debug, Default)]
-pub struct OneIdLookup {
-    ids: HashMap<u128, i64>,
-}
+const MAGIC: &[u8; 8] = b"CDPFOID1";
+/// Bytes before the bucket starts: the magic, the bucket bits, the count.
+pub const PREAMBLE_BYTES: usize = 20;
+const ENTRY_BYTES: usize = 24;
+/// About this many entries a bucket: one bucket is read for one lookup.
+const ENTRIES_PER_BUCKET: u64 = 1024;
+const MAX_BUCKET_BITS: u32 = 24;
 
 /// The key of an identifier: its type and value, hashed as one byte string
 /// with a separator no type name holds.
-fn key(id_type: &str, id_value: &str, buffer: &mut Vec<u8>) -> u128 {
+pub fn key(id_type: &str, id_value: &str, buffer: &mut Vec<u8>) -> u128 {
     buffer.clear();
     buffer.extend_from_slice(id_type.as_bytes());
     buffer.push(0xFF);
@@ -22,29 +35,213 @@ fn key(id_type: &str, id_value: &str, buffer: &mut Vec<u8>) -> u128 {
     XxHash3_128::oneshot(buffer)
 }
 
-impl OneIdLookup {
-    /// Holds `(id_type, id_value, one_id)` rows.
-    pub fn from_rows<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str, i64)>) -> Self {
-        let mut buffer = Vec::new();
-        let ids = rows
-            .into_iter()
-            .map(|(id_type, id_value, one_id)| (key(id_type, id_value, &mut buffer), one_id))
+/// The lookup file of `(id_type, id_value, one_id)` rows.
+pub fn encode<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str, i64)>) -> Vec<u8> {
+    let mut buffer = Vec::new();
+    let mut entries: Vec<(u128, i64)> = rows
+        .into_iter()
+        .map(|(id_type, id_value, one_id)| (key(id_type, id_value, &mut buffer), one_id))
+        .collect();
+    entries.sort_unstable_by_key(|&(key, _)| key);
+    entries.dedup_by_key(|&mut (key, _)| key);
+    let count = entries.len() as u64;
+    let bits = (count
+        .div_ceil(ENTRIES_PER_BUCKET)
+        .max(1)
+        .next_power_of_two()
+        .trailing_zeros())
+    .min(MAX_BUCKET_BITS);
+    let buckets = 1usize << bits;
+    let mut bytes = Vec::with_capacity(PREAMBLE_BYTES + (buckets + 1) * 8 + entries.len() * ENTRY_BYTES);
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&bits.to_le_bytes());
+    bytes.extend_from_slice(&count.to_le_bytes());
+    let mut start = 0usize;
+    for bucket in 0..=buckets {
+        while start < entries.len() && bucket_of(entries[start].0, bits) < bucket {
+            start += 1;
+        }
+        bytes.extend_from_slice(&(start as u64).to_le_bytes());
+    }
+    for (key, one_id) in &entries {
+        bytes.extend_from_slice(&key.to_le_bytes());
+        bytes.extend_from_slice(&one_id.to_le_bytes());
+    }
+    bytes
+}
+
+fn bucket_of(key: u128, bits: u32) -> usize {
+    if bits == 0 {
+        0
+    } else {
+        (key >> (128 - bits)) as usize
+    }
+}
+
+/// The table of a lookup file's buckets: where each bucket's entries are.
+#[derive(Debug, Clone)]
+pub struct BucketTable {
+    bits: u32,
+    starts: Vec<u64>,
+}
+
+/// Why a lookup file cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DamagedLookup(pub String);
+
+impl std::fmt::Display for DamagedLookup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the lookup file is damaged: {}", self.0)
+    }
+}
+
+impl BucketTable {
+    /// The bytes of the bucket starts, from the file's first
+    /// [`PREAMBLE_BYTES`].
+    pub fn starts_range(preamble: &[u8]) -> Result<Range<u64>, DamagedLookup> {
+        if preamble.len() < PREAMBLE_BYTES || &preamble[..8] != MAGIC {
+            return Err(DamagedLookup("it does not start as one".into()));
+        }
+        let bits = u32::from_le_bytes(preamble[8..12].try_into().unwrap_or_default());
+        if bits > MAX_BUCKET_BITS {
+            return Err(DamagedLookup(format!("{bits} bucket bits")));
+        }
+        let end = PREAMBLE_BYTES as u64 + ((1u64 << bits) + 1) * 8;
+        Ok(PREAMBLE_BYTES as u64..end)
+    }
+
+    /// The table, from the preamble and the bucket starts' bytes.
+    pub fn read(preamble: &[u8], starts: &[u8]) -> Result<Self, DamagedLookup> {
+        let range = Self::starts_range(preamble)?;
+        let bits = u32::from_le_bytes(preamble[8..12].try_into().unwrap_or_default());
+        let count = u64::from_le_bytes(preamble[12..20].try_into().unwrap_or_default());
+        if starts.len() as u64 != range.end - range.start {
+            return Err(DamagedLookup("its bucket table is cut short".into()));
+        }
+        let starts: Vec<u64> = starts
+            .chunks_exact(8)
+            .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
             .collect();
-        OneIdLookup { ids }
+        if starts.windows(2).any(|w| w[0] > w[1]) || starts.last() != Some(&count) {
+            return Err(DamagedLookup("its bucket table is out of order".into()));
+        }
+        Ok(BucketTable { bits, starts })
     }
 
-    pub fn len(&self) -> usize {
-        self.ids.len()
+    /// The bucket a key is in.
+    pub fn bucket(&self, key: u128) -> usize {
+        bucket_of(key, self.bits)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+    /// The bits of a key that name its bucket.
+    pub fn bits(&self) -> u32 {
+        self.bits
     }
 
-    /// An identifier's `one_id`; `None` when the mapping does not hold it.
-    /// `buffer` is reused between calls.
-    pub fn get(&self, id_type: &str, id_value: &str, buffer: &mut Vec<u8>) -> Option<i64> {
-        self.ids.get(&key(id_type, id_value, buffer)).copied()
+    /// The bytes of a bucket's entries in the file.
+    pub fn bucket_range(&self, bucket: usize) -> Range<u64> {
+        let first = PREAMBLE_BYTES as u64 + self.starts.len() as u64 * 8;
+        first + self.starts[bucket] * ENTRY_BYTES as u64..first + self.starts[bucket + 1] * ENTRY_BYTES as u64
+    }
+
+    /// The bytes of every entry: the whole file after the table.
+    pub fn entries_range(&self) -> Range<u64> {
+        let first = PREAMBLE_BYTES as u64 + self.starts.len() as u64 * 8;
+        first..first + self.starts.last().copied().unwrap_or(0) * ENTRY_BYTES as u64
+    }
+
+    pub fn buckets(&self) -> usize {
+        self.starts.len() - 1
+    }
+}
+
+/// A key's `one_id` among a bucket's entries (the bytes of
+/// [`BucketTable::bucket_range`] for the table's `bits`). Keys are hashes,
+/// spread evenly: the search starts where the key's bits below the bucket's
+/// put it and gallops from there, so it touches a cache line or two of the
+/// bucket instead of ten.
+pub fn find_in_bucket(entries: &[u8], bits: u32, key: u128) -> Option<i64> {
+    let count = entries.len() / ENTRY_BYTES;
+    if count == 0 {
+        return None;
+    }
+    let key_at = |i: usize| {
+        u128::from_le_bytes(
+            entries[i * ENTRY_BYTES..i * ENTRY_BYTES + 16]
+                .try_into()
+                .unwrap_or_default(),
+        )
+    };
+    let below_bucket = ((key << bits) >> 64) as u64;
+    let guess = ((below_bucket as u128 * count as u128) >> 64) as usize;
+    // Bracket the key between `low` and `high` by doubling steps from the
+    // guess, then search between them.
+    let (mut low, mut high);
+    if key_at(guess) < key {
+        let mut step = 1;
+        low = guess + 1;
+        high = (guess + step).min(count);
+        while high < count && key_at(high) < key {
+            low = high + 1;
+            step *= 2;
+            high = (high + step).min(count);
+        }
+        high = (high + 1).min(count);
+    } else {
+        let mut step = 1;
+        high = guess + 1;
+        low = guess.saturating_sub(step);
+        while low > 0 && key_at(low) > key {
+            high = low;
+            step *= 2;
+            low = low.saturating_sub(step);
+        }
+    }
+    while low < high {
+        let middle = (low + high) / 2;
+        match key_at(middle).cmp(&key) {
+            std::cmp::Ordering::Less => low = middle + 1,
+            std::cmp::Ordering::Greater => high = middle,
+            std::cmp::Ordering::Equal => {
+                let at = middle * ENTRY_BYTES + 16;
+                return Some(i64::from_le_bytes(
+                    entries[at..at + 8].try_into().unwrap_or_default(),
+                ));
+            }
+        }
+    }
+    None
+}
+
+/// A whole lookup file, read into memory.
+#[derive(Debug)]
+pub struct LookupFile<B> {
+    bytes: B,
+    table: BucketTable,
+}
+
+impl<B: AsRef<[u8]>> LookupFile<B> {
+    pub fn read(bytes: B) -> Result<Self, DamagedLookup> {
+        let file = bytes.as_ref();
+        let preamble = file
+            .get(..PREAMBLE_BYTES)
+            .ok_or_else(|| DamagedLookup("it is shorter than its preamble".into()))?;
+        let starts = BucketTable::starts_range(preamble)?;
+        let starts = file
+            .get(starts.start as usize..starts.end as usize)
+            .ok_or_else(|| DamagedLookup("its bucket table is cut short".into()))?;
+        let table = BucketTable::read(preamble, starts)?;
+        if (file.len() as u64) < table.entries_range().end {
+            return Err(DamagedLookup("its entries are cut short".into()));
+        }
+        Ok(LookupFile { bytes, table })
+    }
+
+    /// The `one_id` of a key ([`key`]).
+    pub fn get(&self, key: u128) -> Option<i64> {
+        let bucket = self.table.bucket_range(self.table.bucket(key));
+        let entries = &self.bytes.as_ref()[bucket.start as usize..bucket.end as usize];
+        find_in_bucket(entries, self.table.bits(), key)
     }
 }
 
@@ -52,22 +249,57 @@ impl OneIdLookup {
 mod tests {
     use super::*;
 
+    /// Looks `(id_type, id_value)` up in a whole lookup file.
+    fn look_up(file: &[u8], id_type: &str, id_value: &str) -> Option<i64> {
+        LookupFile::read(file)
+            .unwrap()
+            .get(key(id_type, id_value, &mut Vec::new()))
+    }
+
     #[test]
     fn identifiers_are_found_by_type_and_value() {
-        let lookup = OneIdLookup::from_rows([
+        let file = encode([
             ("phone", "+8613800138000", 7),
             ("crm_id", "C1", 7),
             ("email", "a", 9),
         ]);
-        let mut buffer = Vec::new();
-        assert_eq!(lookup.get("phone", "+8613800138000", &mut buffer), Some(7));
-        assert_eq!(lookup.get("email", "a", &mut buffer), Some(9));
-        assert_eq!(
-            lookup.get("phone", "C1", &mut buffer),
-            None,
-            "the type is part of the key"
+        assert_eq!(look_up(&file, "phone", "+8613800138000"), Some(7));
+        assert_eq!(look_up(&file, "email", "a"), Some(9));
+        assert_eq!(look_up(&file, "phone", "C1"), None, "the type is part of the key");
+        assert_eq!(look_up(&file, "phon", "e\u{FF}a"), None);
+        assert_eq!(look_up(&encode([]), "phone", "a"), None, "an empty mapping");
+    }
+
+    #[test]
+    fn a_large_mapping_is_split_into_buckets_of_about_a_thousand() {
+        let values: Vec<String> = (0..100_000).map(|i| format!("+86138{i:08}")).collect();
+        let file = encode(
+            values
+                .iter()
+                .enumerate()
+                .map(|(i, v)| ("phone", v.as_str(), i as i64)),
         );
-        assert_eq!(lookup.get("phon", "e\u{FF}a", &mut buffer), None);
-        assert_eq!(lookup.len(), 3);
+        let range = BucketTable::starts_range(&file[..PREAMBLE_BYTES]).unwrap();
+        let table = BucketTable::read(
+            &file[..PREAMBLE_BYTES],
+            &file[range.start as usize..range.end as usize],
+        )
+        .unwrap();
+        assert_eq!(table.buckets(), 128);
+        assert_eq!(table.entries_range().end, file.len() as u64);
+        for (i, value) in values.iter().enumerate().step_by(7) {
+            assert_eq!(look_up(&file, "phone", value), Some(i as i64));
+        }
+        assert_eq!(look_up(&file, "phone", "+8613900000000"), None);
+    }
+
+    #[test]
+    fn a_damaged_file_is_told_not_misread() {
+        let file = encode([("phone", "a", 1)]);
+        assert!(BucketTable::starts_range(b"not a lookup file at all").is_err());
+        let range = BucketTable::starts_range(&file[..PREAMBLE_BYTES]).unwrap();
+        let cut = &file[range.start as usize..range.end as usize - 1];
+        assert!(BucketTable::read(&file[..PREAMBLE_BYTES], cut).is_err());
+        assert!(LookupFile::read(&file[..file.len() - 1]).is_err());
     }
 }

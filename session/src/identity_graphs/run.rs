@@ -9,6 +9,7 @@ use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, AsArray, BooleanArray, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::compute::cast as cast_array;
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use datafusion::common::ScalarValue;
 use datafusion::datasource::MemTable;
@@ -16,6 +17,7 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::{SessionContext, cast, col, lit};
 
 use cdpfusion_catalog::{GraphVersion, IdentityGraphs, open_catalog};
+use cdpfusion_core::identity::one_id_lookup;
 
 use super::parse::IdentityGraphStatement;
 use crate::statement_syntax::{describe_columns, plan_one_query};
@@ -244,14 +246,43 @@ async fn resolve_version(
         persons: persons.len() as u64,
         folder: String::new(),
     };
+    let lookup = lookup_file(name, &map)?;
     graphs
         .write_version(
             name,
             &version,
             (LINKS_SCHEMA.clone(), &new_links),
             (map_schema, &map),
+            lookup,
         )
         .await
+}
+
+/// The lookup file `one_id_of` reads, of a mapping's rows.
+fn lookup_file(name: &str, map: &[RecordBatch]) -> Result<Vec<u8>> {
+    let mut columns = Vec::with_capacity(map.len());
+    for batch in map {
+        let column = |column: &str, as_type: &DataType| match batch.column_by_name(column) {
+            Some(values) => Ok(cast_array(values, as_type)?),
+            None => Err(graph_error(name, format!("its mapping has no column {column}"))),
+        };
+        columns.push((
+            column("id_type", &DataType::Utf8)?,
+            column("id_value", &DataType::Utf8)?,
+            column("one_id", &DataType::Int64)?,
+        ));
+    }
+    let rows = columns.iter().flat_map(|(types, values, ids)| {
+        let (types, values, ids) = (
+            types.as_string::<i32>(),
+            values.as_string::<i32>(),
+            ids.as_primitive::<Int64Type>(),
+        );
+        (0..types.len())
+            .filter(move |&i| types.is_valid(i) && values.is_valid(i) && ids.is_valid(i))
+            .map(move |i| (types.value(i), values.value(i), ids.value(i)))
+    });
+    Ok(one_id_lookup::encode(rows))
 }
 
 /// The columns an identity graph statement returns, known before it runs.

@@ -7,6 +7,7 @@ use datafusion::logical_expr::ScalarUDF;
 
 use crate::singleton::singleton;
 
+mod identity_changes;
 mod identity_graph;
 mod identity_lookup;
 mod identity_map;
@@ -19,6 +20,7 @@ mod resolution_table;
 mod resolve_identities;
 mod resolve_records;
 
+pub use identity_changes::IdentityChangesFunc;
 pub use identity_graph::IdentityGraphFunc;
 pub use identity_lookup::IdentityLookupFunc;
 pub use identity_map::IdentityMapFunc;
@@ -36,6 +38,7 @@ singleton!(table resolve_records = ResolveRecordsFunc);
 singleton!(table identity_lookup = IdentityLookupFunc);
 singleton!(table identity_graph = IdentityGraphFunc);
 singleton!(table identity_map = IdentityMapFunc);
+singleton!(table identity_changes = IdentityChangesFunc);
 
 /// The family's scalar functions, for `register_all`.
 pub fn scalar_functions() -> Vec<Arc<ScalarUDF>> {
@@ -50,5 +53,6 @@ pub fn table_functions() -> Vec<Arc<dyn crate::CdpTableFunction>> {
         identity_lookup(),
         identity_graph(),
         identity_map(),
+        identity_changes(),
     ]
 }

@@ -1,18 +1,24 @@
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
 
-use datafusion::arrow::array::{Array, AsArray, Int64Array, RecordBatch};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Int64Type};
+use bytes::Bytes;
+use datafusion::arrow::array::{AsArray, Int64Array};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::{DataFusionError, Result, ScalarValue, plan_err};
 use datafusion::logical_expr::{
     ColumnarValue, Documentation, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 use datafusion_macros::user_doc;
 
-use cdpfusion_core::identity::one_id_lookup::OneIdLookup;
+use cdpfusion_catalog::{GraphVersion, IdentityGraphs};
+use cdpfusion_core::identity::one_id_lookup::{
+    BucketTable, DamagedLookup, PREAMBLE_BYTES, find_in_bucket, key,
+};
 
 use crate::arguments::{ArgumentKind, Parameters, required, same_shape};
 use crate::catalog_cache::CatalogCache;
+use crate::own_thread::block_on_own_thread;
 
 const NAME: &str = "one_id_of";
 
@@ -24,7 +30,7 @@ const PARAMETERS: Parameters = Parameters::List(&[
 
 #[user_doc(
     doc_section(label = "cdpfusion Identity Functions"),
-    description = "The `one_id` of an identifier in a persistent identity graph (`CREATE IDENTITY GRAPH`), as its newest version maps it (`identity_map`), looked up in a hash table of the mapping without resolving anything: `SELECT lead_id, one_id_of('customers', 'phone', normalize_phone(phone)) FROM leads`. NULL when the graph does not hold the identifier or an argument is NULL. A shared or blocked identifier has its own `one_id`, as in the mapping. See docs/identity-graphs.md.",
+    description = "The `one_id` of an identifier in a persistent identity graph (`CREATE IDENTITY GRAPH`), as its newest version maps it (`identity_map`), looked up in the version's lookup file (buckets of about a thousand identifiers by a hash of type and value: one lookup reads two small ranges of it, a million read it once) without resolving anything: `SELECT lead_id, one_id_of('customers', 'phone', normalize_phone(phone)) FROM leads`. NULL when the graph does not hold the identifier or an argument is NULL. A shared or blocked identifier has its own `one_id`, as in the mapping. See docs/identity-graphs.md.",
     syntax_example = "one_id_of(graph, id_type, id_value)",
     sql_example = r#"```sql
 > SELECT id_value, one_id_of('doc_example_graph', 'phone', id_value) = one_id_of('doc_example_graph', 'crm_id', 'C1') AS same_person FROM (VALUES ('+8613800138000'), ('+8613900139000')) AS t(id_value) ORDER BY id_value;
@@ -48,8 +54,8 @@ const PARAMETERS: Parameters = Parameters::List(&[
 #[derive(Debug)]
 pub struct OneIdOf {
     signature: Signature,
-    /// The mapping last read for each (catalog, graph), by its version.
-    cache: CatalogCache<OneIdLookup>,
+    /// The lookup file last opened for each (catalog, graph), by version.
+    cache: CatalogCache<GraphLookup>,
 }
 
 impl PartialEq for OneIdOf {
@@ -72,6 +78,114 @@ impl Default for OneIdOf {
     }
 }
 
+/// A version's lookup file as far as it has been read: its bucket table,
+/// and the buckets the lookups so far needed (all of them once a batch
+/// needs more than a quarter).
+#[derive(Debug)]
+struct GraphLookup {
+    graphs: IdentityGraphs,
+    graph: String,
+    version: GraphVersion,
+    table: BucketTable,
+    read: Mutex<ReadSoFar>,
+}
+
+/// What has been read of a lookup file's entries.
+#[derive(Debug, Default)]
+struct ReadSoFar {
+    /// Every entry, once a batch needed many buckets.
+    all: Option<Bytes>,
+    /// Single buckets, before that.
+    buckets: HashMap<usize, Bytes>,
+}
+
+impl ReadSoFar {
+    fn holds(&self, bucket: usize) -> bool {
+        self.all.is_some() || self.buckets.contains_key(&bucket)
+    }
+
+    /// A key's `one_id`, from what was read.
+    fn get(&self, table: &BucketTable, key: u128) -> Option<i64> {
+        let bucket = table.bucket(key);
+        let entries = match &self.all {
+            Some(all) => {
+                let (first, range) = (table.entries_range().start, table.bucket_range(bucket));
+                &all[(range.start - first) as usize..(range.end - first) as usize]
+            }
+            None => self.buckets.get(&bucket)?,
+        };
+        find_in_bucket(entries, table.bits(), key)
+    }
+}
+
+impl GraphLookup {
+    /// Opens the newest version's lookup file: two small reads.
+    async fn open(graphs: IdentityGraphs, graph: &str) -> Result<Self> {
+        let version = graphs.latest(graph).await?;
+        let damaged = |e: DamagedLookup| {
+            DataFusionError::Execution(format!(
+                "{NAME}: identity graph '{graph}' version {}: {e}",
+                version.version
+            ))
+        };
+        let preamble = graphs
+            .read_lookup_ranges(graph, &version, &[0..PREAMBLE_BYTES as u64])
+            .await?
+            .remove(0);
+        let starts = BucketTable::starts_range(&preamble).map_err(damaged)?;
+        let starts = graphs
+            .read_lookup_ranges(graph, &version, &[starts])
+            .await?
+            .remove(0);
+        let table = BucketTable::read(&preamble, &starts).map_err(damaged)?;
+        Ok(GraphLookup {
+            graphs,
+            graph: graph.to_string(),
+            version,
+            table,
+            read: Mutex::default(),
+        })
+    }
+
+    /// The `one_id` of each key, reading first the buckets not read yet:
+    /// each on its own when they are few, else every entry at once.
+    fn get_all(&self, keys: &[Option<u128>]) -> Result<Int64Array> {
+        let missing: Vec<usize> = {
+            let read = self.read.lock().unwrap();
+            let mut missing: Vec<usize> = keys
+                .iter()
+                .flatten()
+                .map(|&key| self.table.bucket(key))
+                .filter(|&bucket| !read.holds(bucket))
+                .collect();
+            missing.sort_unstable();
+            missing.dedup();
+            missing
+        };
+        if !missing.is_empty() {
+            let all = missing.len() * 4 > self.table.buckets();
+            let ranges: Vec<Range<u64>> = if all {
+                vec![self.table.entries_range()]
+            } else {
+                missing.iter().map(|&b| self.table.bucket_range(b)).collect()
+            };
+            let bytes = block_on_own_thread(NAME, "reading the identity graph", || {
+                self.graphs
+                    .read_lookup_ranges(&self.graph, &self.version, &ranges)
+            })?;
+            let mut read = self.read.lock().unwrap();
+            if all {
+                read.all = bytes.into_iter().next();
+                read.buckets.clear();
+            } else {
+                read.buckets.extend(missing.into_iter().zip(bytes));
+            }
+        }
+        let read = self.read.lock().unwrap();
+        Ok(keys.iter().map(|k| read.get(&self.table, (*k)?)).collect())
+    }
+}
+
 impl OneIdOf {
     pub fn new() -> Self {
         Self {
@@ -81,9 +195,9 @@ impl OneIdOf {
         }
     }
 
-    /// The graph's newest mapping, read again only when a new version was
-    /// written ([`CatalogCache`]).
-    fn lookup(&self, args: &ScalarFunctionArgs, graph: &str) -> Result<Arc<OneIdLookup>> {
+    /// The graph's newest lookup file, opened again only when a new version
+    /// was written ([`CatalogCache`]).
+    fn lookup(&self, args: &ScalarFunctionArgs, graph: &str) -> Result<Arc<GraphLookup>> {
         self.cache
             .get(NAME, &args.config_options, graph, |catalog, cached| async move {
                 let graphs = catalog.identity_graphs();
@@ -91,43 +205,11 @@ impl OneIdOf {
                 let version = latest.version.to_string();
                 let lookup = match cached {
                     Some((cached_version, lookup)) if cached_version == version => lookup,
-                    _ => Arc::new(lookup_of(
-                        graph,
-                        &graphs.read_table(graph, &latest, "map").await?,
-                    )?),
+                    _ => Arc::new(GraphLookup::open(graphs, graph).await?),
                 };
                 Ok((version, lookup))
             })
     }
-}
-
-/// The lookup of a mapping's rows.
-fn lookup_of(graph: &str, map: &[RecordBatch]) -> Result<OneIdLookup> {
-    let mut columns = Vec::with_capacity(map.len());
-    for batch in map {
-        let column = |name: &str, as_type: &DataType| match batch.column_by_name(name) {
-            Some(column) => Ok(cast(column, as_type)?),
-            None => Err(DataFusionError::Execution(format!(
-                "{NAME}: the mapping of identity graph '{graph}' has no column {name}"
-            ))),
-        };
-        columns.push((
-            column("id_type", &DataType::Utf8)?,
-            column("id_value", &DataType::Utf8)?,
-            column("one_id", &DataType::Int64)?,
-        ));
-    }
-    let rows = columns.iter().flat_map(|(types, values, ids)| {
-        let (types, values, ids) = (
-            types.as_string::<i32>(),
-            values.as_string::<i32>(),
-            ids.as_primitive::<Int64Type>(),
-        );
-        (0..types.len())
-            .filter(move |&i| types.is_valid(i) && values.is_valid(i) && ids.is_valid(i))
-            .map(move |i| (types.value(i), values.value(i), ids.value(i)))
-    });
-    Ok(OneIdLookup::from_rows(rows))
 }
 
 impl ScalarUDFImpl for OneIdOf {
@@ -157,11 +239,12 @@ impl ScalarUDFImpl for OneIdOf {
         let values = args.args[2].to_array(args.number_rows)?;
         let (types, values) = (types.as_string::<i32>(), values.as_string::<i32>());
         let mut buffer = Vec::new();
-        let ids: Int64Array = types
+        let keys: Vec<Option<u128>> = types
             .iter()
             .zip(values.iter())
-            .map(|(t, v)| lookup.get(t?, v?, &mut buffer))
+            .map(|(t, v)| Some(key(t?, v?, &mut buffer)))
             .collect();
+        let ids = lookup.get_all(&keys)?;
         same_shape(&args.args, Arc::new(ids))
     }
 
