@@ -371,7 +371,9 @@ def _strings(byte_matrix: np.ndarray) -> pa.Array:
     """A (rows, width) uint8 matrix of ASCII as a string array."""
     width = byte_matrix.shape[1]
     fixed = np.ascontiguousarray(byte_matrix).view(f"S{width}").ravel()
-    return pa.array(fixed).cast(pa.string())
+    strings = pa.array(fixed).cast(pa.string())
+    # Large inputs come back in chunks; callers concatenate and take.
+    return strings.combine_chunks() if isinstance(strings, pa.ChunkedArray) else strings
 
 
 def _decimal(values) -> pa.Array:

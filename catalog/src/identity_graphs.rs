@@ -19,8 +19,9 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::compute::cast;
+use datafusion::arrow::datatypes::{DataType, Int64Type, SchemaRef};
 use datafusion::common::{DataFusionError, Result};
 use datafusion::object_store::path::Path;
 use datafusion::object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
@@ -35,6 +36,35 @@ use serde::{Deserialize, Serialize};
 pub const IDENTITY_GRAPHS_FOLDER: &str = "identity-graphs";
 /// A version's mapping laid out for lookups.
 const LOOKUP_FILE: &str = "lookup.bin";
+
+/// Calls `row` with each `(id_type, id_value, one_id)` of a mapping's rows
+/// (the columns `resolve_identities` returns; rows with a NULL are skipped).
+pub fn for_each_mapped(map: &[RecordBatch], mut row: impl FnMut(&str, &str, i64)) -> Result<()> {
+    for batch in map {
+        let column = |name: &str, as_type: &DataType| match batch.column_by_name(name) {
+            Some(values) => Ok(cast(values, as_type)?),
+            None => Err(DataFusionError::Execution(format!(
+                "an identity graph's mapping has no column {name}"
+            ))),
+        };
+        let (types, values, ids) = (
+            column("id_type", &DataType::Utf8)?,
+            column("id_value", &DataType::Utf8)?,
+            column("one_id", &DataType::Int64)?,
+        );
+        let (types, values, ids) = (
+            types.as_string::<i32>(),
+            values.as_string::<i32>(),
+            ids.as_primitive::<Int64Type>(),
+        );
+        for i in 0..batch.num_rows() {
+            if types.is_valid(i) && values.is_valid(i) && ids.is_valid(i) {
+                row(types.value(i), values.value(i), ids.value(i));
+            }
+        }
+    }
+    Ok(())
+}
 
 /// One version of a graph, as stored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

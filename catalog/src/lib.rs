@@ -13,7 +13,7 @@ pub mod options;
 pub mod refresh;
 
 pub use catalog::{SegmentCatalog, SegmentDefinition};
-pub use identity_graphs::{GraphVersion, IdentityGraphs};
+pub use identity_graphs::{GraphVersion, IdentityGraphs, for_each_mapped};
 pub use open::{open_catalog, open_location};
 pub use options::CdpfusionOptions;
 pub use refresh::{Refreshed, segment_error};

@@ -31,6 +31,10 @@ pub const DEMO_STEPS: &[(&str, &str)] = &[
     ("07_funnel.sql", include_str!("../demo/07_funnel.sql")),
     ("08_value.sql", include_str!("../demo/08_value.sql")),
     ("09_segments.sql", include_str!("../demo/09_segments.sql")),
+    (
+        "10_identity_graph.sql",
+        include_str!("../demo/10_identity_graph.sql"),
+    ),
 ];
 
 /// Rows of a result shown in the demo's output.
@@ -211,7 +215,10 @@ pub fn write_session_script(dir: &std::path::Path) -> Result<PathBuf> {
         }
     }
     // The clock the demo ended at: the last one step 09 sets.
-    let (_, segments) = DEMO_STEPS[DEMO_STEPS.len() - 1];
+    let segments = DEMO_STEPS
+        .iter()
+        .find(|(file, _)| *file == "09_segments.sql")
+        .map_or("", |(_, script)| script);
     if let Some(clock) = split_statements(segments)?
         .into_iter()
         .filter(|s| defines(s) && s.contains("demo_clock") && !s.to_ascii_uppercase().contains("SEGMENT"))

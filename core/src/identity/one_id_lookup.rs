@@ -38,10 +38,15 @@ pub fn key(id_type: &str, id_value: &str, buffer: &mut Vec<u8>) -> u128 {
 /// The lookup file of `(id_type, id_value, one_id)` rows.
 pub fn encode<'a>(rows: impl IntoIterator<Item = (&'a str, &'a str, i64)>) -> Vec<u8> {
     let mut buffer = Vec::new();
-    let mut entries: Vec<(u128, i64)> = rows
-        .into_iter()
-        .map(|(id_type, id_value, one_id)| (key(id_type, id_value, &mut buffer), one_id))
-        .collect();
+    encode_keys(
+        rows.into_iter()
+            .map(|(id_type, id_value, one_id)| (key(id_type, id_value, &mut buffer), one_id))
+            .collect(),
+    )
+}
+
+/// The lookup file of `(key, one_id)` entries ([`key`]).
+pub fn encode_keys(mut entries: Vec<(u128, i64)>) -> Vec<u8> {
     entries.sort_unstable_by_key(|&(key, _)| key);
     entries.dedup_by_key(|&mut (key, _)| key);
     let count = entries.len() as u64;

@@ -9,14 +9,13 @@ use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 
 use datafusion::arrow::array::{Array, AsArray, BooleanArray, RecordBatch, StringArray, UInt64Array};
-use datafusion::arrow::compute::cast as cast_array;
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use datafusion::common::ScalarValue;
 use datafusion::datasource::MemTable;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::{SessionContext, cast, col, lit};
 
-use cdpfusion_catalog::{GraphVersion, IdentityGraphs, open_catalog};
+use cdpfusion_catalog::{GraphVersion, IdentityGraphs, for_each_mapped, open_catalog};
 use cdpfusion_core::identity::one_id_lookup;
 
 use super::parse::IdentityGraphStatement;
@@ -246,7 +245,7 @@ async fn resolve_version(
         persons: persons.len() as u64,
         folder: String::new(),
     };
-    let lookup = lookup_file(name, &map)?;
+    let lookup = lookup_file(&map).map_err(|e| graph_error(name, e))?;
     graphs
         .write_version(
             name,
@@ -259,30 +258,12 @@ async fn resolve_version(
 }
 
 /// The lookup file `one_id_of` reads, of a mapping's rows.
-fn lookup_file(name: &str, map: &[RecordBatch]) -> Result<Vec<u8>> {
-    let mut columns = Vec::with_capacity(map.len());
-    for batch in map {
-        let column = |column: &str, as_type: &DataType| match batch.column_by_name(column) {
-            Some(values) => Ok(cast_array(values, as_type)?),
-            None => Err(graph_error(name, format!("its mapping has no column {column}"))),
-        };
-        columns.push((
-            column("id_type", &DataType::Utf8)?,
-            column("id_value", &DataType::Utf8)?,
-            column("one_id", &DataType::Int64)?,
-        ));
-    }
-    let rows = columns.iter().flat_map(|(types, values, ids)| {
-        let (types, values, ids) = (
-            types.as_string::<i32>(),
-            values.as_string::<i32>(),
-            ids.as_primitive::<Int64Type>(),
-        );
-        (0..types.len())
-            .filter(move |&i| types.is_valid(i) && values.is_valid(i) && ids.is_valid(i))
-            .map(move |i| (types.value(i), values.value(i), ids.value(i)))
-    });
-    Ok(one_id_lookup::encode(rows))
+fn lookup_file(map: &[RecordBatch]) -> Result<Vec<u8>> {
+    let (mut entries, mut buffer) = (Vec::new(), Vec::new());
+    for_each_mapped(map, |id_type, id_value, one_id| {
+        entries.push((one_id_lookup::key(id_type, id_value, &mut buffer), one_id));
+    })?;
+    Ok(one_id_lookup::encode_keys(entries))
 }
 
 /// The columns an identity graph statement returns, known before it runs.

@@ -1,16 +1,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{
-    Array, AsArray, Int64Builder, ListBuilder, RecordBatch, StringBuilder, UInt64Builder,
-};
-use datafusion::arrow::compute::cast;
-use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
+use datafusion::arrow::array::{Int64Builder, ListBuilder, RecordBatch, StringBuilder, UInt64Builder};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{DataFusionError, Result};
 use datafusion_macros::user_doc;
 use futures::FutureExt;
 
+use cdpfusion_catalog::for_each_mapped;
 use cdpfusion_core::identity::one_id_lookup::{LookupFile, key};
 
 use crate::arguments::{ArgumentKind, Parameters, required};
@@ -104,40 +102,20 @@ fn changes(map: &[RecordBatch], before: impl Fn(u128) -> Option<i64>) -> Result<
     // Each previous person's first new person, and whether it has another.
     let mut successors: HashMap<i64, (i64, bool)> = HashMap::new();
     let mut buffer = Vec::new();
-    for batch in map {
-        let column = |name: &str, as_type: &DataType| match batch.column_by_name(name) {
-            Some(values) => Ok(cast(values, as_type)?),
-            None => Err(DataFusionError::Execution(format!(
-                "{NAME}: the mapping has no column {name}"
-            ))),
-        };
-        let (types, values, ids) = (
-            column("id_type", &DataType::Utf8)?,
-            column("id_value", &DataType::Utf8)?,
-            column("one_id", &DataType::Int64)?,
-        );
-        let (types, values, ids) = (
-            types.as_string::<i32>(),
-            values.as_string::<i32>(),
-            ids.as_primitive::<Int64Type>(),
-        );
-        for i in (0..batch.num_rows()).filter(|&i| types.is_valid(i) && values.is_valid(i) && ids.is_valid(i))
-        {
-            let one_id = ids.value(i);
-            let person = persons.entry(one_id).or_default();
-            person.identifiers += 1;
-            match before(key(types.value(i), values.value(i), &mut buffer)) {
-                None => person.new_identifiers += 1,
-                Some(previous) => {
-                    if !person.previous.contains(&previous) {
-                        person.previous.push(previous);
-                    }
-                    let successor = successors.entry(previous).or_insert((one_id, false));
-                    successor.1 |= successor.0 != one_id;
+    for_each_mapped(map, |id_type, id_value, one_id| {
+        let person = persons.entry(one_id).or_default();
+        person.identifiers += 1;
+        match before(key(id_type, id_value, &mut buffer)) {
+            None => person.new_identifiers += 1,
+            Some(previous) => {
+                if !person.previous.contains(&previous) {
+                    person.previous.push(previous);
                 }
+                let successor = successors.entry(previous).or_insert((one_id, false));
+                successor.1 |= successor.0 != one_id;
             }
         }
-    }
+    })?;
     let mut rows: Vec<(&'static str, i64, Person)> = persons
         .into_iter()
         .filter_map(|(one_id, mut person)| {
@@ -180,7 +158,8 @@ fn changes(map: &[RecordBatch], before: impl Fn(u128) -> Option<i64>) -> Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{Int64Array, StringArray};
+    use datafusion::arrow::array::{AsArray, Int64Array, StringArray};
+    use datafusion::arrow::datatypes::Int64Type;
 
     fn map(rows: &[(&str, i64)]) -> RecordBatch {
         let schema = Arc::new(Schema::new(vec![

@@ -119,24 +119,25 @@ impl ReadSoFar {
 }
 
 impl GraphLookup {
-    /// Opens the newest version's lookup file: two small reads.
-    async fn open(graphs: IdentityGraphs, graph: &str) -> Result<Self> {
-        let version = graphs.latest(graph).await?;
+    /// Opens a version's lookup file: two small reads.
+    async fn open(graphs: IdentityGraphs, graph: &str, version: GraphVersion) -> Result<Self> {
         let damaged = |e: DamagedLookup| {
             DataFusionError::Execution(format!(
                 "{NAME}: identity graph '{graph}' version {}: {e}",
                 version.version
             ))
         };
-        let preamble = graphs
-            .read_lookup_ranges(graph, &version, &[0..PREAMBLE_BYTES as u64])
-            .await?
-            .remove(0);
-        let starts = BucketTable::starts_range(&preamble).map_err(damaged)?;
-        let starts = graphs
-            .read_lookup_ranges(graph, &version, &[starts])
-            .await?
-            .remove(0);
+        let read_one = |range: Range<u64>| {
+            let (graphs, version) = (&graphs, &version);
+            async move {
+                let read = graphs.read_lookup_ranges(graph, version, &[range]).await?;
+                read.into_iter()
+                    .next()
+                    .ok_or_else(|| damaged(DamagedLookup("a range of it could not be read".into())))
+            }
+        };
+        let preamble = read_one(0..PREAMBLE_BYTES as u64).await?;
+        let starts = read_one(BucketTable::starts_range(&preamble).map_err(damaged)?).await?;
         let table = BucketTable::read(&preamble, &starts).map_err(damaged)?;
         Ok(GraphLookup {
             graphs,
@@ -205,7 +206,7 @@ impl OneIdOf {
                 let version = latest.version.to_string();
                 let lookup = match cached {
                     Some((cached_version, lookup)) if cached_version == version => lookup,
-                    _ => Arc::new(GraphLookup::open(graphs, graph).await?),
+                    _ => Arc::new(GraphLookup::open(graphs, graph, latest).await?),
                 };
                 Ok((version, lookup))
             })
