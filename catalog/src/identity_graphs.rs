@@ -37,9 +37,10 @@ pub const IDENTITY_GRAPHS_FOLDER: &str = "identity-graphs";
 /// A version's mapping laid out for lookups.
 const LOOKUP_FILE: &str = "lookup.bin";
 
-/// Calls `row` with each `(id_type, id_value, one_id)` of a mapping's rows
-/// (the columns `resolve_identities` returns; rows with a NULL are skipped).
-pub fn for_each_mapped(map: &[RecordBatch], mut row: impl FnMut(&str, &str, i64)) -> Result<()> {
+/// Calls `row` with each `(id_type, id_value, one_id, status)` of a
+/// mapping's rows (the columns `resolve_identities` returns; rows with a
+/// NULL are skipped).
+pub fn for_each_mapped(map: &[RecordBatch], mut row: impl FnMut(&str, &str, i64, &str)) -> Result<()> {
     for batch in map {
         let column = |name: &str, as_type: &DataType| match batch.column_by_name(name) {
             Some(values) => Ok(cast(values, as_type)?),
@@ -47,19 +48,21 @@ pub fn for_each_mapped(map: &[RecordBatch], mut row: impl FnMut(&str, &str, i64)
                 "an identity graph's mapping has no column {name}"
             ))),
         };
-        let (types, values, ids) = (
+        let (types, values, ids, statuses) = (
             column("id_type", &DataType::Utf8)?,
             column("id_value", &DataType::Utf8)?,
             column("one_id", &DataType::Int64)?,
+            column("status", &DataType::Utf8)?,
         );
-        let (types, values, ids) = (
+        let (types, values, ids, statuses) = (
             types.as_string::<i32>(),
             values.as_string::<i32>(),
             ids.as_primitive::<Int64Type>(),
+            statuses.as_string::<i32>(),
         );
         for i in 0..batch.num_rows() {
-            if types.is_valid(i) && values.is_valid(i) && ids.is_valid(i) {
-                row(types.value(i), values.value(i), ids.value(i));
+            if types.is_valid(i) && values.is_valid(i) && ids.is_valid(i) && statuses.is_valid(i) {
+                row(types.value(i), values.value(i), ids.value(i), statuses.value(i));
             }
         }
     }
@@ -378,8 +381,8 @@ mod tests {
         let latest = graphs.latest("g").await.unwrap();
         assert_eq!(latest, written);
         assert_eq!(graphs.read_table("g", &latest, "map").await.unwrap(), vec![batch]);
-        let preamble = graphs.read_lookup_ranges("g", &latest, &[0..20]).await.unwrap();
-        assert_eq!(&preamble[0][..8], b"CDPFOID1");
+        let lookup = graphs.read_lookup("g", &latest).await.unwrap();
+        assert_eq!(&lookup[..8], b"CDPFOID1");
         // Segments do not list the graphs' folder.
         assert!(catalog.names().await.unwrap().is_empty());
         assert_eq!(graphs.names().await.unwrap(), vec!["g".to_string()]);

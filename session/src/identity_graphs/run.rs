@@ -260,7 +260,7 @@ async fn resolve_version(
 /// The lookup file `one_id_of` reads, of a mapping's rows.
 fn lookup_file(map: &[RecordBatch]) -> Result<Vec<u8>> {
     let (mut entries, mut buffer) = (Vec::new(), Vec::new());
-    for_each_mapped(map, |id_type, id_value, one_id| {
+    for_each_mapped(map, |id_type, id_value, one_id, _| {
         entries.push((one_id_lookup::key(id_type, id_value, &mut buffer), one_id));
     })?;
     Ok(one_id_lookup::encode_keys(entries))

@@ -102,7 +102,7 @@ fn changes(map: &[RecordBatch], before: impl Fn(u128) -> Option<i64>) -> Result<
     // Each previous person's first new person, and whether it has another.
     let mut successors: HashMap<i64, (i64, bool)> = HashMap::new();
     let mut buffer = Vec::new();
-    for_each_mapped(map, |id_type, id_value, one_id| {
+    for_each_mapped(map, |id_type, id_value, one_id, _| {
         let person = persons.entry(one_id).or_default();
         person.identifiers += 1;
         match before(key(id_type, id_value, &mut buffer)) {
@@ -166,6 +166,7 @@ mod tests {
             Field::new("id_type", DataType::Utf8, false),
             Field::new("id_value", DataType::Utf8, false),
             Field::new("one_id", DataType::Int64, false),
+            Field::new("status", DataType::Utf8, false),
         ]));
         RecordBatch::try_new(
             schema,
@@ -173,6 +174,7 @@ mod tests {
                 Arc::new(StringArray::from_iter_values(rows.iter().map(|_| "phone"))),
                 Arc::new(StringArray::from_iter_values(rows.iter().map(|(v, _)| *v))),
                 Arc::new(Int64Array::from_iter_values(rows.iter().map(|(_, id)| *id))),
+                Arc::new(StringArray::from_iter_values(rows.iter().map(|_| "merged"))),
             ],
         )
         .unwrap()

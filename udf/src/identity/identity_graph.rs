@@ -16,7 +16,7 @@ const NAME: &str = "identity_graph";
 #[user_doc(
     doc_section(label = "cdpfusion Identity Functions"),
     description = "Table function: the identity graph of the person who owns (`id_type`, `id_value`), as one row: `one_id, identifiers, records, dot, json`. `dot` is Graphviz (identifiers as boxes, dashed when not the person's; records as ellipses); `json` has `identifiers` and `records` (each with the positions of the identifiers it holds) for a viewer. Same arguments and rules as identity_lookup; no row when the identifier is unknown.",
-    syntax_example = "identity_graph(query, id_type, id_value [, rules_json])",
+    syntax_example = "identity_graph(query | graph, id_type, id_value [, rules_json])",
     sql_example = r#"```sql
 > SELECT identifiers, records, dot LIKE 'graph person_%' AS dot_ok, json LIKE '%"record_id":"crm1","identifiers":[0,1]%' AS json_ok FROM identity_graph('SELECT * FROM (VALUES (''crm1'', ''crm_id'', ''C1''), (''crm1'', ''phone'', ''+8613800138000'')) AS t(record_id, id_type, id_value)', 'phone', '+8613800138000');
 +-------------+---------+--------+---------+
@@ -25,7 +25,10 @@ const NAME: &str = "identity_graph";
 | 2           | 1       | true   | true    |
 +-------------+---------+--------+---------+
 ```"#,
-    argument(name = "query", description = "The same SQL text as for resolve_identities."),
+    argument(
+        name = "query",
+        description = "The same SQL text as for resolve_identities, or the name of a persistent identity graph (`CREATE IDENTITY GRAPH`), whose newest mapping and stored links are read without resolving anything (no rules_json then)."
+    ),
     argument(name = "id_type", description = "The type of the identifier to look up."),
     argument(name = "id_value", description = "Its value, normalised as in the query."),
     argument(

@@ -16,7 +16,7 @@ const NAME: &str = "identity_lookup";
 #[user_doc(
     doc_section(label = "cdpfusion Identity Functions"),
     description = "Table function: the identity graph of the person who owns (`id_type`, `id_value`), as resolved by `resolve_identities` over the same query and rules. One row per record and identifier it holds: `one_id, record_id, id_type, id_value, status, in_person`; `in_person` is false for what a record held that is not the person's (a shared demo tablet, a refused CRM id). Identifiers of the person in no record come with a NULL record_id. No rows when the identifier is unknown.",
-    syntax_example = "identity_lookup(query, id_type, id_value [, rules_json])",
+    syntax_example = "identity_lookup(query | graph, id_type, id_value [, rules_json])",
     sql_example = r#"```sql
 > SELECT record_id, id_type, id_value, status, in_person FROM identity_lookup('SELECT * FROM (VALUES (''crm1'', ''crm_id'', ''C1''), (''crm1'', ''phone'', ''+8613800138000''), (''lead7'', ''phone'', ''+8613800138000''), (''lead7'', ''device_id'', ''TABLET-S001''), (''lead8'', ''phone'', ''+8613912345678''), (''lead8'', ''device_id'', ''TABLET-S001'')) AS t(record_id, id_type, id_value)', 'crm_id', 'C1', '{"max_links_per_type": 1}') ORDER BY record_id, id_type;
 +-----------+-----------+----------------+--------+-----------+
@@ -28,7 +28,10 @@ const NAME: &str = "identity_lookup";
 | lead7     | phone     | +8613800138000 | merged | true      |
 +-----------+-----------+----------------+--------+-----------+
 ```"#,
-    argument(name = "query", description = "The same SQL text as for resolve_identities."),
+    argument(
+        name = "query",
+        description = "The same SQL text as for resolve_identities, or the name of a persistent identity graph (`CREATE IDENTITY GRAPH`), whose newest mapping and stored links are read without resolving anything (no rules_json then)."
+    ),
     argument(
         name = "id_type",
         description = "The type of the identifier to look up, e.g. 'phone'."

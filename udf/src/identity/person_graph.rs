@@ -1,9 +1,11 @@
 //! The table functions that show one person's identity graph:
 //! `identity_lookup` (a row per record and identifier) and `identity_graph`
-//! (Graphviz DOT and JSON). Both resolve the query, find the person who owns
-//! the given identifier, then read the query twice more to collect the
-//! records that hold the person's identifiers and everything those records
-//! hold.
+//! (Graphviz DOT and JSON). Given a links query, both resolve it, find the
+//! person who owns the given identifier, then read the query twice more to
+//! collect the records that hold the person's identifiers and everything
+//! those records hold. Given the name of a persistent identity graph, they
+//! read its newest mapping and its stored links instead: nothing is
+//! resolved.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -12,15 +14,18 @@ use async_trait::async_trait;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableProvider};
-use datafusion::common::Result;
+use datafusion::common::{Result, plan_err};
 use datafusion::execution::TaskContext;
 use datafusion::physical_plan::ExecutionPlan;
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 
+use cdpfusion_catalog::{SegmentCatalog, for_each_mapped};
 use cdpfusion_core::identity::graph::{GraphIdentifier, GraphRecord, PersonGraph};
+use cdpfusion_core::identity::resolve::Status;
 
 use super::resolution_plan::{CallRules, PlannedResolution, rules_argument};
 use crate::arguments::{ArgumentKind, Parameters, optional, required};
+use crate::segment::segment_table::{Load, segment_table};
 use crate::table_function::{CallScan, CallTable, Produce, deferred_plan};
 
 /// Turns a person's graph (or none, for an unknown identifier) into the
@@ -35,7 +40,17 @@ const PARAMETERS: Parameters = Parameters::List(&[
     optional("rules_json", ArgumentKind::Text),
 ]);
 
-/// Parses `(query, id_type, id_value [, rules_json])`.
+/// Whether a `query` argument names an identity graph: one SQL identifier,
+/// which no query is.
+fn is_graph_name(query: &str) -> bool {
+    let mut characters = query.chars();
+    characters
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && characters.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Parses `(query or graph, id_type, id_value [, rules_json])`.
 pub(crate) fn person_graph_table(
     function: &'static str,
     args: TableFunctionArgs,
@@ -43,6 +58,24 @@ pub(crate) fn person_graph_table(
     render: Render,
 ) -> Result<Arc<dyn TableProvider>> {
     let ([query, id_type, id_value], [rules]) = PARAMETERS.literals(function, args.exprs())?;
+    if is_graph_name(&query) {
+        if rules.is_some() {
+            return plan_err!(
+                "{function}: an identity graph ('{query}') keeps the rules it was created with; give no rules_json"
+            );
+        }
+        let called_with = [query.clone(), id_type.clone(), id_value.clone()];
+        let load: Load = Arc::new(move |catalog| {
+            let (graph, id_type, id_value) = (query.clone(), id_type.clone(), id_value.clone());
+            async move {
+                let person = stored_person_graph(catalog, &graph, &id_type, &id_value).await?;
+                render(person.as_ref())
+            }
+            .boxed()
+        });
+        let called_with = called_with.each_ref().map(String::as_str);
+        return Ok(segment_table(&schema, &called_with, load));
+    }
     let rules = rules_argument(function, rules.as_deref())?;
     let called_with = [query.as_str(), &id_type, &id_value, &format!("{rules:?}")].map(str::to_string);
     let scan = PersonGraphScan {
@@ -182,12 +215,32 @@ async fn person_graph(
         })
         .await?;
 
-    // Identifiers: the person's in canonical order, then the others met.
+    let members: Vec<(&str, &str, Status)> = resolution
+        .iter()
+        .filter(|r| r.one_id == one_id)
+        .map(|r| (r.id_type, r.id_value, r.status))
+        .collect();
+    Ok(Some(assemble(one_id, &members, held, |id_type, id_value| {
+        resolution
+            .position(id_type, id_value)
+            .map(|p| resolution.get(p).status)
+    })))
+}
+
+/// A person's graph from its identifiers (`members`, in canonical order),
+/// the records holding them with everything each holds (`held`), and the
+/// status of an identifier met that is not the person's.
+fn assemble(
+    one_id: i64,
+    members: &[(&str, &str, Status)],
+    held: BTreeMap<String, Vec<(String, String)>>,
+    status_of: impl Fn(&str, &str) -> Option<Status>,
+) -> PersonGraph {
     let mut identifiers: Vec<GraphIdentifier> = Vec::new();
     let mut index: HashMap<(String, String), usize> = HashMap::new();
-    for r in resolution.iter().filter(|r| r.one_id == one_id) {
-        index.insert((r.id_type.to_string(), r.id_value.to_string()), identifiers.len());
-        identifiers.push(GraphIdentifier::new(r.id_type, r.id_value, r.status, true));
+    for &(id_type, id_value, status) in members {
+        index.insert((id_type.to_string(), id_value.to_string()), identifiers.len());
+        identifiers.push(GraphIdentifier::new(id_type, id_value, status, true));
     }
     let mut graph_records = Vec::new();
     for (record_id, pairs) in held {
@@ -195,15 +248,8 @@ async fn person_graph(
         for key in pairs {
             let next = identifiers.len();
             let position = *index.entry(key.clone()).or_insert_with(|| {
-                let status = resolution
-                    .position(&key.0, &key.1)
-                    .map(|p| resolution.get(p).status);
-                identifiers.push(GraphIdentifier::new(
-                    &key.0,
-                    &key.1,
-                    status.unwrap_or(cdpfusion_core::identity::resolve::Status::Singleton),
-                    false,
-                ));
+                let status = status_of(&key.0, &key.1).unwrap_or(Status::Singleton);
+                identifiers.push(GraphIdentifier::new(&key.0, &key.1, status, false));
                 next
             });
             if !positions.contains(&position) {
@@ -215,9 +261,105 @@ async fn person_graph(
             identifiers: positions,
         });
     }
-    Ok(Some(PersonGraph {
+    PersonGraph {
         one_id,
         identifiers,
         records: graph_records,
-    }))
+    }
+}
+
+/// A person's graph in a persistent identity graph: its newest mapping
+/// gives the person and the statuses, its stored links the records.
+async fn stored_person_graph(
+    catalog: SegmentCatalog,
+    graph: &str,
+    id_type: &str,
+    id_value: &str,
+) -> Result<Option<PersonGraph>> {
+    let graphs = catalog.identity_graphs();
+    let versions = graphs.versions(graph).await?;
+    let Some(latest) = versions.last() else {
+        return plan_err!("identity graph '{graph}' does not exist");
+    };
+    let map = graphs.read_table(graph, latest, "map").await?;
+    let mut one_id = None;
+    for_each_mapped(&map, |t, v, id, _| {
+        if t == id_type && v == id_value {
+            one_id = Some(id);
+        }
+    })?;
+    let Some(one_id) = one_id else {
+        return Ok(None);
+    };
+    let mut members: Vec<(String, String, Status)> = Vec::new();
+    for_each_mapped(&map, |t, v, id, status| {
+        if id == one_id {
+            members.push((
+                t.to_string(),
+                v.to_string(),
+                Status::parse(status).unwrap_or(Status::Singleton),
+            ));
+        }
+    })?;
+    // The mapping is in canonical order, as `resolve_identities` returns it.
+    let mut member_set: IdentifierSet = HashMap::new();
+    for (t, v, _) in &members {
+        member_set.entry(v.clone()).or_default().insert(t.clone());
+    }
+    let mut links = Vec::new();
+    for version in &versions {
+        links.extend(graphs.read_table(graph, version, "links").await?);
+    }
+    let each_link = |row: &mut dyn FnMut(&str, &str, &str)| -> Result<()> {
+        for batch in &links {
+            let column = |name: &str| match batch.column_by_name(name) {
+                Some(column) => strings(column),
+                None => plan_err!("identity graph '{graph}': its links have no column {name}"),
+            };
+            let (records, types, values) = (column("record_id")?, column("id_type")?, column("id_value")?);
+            let (records, types, values) = (
+                records.as_string::<i32>(),
+                types.as_string::<i32>(),
+                values.as_string::<i32>(),
+            );
+            for i in 0..batch.num_rows() {
+                if records.is_valid(i) && types.is_valid(i) && values.is_valid(i) {
+                    row(records.value(i), types.value(i), values.value(i));
+                }
+            }
+        }
+        Ok(())
+    };
+    let mut records: HashSet<String> = HashSet::new();
+    each_link(&mut |record, t, v| {
+        if contains(&member_set, t, v) {
+            records.insert(record.to_string());
+        }
+    })?;
+    let mut held: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    each_link(&mut |record, t, v| {
+        if records.contains(record) {
+            held.entry(record.to_string())
+                .or_default()
+                .push((t.to_string(), v.to_string()));
+        }
+    })?;
+    let mut others: HashMap<(String, String), Status> = HashMap::new();
+    for (t, v) in held.values().flatten() {
+        if !contains(&member_set, t, v) {
+            others.insert((t.clone(), v.clone()), Status::Singleton);
+        }
+    }
+    for_each_mapped(&map, |t, v, _, status| {
+        if let Some(known) = others.get_mut(&(t.to_string(), v.to_string())) {
+            *known = Status::parse(status).unwrap_or(Status::Singleton);
+        }
+    })?;
+    let members: Vec<(&str, &str, Status)> = members
+        .iter()
+        .map(|(t, v, s)| (t.as_str(), v.as_str(), *s))
+        .collect();
+    Ok(Some(assemble(one_id, &members, held, |t, v| {
+        others.get(&(t.to_string(), v.to_string())).copied()
+    })))
 }

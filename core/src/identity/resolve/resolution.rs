@@ -33,6 +33,19 @@ impl Status {
             Status::Blocked => "blocked",
         }
     }
+
+    /// The status named `name` ([`Status::as_str`]).
+    pub fn parse(name: &str) -> Option<Status> {
+        [
+            Status::Singleton,
+            Status::Merged,
+            Status::Refused,
+            Status::Shared,
+            Status::Blocked,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == name)
+    }
 }
 
 /// Counts reported next to the result.
