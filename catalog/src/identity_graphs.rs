@@ -13,9 +13,13 @@
 //! leaves the previous version the newest, and of two appends at once one
 //! creates the version and the other gets an error. Each writer writes its
 //! files into a folder of its own (`<writer>`: process and time), so the
-//! loser's files never replace the winner's, and are never read.
+//! loser's files never replace the winner's, and are never read. The JSON
+//! holds each file's size and checksum: readers take the newest version
+//! whose files are all there at their sizes, and a whole file read is
+//! checked against its checksum.
 //! (`identity-graphs` holds a dash, so no segment can be named so.)
 
+use std::collections::BTreeMap;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -87,6 +91,27 @@ pub struct GraphVersion {
     /// Where its files are, under the graph's folder; set when written.
     #[serde(default)]
     pub folder: String,
+    /// Each file's size and checksum, by file name; set when written.
+    #[serde(default)]
+    pub files: BTreeMap<String, StoredFile>,
+}
+
+/// A file of a version as written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoredFile {
+    pub bytes: u64,
+    /// XXH3-64 of the bytes, in hexadecimal.
+    pub xxh3: String,
+}
+
+impl StoredFile {
+    fn of(bytes: &[u8]) -> Self {
+        StoredFile {
+            bytes: bytes.len() as u64,
+            xxh3: format!("{:016x}", twox_hash::XxHash3_64::oneshot(bytes)),
+        }
+    }
 }
 
 /// The identity graphs of one catalog.
@@ -156,12 +181,61 @@ impl IdentityGraphs {
         Ok(versions)
     }
 
-    /// The newest version; an error naming the graph when there is none.
+    /// The newest intact version ([`Self::intact`]): a version whose files
+    /// were damaged or cut short after it was written is passed over for the
+    /// one before. An error naming the graph when there is none.
     pub async fn latest(&self, name: &str) -> Result<GraphVersion> {
-        self.versions(name)
-            .await?
-            .pop()
-            .ok_or_else(|| DataFusionError::Plan(format!("identity graph '{name}' does not exist")))
+        let mut versions = self.versions(name).await?;
+        if versions.is_empty() {
+            return Err(DataFusionError::Plan(format!(
+                "identity graph '{name}' does not exist"
+            )));
+        }
+        while let Some(version) = versions.pop() {
+            if self.intact(name, &version).await? {
+                return Ok(version);
+            }
+        }
+        Err(graph_error(
+            name,
+            "every version's files are damaged or missing; CREATE OR REPLACE IDENTITY GRAPH builds it again",
+        ))
+    }
+
+    /// Whether each file of a version is there at the size it was written
+    /// with (one metadata request a file). Versions written before sizes
+    /// were kept are taken as they are.
+    pub async fn intact(&self, name: &str, version: &GraphVersion) -> Result<bool> {
+        for (file, stored) in &version.files {
+            match self
+                .store
+                .head(&self.file_path(name, &version.folder, file))
+                .await
+            {
+                Ok(meta) if meta.size == stored.bytes => {}
+                Ok(_) | Err(datafusion::object_store::Error::NotFound { .. }) => return Ok(false),
+                Err(e) => return Err(self.store_error("read", e)),
+            }
+        }
+        Ok(true)
+    }
+
+    /// A whole file of a version, checked against the checksum written
+    /// with it.
+    async fn read_checked(&self, name: &str, version: &GraphVersion, file: &str) -> Result<bytes::Bytes> {
+        let bytes = self.read(&self.file_path(name, &version.folder, file)).await?;
+        if let Some(stored) = version.files.get(file)
+            && StoredFile::of(&bytes) != *stored
+        {
+            return Err(graph_error(
+                name,
+                format!(
+                    "version {}'s {file} is damaged (its size or checksum differs from what was written); CREATE OR REPLACE IDENTITY GRAPH builds the graph again",
+                    version.version
+                ),
+            ));
+        }
+        Ok(bytes)
     }
 
     async fn read(&self, path: &Path) -> Result<bytes::Bytes> {
@@ -177,19 +251,14 @@ impl IdentityGraphs {
         Ok(bytes)
     }
 
-    fn table_path(&self, name: &str, folder: &str, table: &str) -> Path {
-        self.file_path(name, folder, &format!("{table}.parquet"))
-    }
-
     fn file_path(&self, name: &str, folder: &str, file: &str) -> Path {
         let parts: Vec<&str> = folder.split('/').chain([file]).collect();
         self.path(name, &parts)
     }
 
-    /// A version's whole lookup file.
+    /// A version's whole lookup file, checked.
     pub async fn read_lookup(&self, name: &str, version: &GraphVersion) -> Result<bytes::Bytes> {
-        self.read(&self.file_path(name, &version.folder, LOOKUP_FILE))
-            .await
+        self.read_checked(name, version, LOOKUP_FILE).await
     }
 
     /// Byte ranges of a version's lookup file
@@ -207,15 +276,16 @@ impl IdentityGraphs {
             .map_err(|e| self.store_error(&format!("read {path}"), e))
     }
 
-    /// The rows of a version's `links` or `map` file.
+    /// The rows of a version's `links` or `map` file, checked.
     pub async fn read_table(
         &self,
         name: &str,
         version: &GraphVersion,
         table: &str,
     ) -> Result<Vec<RecordBatch>> {
-        let path = self.table_path(name, &version.folder, table);
-        let bytes = self.read(&path).await?;
+        let file = format!("{table}.parquet");
+        let path = self.file_path(name, &version.folder, &file);
+        let bytes = self.read_checked(name, version, &file).await?;
         ParquetRecordBatchReaderBuilder::try_new(bytes)
             .and_then(|builder| builder.build())
             .map_err(|e| graph_error(name, format!("{path} cannot be read ({e})")))?
@@ -223,14 +293,8 @@ impl IdentityGraphs {
             .map_err(|e| graph_error(name, format!("{path} cannot be read ({e})")))
     }
 
-    async fn write_table(
-        &self,
-        name: &str,
-        folder: &str,
-        table: &str,
-        schema: SchemaRef,
-        batches: &[RecordBatch],
-    ) -> Result<()> {
+    /// Encodes rows as Parquet.
+    fn encode_table(name: &str, table: &str, schema: SchemaRef, batches: &[RecordBatch]) -> Result<Vec<u8>> {
         let mut bytes = Vec::new();
         // Snappy: a third of the bytes for the links' repeated types and
         // sources, at little cost to write or read.
@@ -247,12 +311,18 @@ impl IdentityGraphs {
         writer
             .close()
             .map_err(|e| graph_error(name, format!("cannot encode {table} ({e})")))?;
-        let path = self.table_path(name, folder, table);
+        Ok(bytes)
+    }
+
+    /// Writes a file of a version; returns its size and checksum.
+    async fn write_file(&self, name: &str, folder: &str, file: &str, bytes: Vec<u8>) -> Result<StoredFile> {
+        let stored = StoredFile::of(&bytes);
+        let path = self.file_path(name, folder, file);
         self.store
             .put(&path, PutPayload::from(bytes))
             .await
-            .map(|_| ())
-            .map_err(|e| self.store_error(&format!("write {path}"), e))
+            .map_err(|e| self.store_error(&format!("write {path}"), e))?;
+        Ok(stored)
     }
 
     /// Writes a version: its links, mapping and lookup file first, into a
@@ -274,19 +344,22 @@ impl IdentityGraphs {
                 .duration_since(std::time::UNIX_EPOCH)
                 .map_or(0, |d| d.as_nanos())
         );
-        let version = GraphVersion {
+        let mut version = GraphVersion {
             folder: format!("{}/{writer}", version.version),
             ..version.clone()
         };
-        self.write_table(name, &version.folder, "links", links.0, links.1)
-            .await?;
-        self.write_table(name, &version.folder, "map", map.0, map.1)
-            .await?;
-        let path = self.file_path(name, &version.folder, LOOKUP_FILE);
-        self.store
-            .put(&path, PutPayload::from(lookup))
-            .await
-            .map_err(|e| self.store_error(&format!("write {path}"), e))?;
+        let files = [
+            (
+                "links.parquet",
+                Self::encode_table(name, "links", links.0, links.1)?,
+            ),
+            ("map.parquet", Self::encode_table(name, "map", map.0, map.1)?),
+            (LOOKUP_FILE, lookup),
+        ];
+        for (file, bytes) in files {
+            let stored = self.write_file(name, &version.folder, file, bytes).await?;
+            version.files.insert(file.to_string(), stored);
+        }
         let json = serde_json::to_vec_pretty(&version).map_err(|e| graph_error(name, e))?;
         let path = self.path(name, &["versions", &format!("{}.json", version.version)]);
         let create = PutOptions {
@@ -348,6 +421,7 @@ mod tests {
             identifiers: 1,
             persons: 1,
             folder: String::new(),
+            files: BTreeMap::new(),
         }
     }
 
@@ -389,5 +463,63 @@ mod tests {
         assert!(graphs.drop_graph("g").await.unwrap());
         assert!(!graphs.drop_graph("g").await.unwrap());
         assert!(graphs.latest("g").await.is_err());
+    }
+
+    #[tokio::test]
+    async fn a_damaged_version_is_passed_over_or_told() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let catalog = crate::open_location(dir.path().to_str().unwrap()).unwrap();
+        let graphs = catalog.identity_graphs();
+        let schema = Arc::new(Schema::new(vec![Field::new("id_value", DataType::Utf8, true)]));
+        let rows = |value: &str| {
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec![value]))]).unwrap()
+        };
+        let lookup = || cdpfusion_core::identity::one_id_lookup::encode([("phone", "a", 7)]);
+        let (one, two) = (rows("one"), rows("two"));
+        let first = graphs
+            .write_version(
+                "g",
+                &version(1),
+                (schema.clone(), std::slice::from_ref(&one)),
+                (schema.clone(), std::slice::from_ref(&one)),
+                lookup(),
+            )
+            .await
+            .unwrap();
+        let second = graphs
+            .write_version(
+                "g",
+                &version(2),
+                (schema.clone(), std::slice::from_ref(&two)),
+                (schema.clone(), std::slice::from_ref(&two)),
+                lookup(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(second.files.len(), 3);
+        let map_file = dir
+            .path()
+            .join(IDENTITY_GRAPHS_FOLDER)
+            .join("g")
+            .join(&second.folder)
+            .join("map.parquet");
+        let written = std::fs::read(&map_file).unwrap();
+        // A byte changed: the version is there, its rows are refused.
+        let mut changed = written.clone();
+        let middle = changed.len() / 2;
+        changed[middle] ^= 0xFF;
+        std::fs::write(&map_file, &changed).unwrap();
+        assert_eq!(graphs.latest("g").await.unwrap(), second);
+        let error = graphs
+            .read_table("g", &second, "map")
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("version 2's map.parquet is damaged"), "{error}");
+        // Cut short, as by a copy that stopped: readers use version 1.
+        std::fs::write(&map_file, &written[..written.len() - 1]).unwrap();
+        assert!(!graphs.intact("g", &second).await.unwrap());
+        assert_eq!(graphs.latest("g").await.unwrap(), first);
+        assert_eq!(graphs.read_table("g", &first, "map").await.unwrap(), vec![one]);
     }
 }

@@ -71,6 +71,17 @@ pub async fn execute_identity_graph_statement(
                     "identity graph '{name}' does not exist"
                 )));
             };
+            for version in &versions {
+                if !graphs.intact(&name, version).await? {
+                    return Err(graph_error(
+                        &name,
+                        format!(
+                            "version {}'s files are damaged or missing, so its links cannot be carried on; CREATE OR REPLACE IDENTITY GRAPH builds the graph again",
+                            version.version
+                        ),
+                    ));
+                }
+            }
             let new_links = links_of(ctx, &name, &query).await?;
             let mut links = Vec::new();
             for version in &versions {
@@ -244,6 +255,7 @@ async fn resolve_version(
         identifiers: map.iter().map(|b| b.num_rows() as u64).sum(),
         persons: persons.len() as u64,
         folder: String::new(),
+        files: Default::default(),
     };
     let lookup = lookup_file(&map).map_err(|e| graph_error(name, e))?;
     graphs

@@ -62,12 +62,11 @@ impl TableFunctionImpl for IdentityChangesFunc {
                 let graph = graph.clone();
                 async move {
                     let graphs = catalog.identity_graphs();
-                    let mut versions = graphs.versions(&graph).await?;
-                    let latest = versions.pop().ok_or_else(|| {
-                        DataFusionError::Plan(format!("identity graph '{graph}' does not exist"))
-                    })?;
+                    let latest = graphs.latest(&graph).await?;
                     let map = graphs.read_table(&graph, &latest, "map").await?;
-                    let before = match versions.pop() {
+                    let versions = graphs.versions(&graph).await?;
+                    let previous = versions.into_iter().rfind(|v| v.version < latest.version);
+                    let before = match previous {
                         Some(previous) => {
                             let bytes = graphs.read_lookup(&graph, &previous).await?;
                             Some(LookupFile::read(bytes).map_err(|e| {

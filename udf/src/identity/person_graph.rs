@@ -277,11 +277,8 @@ async fn stored_person_graph(
     id_value: &str,
 ) -> Result<Option<PersonGraph>> {
     let graphs = catalog.identity_graphs();
-    let versions = graphs.versions(graph).await?;
-    let Some(latest) = versions.last() else {
-        return plan_err!("identity graph '{graph}' does not exist");
-    };
-    let map = graphs.read_table(graph, latest, "map").await?;
+    let latest = graphs.latest(graph).await?;
+    let map = graphs.read_table(graph, &latest, "map").await?;
     let mut one_id = None;
     for_each_mapped(&map, |t, v, id, _| {
         if t == id_type && v == id_value {
@@ -307,8 +304,10 @@ async fn stored_person_graph(
         member_set.entry(v.clone()).or_default().insert(t.clone());
     }
     let mut links = Vec::new();
-    for version in &versions {
-        links.extend(graphs.read_table(graph, version, "links").await?);
+    for version in graphs.versions(graph).await? {
+        if version.version <= latest.version {
+            links.extend(graphs.read_table(graph, &version, "links").await?);
+        }
     }
     let each_link = |row: &mut dyn FnMut(&str, &str, &str)| -> Result<()> {
         for batch in &links {
