@@ -597,13 +597,7 @@ mod tests {
 
     /// As [`judged_by_names`], with the records that dissent.
     fn judged_with_dissents(names: &[&str], slots: &[Option<usize>]) -> (Reason, Vec<u32>) {
-        let mut block = crate::identity::rules::Rules::default()
-            .compile_block_list()
-            .unwrap();
-        let mut record_names = RecordNames::default();
-        for (record, name) in names.iter().enumerate() {
-            record_names.note(record as u32, name, &mut block);
-        }
+        let record_names = crate::identity::record_names::names_of(names);
         let memberships: Vec<u64> = (0..names.len() as u64).map(|record| record << 32).collect();
         let mut reasons = vec![Reason::None];
         let evidence = shared_by_names(
@@ -625,13 +619,7 @@ mod tests {
     /// The reason of rank 0, held by leads named `names`, when the unconfirmed
     /// limit is 2 and the type's 8.
     fn unconfirmed_on_leads(names: &[&str]) -> Reason {
-        let mut block = crate::identity::rules::Rules::default()
-            .compile_block_list()
-            .unwrap();
-        let mut record_names = RecordNames::default();
-        for (record, name) in names.iter().enumerate() {
-            record_names.note(record as u32, name, &mut block);
-        }
+        let record_names = crate::identity::record_names::names_of(names);
         let memberships: Vec<u64> = (0..names.len() as u64).map(|record| record << 32).collect();
         let mut reasons = vec![Reason::None];
         let lead = |_| Some(0);

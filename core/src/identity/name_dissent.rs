@@ -103,16 +103,7 @@ pub fn refuse_links_between_names(links: &mut Vec<u64>, majority_record: &[u32],
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::identity::rules::Rules;
-
-    fn names_of(values: &[&str]) -> RecordNames {
-        let mut block = Rules::default().compile_block_list().unwrap();
-        let mut names = RecordNames::default();
-        for (record, value) in values.iter().enumerate() {
-            names.note(record as u32, value, &mut block);
-        }
-        names
-    }
+    use crate::identity::record_names::names_of;
 
     fn membership(record: u64, rank: u64) -> u64 {
         record << 32 | rank

@@ -129,19 +129,23 @@ pub fn is_full_name(name: &str) -> bool {
     name.contains(' ')
 }
 
+/// Record `i` named `values[i]`, under the default block list: for tests.
+#[cfg(test)]
+pub(crate) fn names_of(values: &[&str]) -> RecordNames {
+    let mut block = crate::identity::rules::Rules::default()
+        .compile_block_list()
+        .unwrap();
+    let mut names = RecordNames::default();
+    for (record, value) in values.iter().enumerate() {
+        names.note(record as u32, value, &mut block);
+    }
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::identity::rules::Rules;
-
-    fn names_of(values: &[&str]) -> RecordNames {
-        let mut block = Rules::default().compile_block_list().unwrap();
-        let mut names = RecordNames::default();
-        for (record, value) in values.iter().enumerate() {
-            names.note(record as u32, value, &mut block);
-        }
-        names
-    }
 
     #[test]
     fn one_name_in_any_script_or_order_is_one_full_name() {

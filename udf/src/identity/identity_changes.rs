@@ -6,17 +6,14 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{DataFusionError, Result};
 use datafusion_macros::user_doc;
-use futures::FutureExt;
 
 use cdpfusion_catalog::for_each_mapped;
 use cdpfusion_core::identity::one_id_lookup::{LookupFile, key};
 
-use crate::arguments::{ArgumentKind, Parameters, required};
-use crate::segment::segment_table::segment_table;
+use super::graph_table::graph_table;
 use crate::table_function::table_function_doc;
 
 const NAME: &str = "identity_changes";
-const PARAMETERS: Parameters = Parameters::List(&[required("graph", ArgumentKind::Text)]);
 
 static SCHEMA: LazyLock<SchemaRef> = LazyLock::new(|| {
     Arc::new(Schema::new(vec![
@@ -53,36 +50,24 @@ table_function_doc!(IdentityChangesFunc, NAME);
 
 impl TableFunctionImpl for IdentityChangesFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let ([graph], []) = PARAMETERS.literals(NAME, args.exprs())?;
-        let called_with = graph.clone();
-        Ok(segment_table(
-            &SCHEMA,
-            &[called_with.as_str()],
-            Arc::new(move |catalog| {
-                let graph = graph.clone();
-                async move {
-                    let graphs = catalog.identity_graphs();
-                    let latest = graphs.latest(&graph).await?;
-                    let map = graphs.read_table(&graph, &latest, "map").await?;
-                    let versions = graphs.versions(&graph).await?;
-                    let previous = versions.into_iter().rfind(|v| v.version < latest.version);
-                    let before = match previous {
-                        Some(previous) => {
-                            let bytes = graphs.read_lookup(&graph, &previous).await?;
-                            Some(LookupFile::read(bytes).map_err(|e| {
-                                DataFusionError::Execution(format!(
-                                    "{NAME}: identity graph '{graph}' version {}: {e}",
-                                    previous.version
-                                ))
-                            })?)
-                        }
-                        None => None,
-                    };
-                    changes(&map, |key| before.as_ref().and_then(|b| b.get(key)))
+        graph_table(NAME, args, &SCHEMA, |graphs, graph| async move {
+            let latest = graphs.latest(&graph).await?;
+            let map = graphs.read_table(&graph, &latest, "map").await?;
+            let versions = graphs.versions(&graph).await?;
+            let before = match versions.into_iter().rfind(|v| v.version < latest.version) {
+                Some(previous) => {
+                    let bytes = graphs.read_lookup(&graph, &previous).await?;
+                    Some(LookupFile::read(bytes).map_err(|e| {
+                        DataFusionError::Execution(format!(
+                            "{NAME}: identity graph '{graph}' version {}: {e}",
+                            previous.version
+                        ))
+                    })?)
                 }
-                .boxed()
-            }),
-        ))
+                None => None,
+            };
+            changes(&map, |key| before.as_ref().and_then(|b| b.get(key)))
+        })
     }
 }
 

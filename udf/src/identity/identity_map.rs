@@ -4,15 +4,12 @@ use datafusion::arrow::compute::concat_batches;
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::Result;
 use datafusion_macros::user_doc;
-use futures::FutureExt;
 
+use super::graph_table::graph_table;
 use super::resolve_identities::OUTPUT_SCHEMA;
-use crate::arguments::{ArgumentKind, Parameters, required};
-use crate::segment::segment_table::segment_table;
 use crate::table_function::table_function_doc;
 
 const NAME: &str = "identity_map";
-const PARAMETERS: Parameters = Parameters::List(&[required("graph", ArgumentKind::Text)]);
 
 #[user_doc(
     doc_section(label = "cdpfusion Identity Functions"),
@@ -36,21 +33,10 @@ table_function_doc!(IdentityMapFunc, NAME);
 
 impl TableFunctionImpl for IdentityMapFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
-        let ([graph], []) = PARAMETERS.literals(NAME, args.exprs())?;
-        let called_with = graph.clone();
-        Ok(segment_table(
-            &OUTPUT_SCHEMA,
-            &[called_with.as_str()],
-            Arc::new(move |catalog| {
-                let graph = graph.clone();
-                async move {
-                    let graphs = catalog.identity_graphs();
-                    let latest = graphs.latest(&graph).await?;
-                    let batches = graphs.read_table(&graph, &latest, "map").await?;
-                    Ok(concat_batches(&OUTPUT_SCHEMA, &batches)?)
-                }
-                .boxed()
-            }),
-        ))
+        graph_table(NAME, args, &OUTPUT_SCHEMA, |graphs, graph| async move {
+            let latest = graphs.latest(&graph).await?;
+            let batches = graphs.read_table(&graph, &latest, "map").await?;
+            Ok(concat_batches(&OUTPUT_SCHEMA, &batches)?)
+        })
     }
 }

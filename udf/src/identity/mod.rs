@@ -7,6 +7,7 @@ use datafusion::logical_expr::ScalarUDF;
 
 use crate::singleton::singleton;
 
+mod graph_table;
 mod identity_changes;
 mod identity_graph;
 mod identity_lookup;
