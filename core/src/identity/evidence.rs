@@ -421,17 +421,7 @@ fn majority_name<'a>(distinct: &[(&'a str, usize)], named: usize) -> Option<&'a 
     if named < 2 {
         return None;
     }
-    let (name, sharing) = distinct
-        .iter()
-        .map(|(name, _)| {
-            let sharing: usize = distinct
-                .iter()
-                .filter(|(other, _)| share_a_word(name, other))
-                .map(|(_, count)| count)
-                .sum();
-            (*name, sharing)
-        })
-        .max_by_key(|&(_, sharing)| sharing)?;
+    let (name, sharing) = most_shared_name(distinct)?;
     (sharing * 2 > named && sharing >= 2).then_some(name)
 }
 
@@ -490,15 +480,23 @@ fn names_disagree<'a>(
         return true;
     }
     // Held by one source alone: no name shares a word with most of them.
-    unconfirmed
-        && distinct.iter().all(|(name, _)| {
+    unconfirmed && most_shared_name(distinct).is_none_or(|(_, sharing)| sharing * 2 <= named)
+}
+
+/// The spelling that shares a word with the most named records, and how
+/// many. `distinct` are the spellings with their counts.
+fn most_shared_name<'a>(distinct: &[(&'a str, usize)]) -> Option<(&'a str, usize)> {
+    distinct
+        .iter()
+        .map(|(name, _)| {
             let sharing: usize = distinct
                 .iter()
                 .filter(|(other, _)| share_a_word(name, other))
                 .map(|(_, count)| count)
                 .sum();
-            sharing * 2 <= named
+            (*name, sharing)
         })
+        .max_by_key(|&(_, sharing)| sharing)
 }
 
 #[cfg(test)]
