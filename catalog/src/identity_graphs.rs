@@ -185,6 +185,12 @@ impl IdentityGraphs {
     /// were damaged or cut short after it was written is passed over for the
     /// one before. An error naming the graph when there is none.
     pub async fn latest(&self, name: &str) -> Result<GraphVersion> {
+        Ok(self.history(name).await?.1)
+    }
+
+    /// What readers of the graph see: the newest intact version
+    /// ([`Self::latest`]), and the versions before it, oldest first.
+    pub async fn history(&self, name: &str) -> Result<(Vec<GraphVersion>, GraphVersion)> {
         let mut versions = self.versions(name).await?;
         if versions.is_empty() {
             return Err(DataFusionError::Plan(format!(
@@ -193,7 +199,7 @@ impl IdentityGraphs {
         }
         while let Some(version) = versions.pop() {
             if self.intact(name, &version).await? {
-                return Ok(version);
+                return Ok((versions, version));
             }
         }
         Err(graph_error(

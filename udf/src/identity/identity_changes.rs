@@ -51,10 +51,9 @@ table_function_doc!(IdentityChangesFunc, NAME);
 impl TableFunctionImpl for IdentityChangesFunc {
     fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
         graph_table(NAME, args, &SCHEMA, |graphs, graph| async move {
-            let latest = graphs.latest(&graph).await?;
+            let (mut earlier, latest) = graphs.history(&graph).await?;
             let map = graphs.read_table(&graph, &latest, "map").await?;
-            let versions = graphs.versions(&graph).await?;
-            let before = match versions.into_iter().rfind(|v| v.version < latest.version) {
+            let before = match earlier.pop() {
                 Some(previous) => {
                     let bytes = graphs.read_lookup(&graph, &previous).await?;
                     Some(LookupFile::read(bytes).map_err(|e| {

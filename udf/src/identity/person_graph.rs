@@ -277,7 +277,7 @@ async fn stored_person_graph(
     id_value: &str,
 ) -> Result<Option<PersonGraph>> {
     let graphs = catalog.identity_graphs();
-    let latest = graphs.latest(graph).await?;
+    let (earlier, latest) = graphs.history(graph).await?;
     let map = graphs.read_table(graph, &latest, "map").await?;
     let mut one_id = None;
     for_each_mapped(&map, |t, v, id, _| {
@@ -304,10 +304,8 @@ async fn stored_person_graph(
         member_set.entry(v.clone()).or_default().insert(t.clone());
     }
     let mut links = Vec::new();
-    for version in graphs.versions(graph).await? {
-        if version.version <= latest.version {
-            links.extend(graphs.read_table(graph, &version, "links").await?);
-        }
+    for version in earlier.iter().chain([&latest]) {
+        links.extend(graphs.read_table(graph, version, "links").await?);
     }
     let each_link = |row: &mut dyn FnMut(&str, &str, &str)| -> Result<()> {
         for batch in &links {
