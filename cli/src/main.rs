@@ -49,6 +49,12 @@ enum Command {
     Generate(GenerateArgs),
     /// Serve the session over the PostgreSQL wire protocol (psql, psycopg, BI tools).
     Serve(ServeArgs),
+    /// Run an Apache Ballista scheduler that knows every cdpfusion function
+    /// (clients connect with `cdpfusion --remote df://HOST:PORT`).
+    Scheduler(SchedulerArgs),
+    /// Run an Apache Ballista executor with every cdpfusion function, working
+    /// for a `cdpfusion scheduler`.
+    Executor(ExecutorArgs),
     /// Print the SCRAM-SHA-256 verifier of a password read from standard
     /// input, for the users file of `serve` (`user:<verifier>`).
     HashPassword,
@@ -81,6 +87,10 @@ struct ShellArgs {
     /// Syntax highlighting in the shell.
     #[arg(long)]
     color: bool,
+    /// Run queries on the Ballista cluster whose `cdpfusion scheduler` is at
+    /// this address (`df://HOST:PORT`) instead of in this process.
+    #[arg(long, value_name = "URL")]
+    remote: Option<String>,
 
     /// Where segments are kept: a directory or an object store URL
     /// (default: $CDPFUSION_CATALOG, else ~/.local/share/cdpfusion/segments).
@@ -142,6 +152,40 @@ struct DemoArgs {
     regenerate: bool,
     #[command(flatten)]
     limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+struct SchedulerArgs {
+    /// Address clients and executors connect to.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:50050")]
+    bind: std::net::SocketAddr,
+}
+
+#[derive(Debug, Args)]
+struct ExecutorArgs {
+    /// The scheduler's address.
+    #[arg(long, value_name = "HOST:PORT", value_parser = host_and_port)]
+    scheduler: (String, u16),
+    /// Address this executor serves data on (Arrow Flight); its task
+    /// service takes the next port.
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:50051")]
+    bind: std::net::SocketAddr,
+    /// Where shuffle files go (default: a temporary directory).
+    #[arg(long, value_name = "DIR")]
+    work_dir: Option<PathBuf>,
+    /// Tasks run at once (default: the machine's cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    concurrent_tasks: Option<u16>,
+}
+
+fn host_and_port(value: &str) -> std::result::Result<(String, u16), String> {
+    let expected = || format!("expected HOST:PORT, got '{value}'");
+    let (host, port) = value.rsplit_once(':').ok_or_else(expected)?;
+    let port = port.parse::<u16>().map_err(|_| expected())?;
+    if host.is_empty() {
+        return Err(expected());
+    }
+    Ok((host.to_string(), port))
 }
 
 #[derive(Debug, Args)]
@@ -234,6 +278,26 @@ fn main() -> ExitCode {
             Some(Command::Demo(args)) => demo(args).await,
             Some(Command::Generate(args)) => generate_command(args),
             Some(Command::Serve(args)) => serve(args).await,
+            Some(Command::Scheduler(args)) => {
+                let _log = start_logging(0);
+                eprintln!("cdpfusion scheduler on {}", args.bind);
+                cdpfusion_cluster::run_scheduler(cdpfusion_cluster::SchedulerOptions { bind: args.bind })
+                    .await
+            }
+            Some(Command::Executor(args)) => {
+                let _log = start_logging(0);
+                eprintln!(
+                    "cdpfusion executor on {} for the scheduler at {}:{}",
+                    args.bind, args.scheduler.0, args.scheduler.1
+                );
+                cdpfusion_cluster::run_executor(cdpfusion_cluster::ExecutorOptions {
+                    scheduler: args.scheduler,
+                    bind: args.bind,
+                    work_dir: args.work_dir,
+                    concurrent_tasks: args.concurrent_tasks.map(usize::from),
+                })
+                .await
+            }
             Some(Command::HashPassword) => hash_password(),
             Some(Command::Completions { shell }) => {
                 clap_complete::generate(
@@ -419,7 +483,10 @@ async fn shell(args: ShellArgs) -> Result<()> {
         .limits()?
         .apply(RuntimeEnvBuilder::new().with_object_store_registry(registry.clone()))
         .build_arc()?;
-    let ctx = cdpfusion::cdpfusion_session_with(SessionConfig::from(options), runtime)?;
+    let ctx = match &args.remote {
+        Some(url) => cdpfusion_cluster::remote_session(url, SessionConfig::from(options), runtime)?,
+        None => cdpfusion::cdpfusion_session_with(SessionConfig::from(options), runtime)?,
+    };
     let mut print_options = PrintOptions {
         format: args.format,
         quiet: args.quiet,

@@ -29,5 +29,8 @@ pub use cdpfusion_catalog::CdpfusionOptions;
 pub use cdpfusion_udf::{
     CdpTableFunction, all_aggregate_functions, all_scalar_functions, all_table_functions,
 };
-pub use session::{cdpfusion_session, cdpfusion_session_with, cdpfusion_session_within, register_all};
+pub use session::{
+    cdpfusion_session, cdpfusion_session_planned_by, cdpfusion_session_with, cdpfusion_session_within,
+    register_all,
+};
 pub use statement::{CdpfusionStatement, sql};

@@ -1,9 +1,11 @@
 use std::sync::Arc;
 
 use datafusion::error::Result;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionConfig;
 use datafusion::execution::object_store::ObjectStoreRegistry;
 use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::execution::session_state::SessionState;
 use datafusion::prelude::SessionContext;
 use datafusion_cli::catalog::DynamicObjectStoreCatalog;
 use datafusion_cli::functions::ParquetMetadataFunc;
@@ -49,6 +51,19 @@ pub fn cdpfusion_session_within(
     runtime: Arc<RuntimeEnv>,
     roots: Option<DataRoots>,
 ) -> Result<SessionContext> {
+    cdpfusion_session_planned_by(config, runtime, roots, Ok)
+}
+
+/// [`cdpfusion_session_within`] whose state `plan_with` turns before the
+/// session is made from it: a cluster's session plans its queries on the
+/// cluster. The tables named by path look their session up, so they must
+/// be made after.
+pub fn cdpfusion_session_planned_by(
+    config: SessionConfig,
+    runtime: Arc<RuntimeEnv>,
+    roots: Option<DataRoots>,
+    plan_with: impl FnOnce(SessionState) -> Result<SessionState>,
+) -> Result<SessionContext> {
     let mut config = config.with_information_schema(true);
     if config.options().extensions.get::<CdpfusionOptions>().is_none() {
         config
@@ -70,7 +85,12 @@ pub fn cdpfusion_session_within(
     if let Some(roots) = &roots {
         config = config.with_extension(Arc::new(roots.clone()));
     }
-    let ctx = SessionContext::new_with_config_rt(config, Arc::new(runtime));
+    let state = SessionStateBuilder::new()
+        .with_config(config)
+        .with_runtime_env(Arc::new(runtime))
+        .with_default_features()
+        .build();
+    let ctx = SessionContext::new_with_state(plan_with(state)?);
     let parquet_metadata: Arc<dyn TableFunctionImpl> = match &roots {
         Some(roots) => Arc::new(RootedParquetMetadata::new(roots.clone())),
         None => Arc::new(ParquetMetadataFunc {}),

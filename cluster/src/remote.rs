@@ -1,0 +1,86 @@
+//! A session whose queries run on a cluster.
+
+use std::sync::Arc;
+
+use ballista_core::config::{BALLISTA_ADAPTIVE_PLANNER_ENABLED, BALLISTA_CLIENT_GRPC_MAX_MESSAGE_SIZE};
+use ballista_core::extension::{SessionConfigExt, SessionStateExt};
+use ballista_core::planner::BallistaQueryPlanner;
+use datafusion_proto::logical_plan::LogicalExtensionCodec;
+use datafusion_proto::protobuf::LogicalPlanNode;
+
+use crate::session_tables::{MAX_MESSAGE_BYTES, SessionTableCodec, ShipSessionTables};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::context::SessionConfig;
+use datafusion::execution::runtime_env::RuntimeEnv;
+use datafusion::prelude::SessionContext;
+
+/// A cdpfusion session (every function, `cdpfusion::sql`'s statements,
+/// tables named by path) whose queries the scheduler at `url`
+/// (`df://HOST:PORT`) plans into stages and its executors run. `config`
+/// carries the session's settings; Ballista's are added.
+pub fn remote_session(url: &str, config: SessionConfig, runtime: Arc<RuntimeEnv>) -> Result<SessionContext> {
+    let scheduler = scheduler_url(url)?;
+    let codec: Arc<dyn LogicalExtensionCodec> = Arc::new(SessionTableCodec::default());
+    let config = config
+        .upgrade_for_ballista()
+        .set_usize(BALLISTA_CLIENT_GRPC_MAX_MESSAGE_SIZE, MAX_MESSAGE_BYTES)
+        // Ballista 55's adaptive planner loses a union's constant columns when
+        // it checks a sort's order, and the job then never ends (a UNION ALL
+        // of grouped session tables, ORDER BY the constant); the static
+        // planner runs it. `SET ballista.planner.adaptive.enabled = true`
+        // turns it back on.
+        .set_bool(BALLISTA_ADAPTIVE_PLANNER_ENABLED, false)
+        .with_ballista_logical_extension_codec(Arc::clone(&codec));
+    let ballista = BallistaQueryPlanner::<LogicalPlanNode>::with_extension(
+        scheduler.clone(),
+        config.ballista_config(),
+        codec,
+    );
+    let config = config.with_ballista_query_planner(Arc::new(ShipSessionTables {
+        inner: Arc::new(ballista),
+    }));
+    // Ballista's upgrade puts its planner in and replaces the function
+    // lists; cdpfusion's functions are added after it.
+    cdpfusion::cdpfusion_session_planned_by(config, runtime, None, |state| {
+        state.upgrade_for_ballista(scheduler)
+    })
+}
+
+/// `df://HOST:PORT` (Ballista's form) to the scheduler's gRPC address.
+fn scheduler_url(url: &str) -> Result<String> {
+    let invalid = |why: &str| {
+        DataFusionError::Configuration(format!(
+            "--remote '{url}': {why}; expected df://HOST:PORT, the address of a `cdpfusion scheduler`"
+        ))
+    };
+    let rest = url
+        .strip_prefix("df://")
+        .ok_or_else(|| invalid("not a df:// URL"))?;
+    let (host, port) = rest
+        .trim_end_matches('/')
+        .rsplit_once(':')
+        .ok_or_else(|| invalid("no port"))?;
+    if host.is_empty() {
+        return Err(invalid("no host"));
+    }
+    let port: u16 = port.parse().map_err(|_| invalid("the port is not a number"))?;
+    Ok(format!("http://{host}:{port}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scheduler_url;
+
+    #[test]
+    fn a_df_url_names_the_scheduler() {
+        assert_eq!(
+            scheduler_url("df://127.0.0.1:50050").unwrap(),
+            "http://127.0.0.1:50050"
+        );
+        assert_eq!(scheduler_url("df://node-1:7000/").unwrap(), "http://node-1:7000");
+        for bad in ["127.0.0.1:50050", "df://host", "df://:50050", "df://host:port"] {
+            let error = scheduler_url(bad).unwrap_err().to_string();
+            assert!(error.contains("expected df://HOST:PORT"), "{bad}: {error}");
+        }
+    }
+}
