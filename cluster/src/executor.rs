@@ -11,6 +11,9 @@ use datafusion::error::{DataFusionError, Result};
 use crate::functions::{cluster_config, cluster_runtime, function_registry};
 use crate::session_tables::{MAX_MESSAGE_BYTES, SessionTableCodec};
 
+/// How often an executor tells the scheduler it is alive.
+pub(crate) const HEARTBEAT_SECONDS: u64 = 5;
+
 #[derive(Debug, Clone)]
 pub struct ExecutorOptions {
     /// The scheduler's address (`HOST:PORT`).
@@ -51,6 +54,7 @@ pub async fn run_executor(options: ExecutorOptions) -> Result<()> {
         override_logical_codec: Some(Arc::new(SessionTableCodec::default())),
         grpc_max_decoding_message_size: MAX_MESSAGE_BYTES as u32,
         grpc_max_encoding_message_size: MAX_MESSAGE_BYTES as u32,
+        executor_heartbeat_interval_seconds: HEARTBEAT_SECONDS,
         ..Default::default()
     };
     start_executor_process(Arc::new(config))

@@ -1,6 +1,7 @@
 //! A session whose queries run on a cluster.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use ballista_core::config::{BALLISTA_ADAPTIVE_PLANNER_ENABLED, BALLISTA_CLIENT_GRPC_MAX_MESSAGE_SIZE};
 use ballista_core::extension::{SessionConfigExt, SessionStateExt};
@@ -9,17 +10,27 @@ use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use datafusion_proto::protobuf::LogicalPlanNode;
 
 use crate::session_tables::{MAX_MESSAGE_BYTES, SessionTableCodec, ShipSessionTables};
+use cdpfusion::data_roots::DataRoots;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::context::SessionConfig;
 use datafusion::execution::runtime_env::RuntimeEnv;
 use datafusion::prelude::SessionContext;
+use tokio::net::TcpStream;
 
 /// A cdpfusion session (every function, `cdpfusion::sql`'s statements,
 /// tables named by path) whose queries the scheduler at `url`
 /// (`df://HOST:PORT`) plans into stages and its executors run. `config`
-/// carries the session's settings; Ballista's are added.
-pub fn remote_session(url: &str, config: SessionConfig, runtime: Arc<RuntimeEnv>) -> Result<SessionContext> {
-    let scheduler = scheduler_url(url)?;
+/// carries the session's settings; Ballista's are added. `roots`, when
+/// given, limits the files queries may name (`cdpfusion serve --data-root`).
+pub async fn remote_session(
+    url: &str,
+    config: SessionConfig,
+    runtime: Arc<RuntimeEnv>,
+    roots: Option<DataRoots>,
+) -> Result<SessionContext> {
+    let (host, port) = scheduler_address(url)?;
+    check_reachable(url, &host, port).await?;
+    let scheduler = format!("http://{host}:{port}");
     let codec: Arc<dyn LogicalExtensionCodec> = Arc::new(SessionTableCodec::default());
     let config = config
         .upgrade_for_ballista()
@@ -41,13 +52,29 @@ pub fn remote_session(url: &str, config: SessionConfig, runtime: Arc<RuntimeEnv>
     }));
     // Ballista's upgrade puts its planner in and replaces the function
     // lists; cdpfusion's functions are added after it.
-    cdpfusion::cdpfusion_session_planned_by(config, runtime, None, |state| {
+    cdpfusion::cdpfusion_session_planned_by(config, runtime, roots, |state| {
         state.upgrade_for_ballista(scheduler)
     })
 }
 
-/// `df://HOST:PORT` (Ballista's form) to the scheduler's gRPC address.
-fn scheduler_url(url: &str) -> Result<String> {
+/// How long a session waits for its scheduler to answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Ballista connects at the first query and reports a failure in gRPC's
+/// terms; a session says at once, in the user's.
+async fn check_reachable(url: &str, host: &str, port: u16) -> Result<()> {
+    let failure = match tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host, port))).await {
+        Ok(Ok(_)) => return Ok(()),
+        Ok(Err(e)) => e.to_string(),
+        Err(_) => format!("no answer within {} seconds", CONNECT_TIMEOUT.as_secs()),
+    };
+    Err(DataFusionError::Execution(format!(
+        "cannot reach a cdpfusion scheduler at {url}: {failure}; start one with `cdpfusion scheduler --bind {host}:{port}`"
+    )))
+}
+
+/// `df://HOST:PORT` (Ballista's form) to the scheduler's host and port.
+fn scheduler_address(url: &str) -> Result<(String, u16)> {
     let invalid = |why: &str| {
         DataFusionError::Configuration(format!(
             "--remote '{url}': {why}; expected df://HOST:PORT, the address of a `cdpfusion scheduler`"
@@ -64,7 +91,7 @@ fn scheduler_url(url: &str) -> Result<String> {
         return Err(invalid("no host"));
     }
     let port: u16 = port.parse().map_err(|_| invalid("the port is not a number"))?;
-    Ok(format!("http://{host}:{port}"))
+    Ok((host.to_string(), port))
 }
 
 #[cfg(test)]

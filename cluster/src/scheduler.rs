@@ -13,8 +13,12 @@ use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::context::SessionConfig;
 use datafusion::execution::session_state::SessionState;
 
+use crate::executor::HEARTBEAT_SECONDS;
 use crate::functions::{cluster_config, cluster_runtime, function_registry};
 use crate::session_tables::{MAX_MESSAGE_BYTES, SessionTableCodec};
+
+/// Silence after which an executor counts as lost: four heartbeats.
+const EXECUTOR_TIMEOUT_SECONDS: u64 = 4 * HEARTBEAT_SECONDS;
 
 #[derive(Debug, Clone)]
 pub struct SchedulerOptions {
@@ -34,6 +38,11 @@ pub async fn run_scheduler(options: SchedulerOptions) -> Result<()> {
         grpc_server_max_decoding_message_size: MAX_MESSAGE_BYTES as u32,
         grpc_server_max_encoding_message_size: MAX_MESSAGE_BYTES as u32,
         grpc_client_max_message_size: MAX_MESSAGE_BYTES as u32,
+        // A lost executor is noticed within half a minute rather than
+        // Ballista's three (its tasks then run again elsewhere).
+        executor_timeout_seconds: EXECUTOR_TIMEOUT_SECONDS,
+        expire_dead_executor_interval_seconds: 5,
+        no_executors_grace_period_seconds: EXECUTOR_TIMEOUT_SECONDS,
         ..Default::default()
     };
     let cluster = BallistaCluster::new_from_config(&config)

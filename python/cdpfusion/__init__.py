@@ -47,7 +47,7 @@ __all__ = [
 NATIVE_ONLY_TABLE_FUNCTIONS = frozenset({"resolve_identities", "resolve_records", "identity_lookup", "identity_graph"})
 
 
-def connect(catalog=None, memory_limit=None, disk_limit=None, spill_directory=None):
+def connect(catalog=None, memory_limit=None, disk_limit=None, spill_directory=None, remote=None):
     """A new cdpfusion session.
 
     ``catalog`` is where segments are kept: a directory or an ``s3://`` URL
@@ -55,9 +55,11 @@ def connect(catalog=None, memory_limit=None, disk_limit=None, spill_directory=No
     ``memory_limit`` caps the memory of all the session's queries (bytes or
     a size such as ``"2G"``): operators that can spill do, into
     ``spill_directory`` (at most ``disk_limit``), the rest fail with
-    "Resources exhausted" naming the limit.
+    "Resources exhausted" naming the limit. ``remote`` (``"df://HOST:PORT"``)
+    runs the session's queries on the Apache Ballista cluster of that
+    ``cdpfusion scheduler`` (docs/scale-out.md).
     """
-    return Context(catalog, memory_limit, disk_limit, spill_directory)
+    return Context(catalog, memory_limit, disk_limit, spill_directory, remote)
 
 
 def register(ctx):

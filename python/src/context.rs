@@ -51,13 +51,17 @@ impl Context {
     /// an `s3://` URL); by default `$CDPFUSION_CATALOG`, else
     /// ~/.local/share/cdpfusion/segments. `memory_limit` and `disk_limit`
     /// are sizes (`"2G"`, or bytes), `spill_directory` where spill files go.
+    /// `remote` (`df://HOST:PORT`) runs the queries on the Ballista cluster
+    /// of that `cdpfusion scheduler`.
     #[new]
-    #[pyo3(signature = (catalog = None, memory_limit = None, disk_limit = None, spill_directory = None))]
+    #[pyo3(signature = (catalog = None, memory_limit = None, disk_limit = None, spill_directory = None, remote = None))]
     fn new(
+        py: Python<'_>,
         catalog: Option<String>,
         memory_limit: Option<Size>,
         disk_limit: Option<Size>,
         spill_directory: Option<std::path::PathBuf>,
+        remote: Option<String>,
     ) -> PyResult<Self> {
         let mut config = SessionConfig::from_env().map_err(sql_error)?;
         config
@@ -75,7 +79,13 @@ impl Context {
             .apply(RuntimeEnvBuilder::new())
             .build_arc()
             .map_err(sql_error)?;
-        let ctx = cdpfusion::cdpfusion_session_with(config, runtime).map_err(sql_error)?;
+        let ctx = match remote {
+            Some(url) => wait(py, async move {
+                cdpfusion_cluster::remote_session(&url, config, runtime, None).await
+            })?,
+            None => cdpfusion::cdpfusion_session_with(config, runtime),
+        }
+        .map_err(sql_error)?;
         Ok(Self { ctx })
     }
 
