@@ -213,12 +213,17 @@ STEPS = ["leave_info", "store_visit", "test_drive", "order", "delivery"]
 AS_OF = "2026-06-30 23:59:59+08:00"
 
 
+# Arguments every timed query's shell gets: cluster_bench.py adds `--remote`.
+SHELL_ARGS = []
+
+
 def cdpfusion_query(binary, workdir, name, sql):
     script = workdir / f"{name}.sql"
     script.write_text(sql)
     started = time.perf_counter()
     out = subprocess.run(
-        [str(binary), "-q", "--format", "csv", "-f", str(script)], check=True, capture_output=True, text=True
+        [str(binary), "-q", "--format", "csv", *SHELL_ARGS, "-f", str(script)], check=True, capture_output=True,
+        text=True,
     ).stdout
     elapsed = time.perf_counter() - started
     rows = [tuple(line.split(",")) for line in out.strip().splitlines()[1:]]
