@@ -96,17 +96,20 @@ fn scheduler_address(url: &str) -> Result<(String, u16)> {
 
 #[cfg(test)]
 mod tests {
-    use super::scheduler_url;
+    use super::scheduler_address;
 
     #[test]
     fn a_df_url_names_the_scheduler() {
         assert_eq!(
-            scheduler_url("df://127.0.0.1:50050").unwrap(),
-            "http://127.0.0.1:50050"
+            scheduler_address("df://127.0.0.1:50050").unwrap(),
+            ("127.0.0.1".to_string(), 50050)
         );
-        assert_eq!(scheduler_url("df://node-1:7000/").unwrap(), "http://node-1:7000");
+        assert_eq!(
+            scheduler_address("df://node-1:7000/").unwrap(),
+            ("node-1".to_string(), 7000)
+        );
         for bad in ["127.0.0.1:50050", "df://host", "df://:50050", "df://host:port"] {
-            let error = scheduler_url(bad).unwrap_err().to_string();
+            let error = scheduler_address(bad).unwrap_err().to_string();
             assert!(error.contains("expected df://HOST:PORT"), "{bad}: {error}");
         }
     }
