@@ -28,7 +28,9 @@ const DEMO_STEPS: [&str; 9] = [
 /// Results of the pipeline that must not depend on where it ran. (Some of
 /// the demo's own output does, locally too: NTILE over ties and
 /// approx_percentile_cont change with the partitioning.) Each aggregate
-/// here has its state cross a shuffle on the cluster.
+/// here has its state cross a shuffle on the cluster. The last table lives
+/// in the session and is bigger than a gRPC message by Ballista's default
+/// (16 MiB even compressed, in every task of its stage).
 const CHECKS: &str = "
 SELECT status, count(*) AS identifiers, count(DISTINCT one_id) AS persons, sum(cluster_size) AS sizes
 FROM one_id GROUP BY status ORDER BY status;
@@ -49,6 +51,8 @@ SELECT r[1] AS day_0, r[2] AS returned, count(*) AS persons FROM (
     SELECT one_id, retention(event_type = 'lead', event_type = 'store_visit') AS r
     FROM events GROUP BY one_id) GROUP BY 1, 2 ORDER BY 1, 2;
 SELECT name, size FROM segments() ORDER BY name;
+CREATE TABLE hashes AS SELECT v, md5(CAST(v AS TEXT)) AS h FROM generate_series(1, 1000000) AS t(v);
+SELECT count(DISTINCT h) AS hashes, sum(v) AS total FROM hashes;
 ";
 
 struct Cluster {

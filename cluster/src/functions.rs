@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use ballista_core::config::{BALLISTA_ADAPTIVE_PLANNER_ENABLED, BALLISTA_CLIENT_GRPC_MAX_MESSAGE_SIZE};
 use ballista_core::extension::SessionConfigExt;
 use ballista_core::registry::BallistaFunctionRegistry;
 use datafusion::error::Result;
@@ -11,6 +12,8 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 
 use cdpfusion::CdpfusionOptions;
 use cdpfusion::object_stores::S3FromEnvironment;
+
+use crate::session_tables::MAX_MESSAGE_BYTES;
 
 /// Every function a cdpfusion session has (DataFusion's, nested ones such
 /// as `make_array` included, and cdpfusion's) by each of its names: what an
@@ -37,7 +40,24 @@ pub fn cluster_config() -> SessionConfig {
         .options_mut()
         .extensions
         .insert(CdpfusionOptions::default());
+    with_cluster_settings(config)
+}
+
+/// Ballista's settings as cdpfusion changes them, in every process and
+/// every remote session.
+pub(crate) fn with_cluster_settings(config: SessionConfig) -> SessionConfig {
     config
+        .upgrade_for_ballista()
+        // Plans carry the session's own tables, to every task; a scheduler
+        // whose sessions come from a config producer sizes its messages to
+        // executors by this setting, not by its own options.
+        .set_usize(BALLISTA_CLIENT_GRPC_MAX_MESSAGE_SIZE, MAX_MESSAGE_BYTES)
+        // Ballista 55's adaptive planner loses a union's constant columns when
+        // it checks a sort's order, and the job then never ends (a UNION ALL
+        // of grouped session tables, ORDER BY the constant); the static
+        // planner runs it. `SET ballista.planner.adaptive.enabled = true`
+        // turns it back on.
+        .set_bool(BALLISTA_ADAPTIVE_PLANNER_ENABLED, false)
 }
 
 /// An executor's or scheduler's runtime: `s3://` locations configured from

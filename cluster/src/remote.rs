@@ -3,13 +3,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use ballista_core::config::{BALLISTA_ADAPTIVE_PLANNER_ENABLED, BALLISTA_CLIENT_GRPC_MAX_MESSAGE_SIZE};
 use ballista_core::extension::{SessionConfigExt, SessionStateExt};
 use ballista_core::planner::BallistaQueryPlanner;
 use datafusion_proto::logical_plan::LogicalExtensionCodec;
 use datafusion_proto::protobuf::LogicalPlanNode;
 
-use crate::session_tables::{MAX_MESSAGE_BYTES, SessionTableCodec, ShipSessionTables};
+use crate::functions::with_cluster_settings;
+use crate::session_tables::{SessionTableCodec, ShipSessionTables};
 use cdpfusion::data_roots::DataRoots;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::context::SessionConfig;
@@ -32,16 +32,7 @@ pub async fn remote_session(
     check_reachable(url, &host, port).await?;
     let scheduler = format!("http://{host}:{port}");
     let codec: Arc<dyn LogicalExtensionCodec> = Arc::new(SessionTableCodec::default());
-    let config = config
-        .upgrade_for_ballista()
-        .set_usize(BALLISTA_CLIENT_GRPC_MAX_MESSAGE_SIZE, MAX_MESSAGE_BYTES)
-        // Ballista 55's adaptive planner loses a union's constant columns when
-        // it checks a sort's order, and the job then never ends (a UNION ALL
-        // of grouped session tables, ORDER BY the constant); the static
-        // planner runs it. `SET ballista.planner.adaptive.enabled = true`
-        // turns it back on.
-        .set_bool(BALLISTA_ADAPTIVE_PLANNER_ENABLED, false)
-        .with_ballista_logical_extension_codec(Arc::clone(&codec));
+    let config = with_cluster_settings(config).with_ballista_logical_extension_codec(Arc::clone(&codec));
     let ballista = BallistaQueryPlanner::<LogicalPlanNode>::with_extension(
         scheduler.clone(),
         config.ballista_config(),

@@ -37,7 +37,6 @@ pub async fn run_scheduler(options: SchedulerOptions) -> Result<()> {
         override_logical_codec: Some(Arc::new(SessionTableCodec::default())),
         grpc_server_max_decoding_message_size: MAX_MESSAGE_BYTES as u32,
         grpc_server_max_encoding_message_size: MAX_MESSAGE_BYTES as u32,
-        grpc_client_max_message_size: MAX_MESSAGE_BYTES as u32,
         // A lost executor is noticed within half a minute rather than
         // Ballista's three (its tasks then run again elsewhere).
         executor_timeout_seconds: EXECUTOR_TIMEOUT_SECONDS,

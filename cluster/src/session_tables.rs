@@ -13,8 +13,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use ballista_core::planner::scans_only_information_schema;
 use ballista_core::serde::BallistaLogicalExtensionCodec;
-use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::arrow::ipc::CompressionType;
 use datafusion::arrow::ipc::reader::StreamReader;
 use datafusion::arrow::ipc::writer::{IpcWriteOptions, StreamWriter};
@@ -150,6 +150,22 @@ fn scan_key(scan: &TableScan) -> String {
     )
 }
 
+/// A string view column keeps the buffers its values point into, often
+/// those of a whole input (a table function's rows point into the records
+/// it read); Arrow IPC writes them whole. Only the bytes the rows use go.
+fn without_unused_view_buffers(batch: &RecordBatch) -> Result<RecordBatch> {
+    let columns: Vec<ArrayRef> = batch
+        .columns()
+        .iter()
+        .map(|column| match column.data_type() {
+            DataType::Utf8View => Arc::new(column.as_string_view().gc()) as ArrayRef,
+            DataType::BinaryView => Arc::new(column.as_binary_view().gc()) as ArrayRef,
+            _ => Arc::clone(column),
+        })
+        .collect();
+    Ok(RecordBatch::try_new(batch.schema(), columns)?)
+}
+
 /// Ballista's codec, and rows for in-memory tables.
 #[derive(Debug, Default)]
 pub struct SessionTableCodec {
@@ -200,7 +216,9 @@ impl LogicalExtensionCodec for SessionTableCodec {
                     "table '{table_ref}' is being written; a cluster query cannot take its rows now"
                 ))
             })?;
-            batches.extend(partition.iter().cloned());
+            for batch in partition.iter() {
+                batches.push(without_unused_view_buffers(batch)?);
+            }
         }
         let start = buf.len();
         buf.extend_from_slice(MAGIC);
