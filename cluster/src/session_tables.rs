@@ -121,7 +121,12 @@ async fn with_session_tables_as_rows(plan: LogicalPlan, session: &dyn Session) -
 /// renamed to them, travels with the plan instead.
 fn with_empty_relations_as_tables(plan: LogicalPlan) -> Result<LogicalPlan> {
     let rewritten = plan.transform_up_with_subqueries(|node| match node {
-        LogicalPlan::EmptyRelation(empty) if !empty.produce_one_row && !empty.schema.fields().is_empty() => {
+        // (Columns of one name under two qualifiers cannot be one table's.)
+        LogicalPlan::EmptyRelation(empty)
+            if !empty.produce_one_row
+                && !empty.schema.fields().is_empty()
+                && names_are_unique(&empty.schema) =>
+        {
             let columns = Arc::clone(empty.schema.inner());
             let table = MemTable::try_new(Arc::clone(&columns), vec![vec![]])?;
             let scan = LogicalPlanBuilder::scan("empty_relation", provider_as_source(Arc::new(table)), None)?;
@@ -137,6 +142,11 @@ fn with_empty_relations_as_tables(plan: LogicalPlan) -> Result<LogicalPlan> {
         other => Ok(Transformed::no(other)),
     })?;
     Ok(rewritten.data)
+}
+
+fn names_are_unique(schema: &datafusion::common::DFSchema) -> bool {
+    let mut names = std::collections::HashSet::new();
+    schema.fields().iter().all(|field| names.insert(field.name()))
 }
 
 /// Scans of one table with the same filters and limit read the same rows.
