@@ -4,6 +4,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use ballista_core::registry::BallistaFunctionRegistry;
 use ballista_core::utils::default_session_builder;
 use ballista_scheduler::cluster::BallistaCluster;
 use ballista_scheduler::config::SchedulerConfig;
@@ -28,12 +29,14 @@ pub struct SchedulerOptions {
 
 /// Runs a scheduler until the process ends.
 pub async fn run_scheduler(options: SchedulerOptions) -> Result<()> {
+    // Built once: the scheduler makes a session for every client session.
+    let registry = function_registry()?;
     let config = SchedulerConfig {
         bind_host: options.bind.ip().to_string(),
         bind_port: options.bind.port(),
         external_host: options.bind.ip().to_string(),
         override_config_producer: Some(Arc::new(cluster_config)),
-        override_session_builder: Some(Arc::new(scheduler_session)),
+        override_session_builder: Some(Arc::new(move |config| scheduler_session(config, &registry))),
         override_logical_codec: Some(Arc::new(SessionTableCodec::default())),
         grpc_server_max_decoding_message_size: MAX_MESSAGE_BYTES as u32,
         grpc_server_max_encoding_message_size: MAX_MESSAGE_BYTES as u32,
@@ -54,23 +57,22 @@ pub async fn run_scheduler(options: SchedulerOptions) -> Result<()> {
 
 /// Ballista's session with every function of a cdpfusion session: the
 /// scheduler turns a client's logical plan into stages with it.
-fn scheduler_session(config: SessionConfig) -> Result<SessionState> {
+fn scheduler_session(config: SessionConfig, registry: &BallistaFunctionRegistry) -> Result<SessionState> {
     let ballista = default_session_builder(config)?;
     let runtime = cluster_runtime(ballista.config())?;
-    let registry = function_registry()?;
     let mut builder = SessionStateBuilder::new_from_existing(ballista).with_runtime_env(runtime);
     builder
         .scalar_functions()
         .get_or_insert_default()
-        .extend(registry.scalar_functions.into_values());
+        .extend(registry.scalar_functions.values().cloned());
     builder
         .aggregate_functions()
         .get_or_insert_default()
-        .extend(registry.aggregate_functions.into_values());
+        .extend(registry.aggregate_functions.values().cloned());
     builder
         .window_functions()
         .get_or_insert_default()
-        .extend(registry.window_functions.into_values());
+        .extend(registry.window_functions.values().cloned());
     Ok(builder.build())
 }
 
