@@ -10,20 +10,9 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
+use cdpfusion_datagen::demo::DEMO_STEPS;
+use cdpfusion_datagen::generate::TABLE_NAMES;
 use common::{Running, cdpfusion, start_listening, stderr, stdout};
-
-/// The demo's steps up to its segments, in order.
-const DEMO_STEPS: [&str; 9] = [
-    "01_identifiers.sql",
-    "02_identifier_links.sql",
-    "03_shared_identifiers.sql",
-    "04_one_id.sql",
-    "05_events.sql",
-    "06_lifecycle.sql",
-    "07_funnel.sql",
-    "08_value.sql",
-    "09_segments.sql",
-];
 
 /// Results of the pipeline that must not depend on where it ran. (Some of
 /// the demo's own output does, locally too: NTILE over ties and
@@ -131,25 +120,21 @@ fn dataset(dir: &Path) -> Vec<String> {
         .output()
         .unwrap();
     succeeded(generated, "generate");
-    let tables: String = [
-        "app_events",
-        "crm_customers",
-        "dms_orders",
-        "insurance_policies",
-        "leads",
-        "service_visits",
-        "stores",
-        "surveys",
-    ]
-    .iter()
-    .map(|table| {
-        format!("CREATE EXTERNAL TABLE {table} STORED AS PARQUET LOCATION 'data/{table}.parquet';\n")
-    })
-    .collect();
+    let tables: String = TABLE_NAMES
+        .iter()
+        .map(|table| {
+            format!("CREATE EXTERNAL TABLE {table} STORED AS PARQUET LOCATION 'data/{table}.parquet';\n")
+        })
+        .collect();
     std::fs::write(dir.join("tables.sql"), tables).unwrap();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../datagen/demo");
     let mut script = vec!["-f".to_string(), "tables.sql".to_string()];
-    for step in DEMO_STEPS {
+    // The demo's steps up to its segments, in order.
+    let steps = DEMO_STEPS
+        .iter()
+        .map(|(file, _)| file)
+        .take_while(|file| **file != "10_identity_graph.sql");
+    for step in steps {
         script.push("-f".to_string());
         script.push(demo.join(step).to_string_lossy().into_owned());
     }
