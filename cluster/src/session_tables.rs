@@ -291,3 +291,53 @@ impl LogicalExtensionCodec for SessionTableCodec {
         self.ballista.try_encode_udwf(node, buf)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{Int64Array, StringViewArray};
+    use datafusion::arrow::datatypes::{Field, Int64Type, Schema};
+    use datafusion::prelude::SessionContext;
+
+    use super::*;
+
+    /// One row of a table whose strings point into a buffer of 10,000:
+    /// what a table function's output looks like beside its input.
+    fn one_row_of_many() -> (SchemaRef, RecordBatch) {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, false),
+            Field::new("name", DataType::Utf8View, true),
+        ]));
+        let names: StringViewArray = (0..10_000)
+            .map(|i| Some(format!("a name long enough to live in a buffer, number {i}")))
+            .collect();
+        let ids = Int64Array::from_iter_values(0..10_000);
+        let all = RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(ids), Arc::new(names)]).unwrap();
+        (schema, all.slice(7, 1))
+    }
+
+    #[test]
+    fn a_session_table_travels_as_its_rows_and_only_their_bytes() {
+        let (schema, row) = one_row_of_many();
+        let table: Arc<dyn TableProvider> =
+            Arc::new(MemTable::try_new(Arc::clone(&schema), vec![vec![row]]).unwrap());
+        let codec = SessionTableCodec::default();
+        let mut buf = Vec::new();
+        codec
+            .try_encode_table_provider(&TableReference::bare("t"), table, &mut buf)
+            .unwrap();
+        // The buffer behind the other 9,999 names (about 500 KB) stays home.
+        assert!(buf.len() < 4_096, "{} bytes", buf.len());
+        let ctx = SessionContext::new();
+        let decoded = codec
+            .try_decode_table_provider(&buf, &TableReference::bare("t"), schema, &ctx.task_ctx())
+            .unwrap();
+        let decoded = decoded.downcast_ref::<MemTable>().unwrap();
+        let batches = decoded.batches[0].try_read().unwrap().clone();
+        assert_eq!(batches.len(), 1);
+        assert_eq!(batches[0].column(0).as_primitive::<Int64Type>().value(0), 7);
+        assert_eq!(
+            batches[0].column(1).as_string_view().value(0),
+            "a name long enough to live in a buffer, number 7"
+        );
+    }
+}
