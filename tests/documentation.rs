@@ -17,6 +17,8 @@ async fn every_function_has_a_running_example() {
         "REFRESH SEGMENT doc_example_vip",
         // identity_map reads 'doc_example_graph': one CRM record's id and phone.
         "CREATE IDENTITY GRAPH doc_example_graph AS SELECT * FROM (VALUES ('crm:1', 'crm_id', 'C1'), ('crm:1', 'phone', '+8613800138000')) AS t(record_id, id_type, id_value)",
+        // The model examples read 'doc_example_model': y = 2x + 1, exactly.
+        "CREATE MODEL doc_example_model OPTIONS (type = 'linear', label = 'y') AS SELECT * FROM (VALUES (1.0, 3.0), (2.0, 5.0), (3.0, 7.0), (4.0, 9.0)) AS t(x, y)",
     ] {
         cdpfusion::sql(&ctx, statement)
             .await

@@ -198,7 +198,9 @@ impl SegmentCatalog {
             .common_prefixes
             .iter()
             .filter_map(|p| p.filename().map(str::to_string))
-            .filter(|name| name != crate::identity_graphs::IDENTITY_GRAPHS_FOLDER)
+            .filter(|name| {
+                name != crate::identity_graphs::IDENTITY_GRAPHS_FOLDER && name != crate::models::MODELS_FOLDER
+            })
             .collect();
         names.sort();
         Ok(names)
@@ -207,6 +209,11 @@ impl SegmentCatalog {
     /// The identity graphs kept in this catalog.
     pub fn identity_graphs(&self) -> crate::identity_graphs::IdentityGraphs {
         crate::identity_graphs::IdentityGraphs::new(self.store.clone(), &self.root, &self.location)
+    }
+
+    /// The models kept in this catalog.
+    pub fn models(&self) -> crate::models::Models {
+        crate::models::Models::new(self.store.clone(), &self.root, &self.location)
     }
 
     /// Writes a new snapshot, then the manifest that names it, keeping the

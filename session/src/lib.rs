@@ -15,6 +15,7 @@ pub mod data_roots;
 pub mod function_docs;
 pub mod identity_graphs;
 pub mod limits;
+pub mod models;
 pub mod object_stores;
 pub mod script;
 pub mod segments;

@@ -1,8 +1,8 @@
 //! The one statement router. Every front end (the shell, the server,
 //! Python, the demo) hands its SQL here: a statement cdpfusion runs itself
 //! is recognised in this file and nowhere else; the rest goes to DataFusion.
-//! A new statement (models next) is a variant of [`CdpfusionStatement`]
-//! and a module of its own beside `segments` and `identity_graphs`.
+//! A new statement is a variant of [`CdpfusionStatement`]
+//! and a module of its own beside `segments`, `identity_graphs` and `models`.
 
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
@@ -15,6 +15,7 @@ use crate::identity_graphs::{
     IdentityGraphStatement, execute_identity_graph_statement, identity_graph_statement_schema,
     parse_identity_graph_statement,
 };
+use crate::models::{ModelStatement, execute_model_statement, model_statement_schema, parse_model_statement};
 use crate::segments::{
     SegmentStatement, execute_segment_statement, parse_segment_statement, segment_statement_schema,
 };
@@ -26,6 +27,8 @@ pub enum CdpfusionStatement {
     Segment(SegmentStatement),
     /// `CREATE/APPEND TO/DROP IDENTITY GRAPH`, `SHOW IDENTITY GRAPHS`.
     IdentityGraph(IdentityGraphStatement),
+    /// `CREATE [OR REPLACE] MODEL`, `DROP MODEL`.
+    Model(ModelStatement),
     /// `SHOW FUNCTIONS [LIKE '...']`: DataFusion's rows, then cdpfusion's
     /// functions, which DataFusion's listing leaves out. Keeps the
     /// statement's text, which DataFusion runs for its own rows.
@@ -46,6 +49,9 @@ impl CdpfusionStatement {
         if let Some(graph) = parse_identity_graph_statement(sql)? {
             return Ok(Some(Self::IdentityGraph(graph)));
         }
+        if let Some(model) = parse_model_statement(sql)? {
+            return Ok(Some(Self::Model(model)));
+        }
         Ok(parse_segment_statement(sql)?.map(Self::Segment))
     }
 
@@ -55,6 +61,7 @@ impl CdpfusionStatement {
         match self {
             Self::Segment(segment) => segment_statement_schema(segment),
             Self::IdentityGraph(graph) => identity_graph_statement_schema(graph),
+            Self::Model(model) => model_statement_schema(model),
             Self::ShowFunctions { .. } => show_functions_schema(),
         }
     }
@@ -80,6 +87,8 @@ impl CdpfusionStatement {
             Self::IdentityGraph(IdentityGraphStatement::Append { .. }) => "APPEND TO IDENTITY GRAPH",
             Self::IdentityGraph(IdentityGraphStatement::Drop { .. }) => "DROP IDENTITY GRAPH",
             Self::IdentityGraph(IdentityGraphStatement::Show) => "SHOW IDENTITY GRAPHS",
+            Self::Model(ModelStatement::Create { .. }) => "CREATE MODEL",
+            Self::Model(ModelStatement::Drop { .. }) => "DROP MODEL",
             Self::ShowFunctions { .. } => "SHOW FUNCTIONS",
         }
     }
@@ -89,6 +98,7 @@ impl CdpfusionStatement {
         match self {
             Self::Segment(segment) => execute_segment_statement(ctx, segment).await,
             Self::IdentityGraph(graph) => execute_identity_graph_statement(ctx, graph).await,
+            Self::Model(model) => execute_model_statement(ctx, model).await,
             Self::ShowFunctions { sql, pattern } => show_functions(ctx, &sql, pattern.as_deref()).await,
         }
     }

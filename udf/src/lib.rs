@@ -15,6 +15,7 @@ mod fold_accumulator;
 pub mod identity;
 pub mod journey;
 pub mod matching;
+pub mod model;
 mod own_thread;
 pub mod privacy;
 pub mod segment;
@@ -30,6 +31,7 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     functions.extend(value::scalar_functions());
     functions.extend(segment::scalar_functions());
     functions.extend(matching::scalar_functions());
+    functions.extend(model::scalar_functions());
     functions
 }
 
@@ -52,5 +54,6 @@ pub fn all_table_functions() -> Vec<Arc<dyn CdpTableFunction>> {
     let mut functions = identity::table_functions();
     functions.extend(segment::table_functions());
     functions.extend(matching::table_functions());
+    functions.extend(model::table_functions());
     functions
 }

@@ -12,9 +12,10 @@ use async_trait::async_trait;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::Result;
+use datafusion::common::{Result, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::execution::TaskContext;
+use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::Expr;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
@@ -50,6 +51,14 @@ pub(crate) trait CallScan: Debug + Send + Sync + 'static {
         projection: Option<&Vec<usize>>,
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>>;
+}
+
+/// The session state a call plans its query in.
+pub(crate) fn state_of<'a>(function: &str, session: &'a dyn Session) -> Result<&'a SessionState> {
+    match session.as_any().downcast_ref::<SessionState>() {
+        Some(state) => Ok(state),
+        None => plan_err!("{function}: needs a DataFusion SessionState to plan its query"),
+    }
 }
 
 /// The table of one table-function call.

@@ -12,7 +12,6 @@ use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableProvider};
 use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
 use datafusion::execution::TaskContext;
-use datafusion::execution::context::SessionState;
 use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::{ExecutionPlan, execute_stream};
@@ -22,6 +21,7 @@ use cdpfusion_core::matching::{ComparisonKind, MatchError, MatchInput, MatchOpti
 
 use crate::arguments::{ArgumentKind, Parameters, is_text, optional, required};
 use crate::own_thread::block_on_own_thread;
+use crate::table_function::state_of;
 use crate::table_function::{CallScan, CallTable, Produce, deferred_plan};
 
 /// The arguments of both functions.
@@ -50,13 +50,6 @@ pub(crate) fn match_error(function: &str, e: MatchError) -> DataFusionError {
             DataFusionError::Plan(format!("{function}: argument 'options': {e}"))
         }
         MatchError::Input(_) => DataFusionError::Execution(format!("{function}: {e}")),
-    }
-}
-
-fn state_of<'a>(function: &str, session: &'a dyn Session) -> Result<&'a SessionState> {
-    match session.as_any().downcast_ref::<SessionState>() {
-        Some(state) => Ok(state),
-        None => plan_err!("{function}: needs a DataFusion SessionState to plan its query"),
     }
 }
 
