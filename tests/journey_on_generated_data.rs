@@ -1,7 +1,8 @@
 //! The demo's journey and value steps on generated data: every person gets a
 //! stage, the funnel narrows step by step and the report flags one
 //! bottleneck, satisfaction falls as the follow-up delay grows, and every
-//! buyer gets a customer value and a segment.
+//! buyer gets a customer value and a segment, and the model of
+//! satisfaction names the follow-up delay as its first driver.
 
 use std::collections::HashMap;
 
@@ -86,4 +87,20 @@ async fn demo_journey_steps_report_what_the_generator_planted() {
     assert_eq!(names, ["churned_owners", "suv_test_drive_invite"]);
     let churned: i64 = segments[0][1].parse().unwrap();
     assert!(churned > 0, "{segments:?}");
+
+    // The model finds the planted driver of dissatisfaction on top, and
+    // the second invitation has an audience.
+    let models = &results["11_models.sql"];
+    let drivers = format_rows(&models[2]).unwrap();
+    assert_eq!(
+        (drivers[0][0].as_str(), drivers[0][2].as_str()),
+        ("followup_delay_days", "raises"),
+        "{drivers:?}"
+    );
+    let invited = query_i64(
+        &ctx,
+        "SELECT count(*) FROM segment_members('unsatisfied_not_surveyed')",
+    )
+    .await;
+    assert!(invited > 0);
 }

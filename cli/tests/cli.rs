@@ -170,6 +170,7 @@ fn demo_runs_the_pipeline_then_reuses_the_dataset() {
         "<- bottleneck",
         "corr_delay_satisfaction",
         "avg_customer_value",
+        "followup_delay_days",
         "== Timings",
     ] {
         assert!(out.contains(expected), "demo output lacks {expected:?}:\n{out}");

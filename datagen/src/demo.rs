@@ -35,6 +35,7 @@ pub const DEMO_STEPS: &[(&str, &str)] = &[
         "10_identity_graph.sql",
         include_str!("../demo/10_identity_graph.sql"),
     ),
+    ("11_models.sql", include_str!("../demo/11_models.sql")),
 ];
 
 /// Rows of a result shown in the demo's output.
@@ -182,8 +183,8 @@ fn defines(statement: &str) -> bool {
 }
 
 /// Writes `dir/session.sql`: the dataset's tables as external tables and
-/// every view and table the demo's segments read (steps 01 to 05, and the
-/// demo's clock where it ended), so that a fresh process (`cdpfusion -r`,
+/// every view and table the demo's segments read (steps 01 to 05, the
+/// demo's clock where it ended, and the tables of step 11), so that a fresh process (`cdpfusion -r`,
 /// `cdpfusion serve --init`) can refresh the segments or query the views.
 /// A segment's definition runs in the session that refreshes it.
 pub fn write_session_script(dir: &std::path::Path) -> Result<PathBuf> {
@@ -228,9 +229,36 @@ pub fn write_session_script(dir: &std::path::Path) -> Result<PathBuf> {
         script.push_str(clock.trim());
         script.push_str(";\n");
     }
+    // The tables the model's segment reads (the model itself is in the catalog).
+    let models = DEMO_STEPS
+        .iter()
+        .find(|(file, _)| *file == "11_models.sql")
+        .map_or("", |(_, script)| script);
+    let tables: Vec<String> = split_statements(models)?
+        .into_iter()
+        .filter(|s| defines(s) && first_words(s).starts_with("CREATE OR REPLACE TABLE"))
+        .collect();
+    if !tables.is_empty() {
+        script.push_str("\n-- the tables of datagen/demo/11_models.sql\n");
+        for statement in tables {
+            script.push_str(statement.trim());
+            script.push_str(";\n");
+        }
+    }
     let path = dir.join(SESSION_SCRIPT);
     std::fs::write(&path, script)?;
     Ok(path)
+}
+
+/// A statement's first words, upper-cased, comments skipped.
+fn first_words(statement: &str) -> String {
+    statement
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("--"))
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_uppercase()
 }
 
 fn write_rows(out: &mut impl Write, batches: &[arrow::array::RecordBatch]) -> Result<()> {

@@ -9,7 +9,7 @@ use arrow::array::{Array, BooleanArray};
 pub const MIN_ROWS_TO_HOLD_OUT: usize = 100;
 
 /// SplitMix64: a well-mixed 64-bit hash of a counter.
-fn mix(mut z: u64) -> u64 {
+pub fn mix(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);

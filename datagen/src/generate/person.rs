@@ -570,9 +570,17 @@ fn write_surveys(
     } else {
         (rng.random_range(2..=8), SURVEY_REASONS_UNHAPPY)
     };
-    // A lead followed up after more than a day remembers it.
-    let slow_follow_up = matches!((journey.lead, journey.visit), (Some(l), Some(v)) if v - l > DAY);
-    let score = if slow_follow_up { (score - 2).max(1) } else { score };
+    // The operations behind it (docs/dataset.md, "Surveys"): each day the
+    // lead waited for the store's follow-up costs half a point (at most
+    // six), a test drive more than a week after the visit one more. The
+    // random base above is the noise.
+    let waited_days = |from: Option<i64>, to: Option<i64>| match (from, to) {
+        (Some(from), Some(to)) => (to - from) as f64 / DAY as f64,
+        _ => 0.0,
+    };
+    let follow_up_penalty = (waited_days(journey.lead, journey.visit) / 2.0).min(6.0).round() as i32;
+    let test_drive_penalty = i32::from(waited_days(journey.visit, Some(test_drive)) > 7.0);
+    let score = (score - follow_up_penalty - test_drive_penalty).max(1);
     s.satisfaction.append_value(score);
     s.reason
         .append_option(rng.random_bool(0.8).then(|| *pick(rng, reasons)));
