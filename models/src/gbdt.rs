@@ -2,7 +2,7 @@
 //! classifier, squared error for a regression), with missing values left
 //! missing so the trees learn where they go. Defaults close to
 //! scikit-learn's `HistGradientBoosting*`: 100 trees, learning rate 0.1,
-//! at most 31 leaves, 256 bins.
+//! at most 31 leaves (depth 5), 256 bins.
 
 use forust_ml::gradientbooster::{GradientBooster, ImportanceMethod};
 use forust_ml::objective::ObjectiveType;

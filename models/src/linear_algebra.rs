@@ -4,32 +4,60 @@
 
 use linfa_linalg::cholesky::InverseC;
 use ndarray::Array2;
+use rayon::prelude::*;
 
 use crate::ModelError;
 use crate::encoding::Matrix;
 
+/// Rows per block of the Gram matrix, computed on all cores.
+const BLOCK: usize = 16_384;
+
 /// `[1 X]ᵀ diag(w) [1 X]` (`w` = 1 when None), `penalty` added to the
-/// diagonal of every column but the intercept's.
+/// diagonal of every column but the intercept's. Blocks of rows in
+/// parallel, summed in block order (the same result on any number of cores).
 pub fn gram(x: &Matrix, weights: Option<&[f64]>, penalty: f64) -> Array2<f64> {
     let d = x.columns.len() + 1;
-    let mut g = Array2::<f64>::zeros((d, d));
-    let ones = vec![1.0; x.rows];
-    let column = |j: usize| if j == 0 { &ones } else { &x.columns[j - 1] };
-    let mut weighted = vec![0.0; x.rows];
-    for a in 0..d {
-        let ca = column(a);
-        match weights {
-            Some(w) => weighted
-                .iter_mut()
-                .zip(ca)
-                .zip(w)
-                .for_each(|((o, v), w)| *o = v * w),
-            None => weighted.copy_from_slice(ca),
+    let block = |rows: std::ops::Range<usize>| {
+        let mut g = vec![0.0; d * d];
+        let ones = vec![1.0; rows.len()];
+        let column = |j: usize| {
+            if j == 0 {
+                &ones[..]
+            } else {
+                &x.columns[j - 1][rows.clone()]
+            }
+        };
+        let mut weighted = vec![0.0; rows.len()];
+        for a in 0..d {
+            match weights {
+                Some(w) => weighted
+                    .iter_mut()
+                    .zip(column(a))
+                    .zip(&w[rows.clone()])
+                    .for_each(|((o, v), w)| *o = v * w),
+                None => weighted.copy_from_slice(column(a)),
+            }
+            for b in a..d {
+                g[a * d + b] = weighted.iter().zip(column(b)).map(|(u, v)| u * v).sum();
+            }
         }
-        for b in a..d {
-            let dot: f64 = weighted.iter().zip(column(b)).map(|(u, v)| u * v).sum();
-            g[[a, b]] = dot;
-            g[[b, a]] = dot;
+        g
+    };
+    let parts: Vec<Vec<f64>> = (0..x.rows.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|b| block(b * BLOCK..((b + 1) * BLOCK).min(x.rows)))
+        .collect();
+    let mut g = Array2::<f64>::zeros((d, d));
+    for part in &parts {
+        for a in 0..d {
+            for b in a..d {
+                g[[a, b]] += part[a * d + b];
+            }
+        }
+    }
+    for a in 0..d {
+        for b in 0..a {
+            g[[a, b]] = g[[b, a]];
         }
         if a > 0 {
             g[[a, a]] += penalty;

@@ -201,7 +201,7 @@ impl ModelOptions {
                 _ => 100,
             },
             learning_rate: 0.1,
-            max_depth: 6,
+            max_depth: 5,
             max_leaves: 31,
             k: 8,
             n_init: 1,
