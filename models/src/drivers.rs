@@ -63,8 +63,8 @@ pub fn of_weights(names: &[String], weights: &[f64], std_errors: &[f64]) -> Vec<
             weight,
             importance: if total > 0.0 { weight.abs() / total } else { 0.0 },
             direction: direction(weight),
-            std_error: Some(se),
-            p_value: (se > 0.0).then(|| p_value(weight / se)),
+            std_error: se.is_finite().then_some(se),
+            p_value: (se > 0.0 && se.is_finite()).then(|| p_value(weight / se)),
         })
         .collect();
     most_important_first(drivers)

@@ -6,8 +6,7 @@ use ndarray::Array1;
 
 use crate::ModelError;
 use crate::encoding::Matrix;
-use crate::linear_algebra::{gram, inverse};
-use crate::logistic::{LinearFit, linear_predictor};
+use crate::linear_algebra::{LinearFit, gram, inverse, linear_predictor};
 
 pub fn fit(x: &Matrix, y: &[f64], l2: f64, names: &[String]) -> Result<LinearFit, ModelError> {
     let d = x.columns.len() + 1;

@@ -1,5 +1,5 @@
-//! The one piece of linear algebra both linear models need: the weighted
-//! Gram matrix `[1 X]ᵀ W [1 X]` of the encoded features with an intercept
+//! What both linear models share: their fit, the linear predictor, and the
+//! weighted Gram matrix `[1 X]ᵀ W [1 X]` of the encoded features with an intercept
 //! column, and its inverse (linfa-linalg's Cholesky).
 
 use linfa_linalg::cholesky::InverseC;
@@ -8,6 +8,23 @@ use rayon::prelude::*;
 
 use crate::ModelError;
 use crate::encoding::Matrix;
+
+/// A linear model on the encoded columns.
+pub struct LinearFit {
+    pub intercept: f64,
+    pub weights: Vec<f64>,
+    /// Of the intercept, then of each weight.
+    pub std_errors: Vec<f64>,
+}
+
+/// `intercept + Σ w_j x_j` for every row, a column at a time.
+pub fn linear_predictor(x: &Matrix, intercept: f64, weights: &[f64]) -> Vec<f64> {
+    let mut z = vec![intercept; x.rows];
+    for (column, &w) in x.columns.iter().zip(weights) {
+        z.iter_mut().zip(column).for_each(|(z, v)| *z += w * v);
+    }
+    z
+}
 
 /// Rows per block of the Gram matrix, computed on all cores.
 const BLOCK: usize = 16_384;

@@ -13,14 +13,7 @@ use rayon::prelude::*;
 
 use crate::ModelError;
 use crate::encoding::Matrix;
-use crate::linear_algebra::{gram, inverse};
-
-pub struct LinearFit {
-    pub intercept: f64,
-    pub weights: Vec<f64>,
-    /// Of the intercept, then of each weight.
-    pub std_errors: Vec<f64>,
-}
+use crate::linear_algebra::{LinearFit, gram, inverse, linear_predictor};
 
 /// The objective, divided by the number of rows so that tolerances do not
 /// depend on it. The line search asks for the cost and the gradient at the
@@ -34,15 +27,6 @@ struct Objective<'a> {
 
 pub fn sigmoid(z: f64) -> f64 {
     1.0 / (1.0 + (-z).exp())
-}
-
-/// `intercept + Σ w_j x_j` for every row, a column at a time.
-pub fn linear_predictor(x: &Matrix, intercept: f64, weights: &[f64]) -> Vec<f64> {
-    let mut z = vec![intercept; x.rows];
-    for (column, &w) in x.columns.iter().zip(weights) {
-        z.iter_mut().zip(column).for_each(|(z, v)| *z += w * v);
-    }
-    z
 }
 
 /// Rows per block: a block's scores stay in cache while every column of
@@ -169,12 +153,18 @@ pub fn fit(
         .map(sigmoid)
         .collect();
     let w: Vec<f64> = p.iter().map(|p| p * (1.0 - p)).collect();
-    let covariance = inverse(&gram(x, Some(&w), l2), names)?;
+    // The standard errors are a report: where the Hessian is singular
+    // (classes separated without a penalty) they are unknown, and the model
+    // still stands.
+    let std_errors = match inverse(&gram(x, Some(&w), l2), names) {
+        Ok(covariance) => (0..theta.len())
+            .map(|j| covariance[[j, j]].max(0.0).sqrt())
+            .collect(),
+        Err(_) => vec![f64::NAN; theta.len()],
+    };
     Ok(LinearFit {
         intercept: theta[0],
         weights: theta[1..].to_vec(),
-        std_errors: (0..theta.len())
-            .map(|j| covariance[[j, j]].max(0.0).sqrt())
-            .collect(),
+        std_errors,
     })
 }

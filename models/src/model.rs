@@ -13,11 +13,12 @@ use serde::{Deserialize, Serialize};
 use crate::drivers::{self, Driver};
 use crate::encoding::{Encoder, Matrix, Missing};
 use crate::label::{LabelEncoding, encode_binary, encode_number, looks_binary};
-use crate::logistic::{linear_predictor, sigmoid};
+use crate::linear_algebra::linear_predictor;
+use crate::logistic::sigmoid;
 use crate::{ModelError, ModelOptions, ModelType, gbdt, kmeans, linear, logistic, metrics, split};
 
 /// Rows whose scores give a tree model's driver directions.
-const DIRECTION_SAMPLE_ROWS: usize = 50_000;
+const DIRECTION_SAMPLE_ROWS: usize = 10_000;
 
 /// What the solver fitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -381,5 +382,64 @@ impl Model {
                 Arc::new(Int64Array::from_iter_values(clusters.into_iter().map(i64::from)))
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::Float64Array;
+
+    fn options(pairs: &[(&str, &str)]) -> ModelOptions {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ModelOptions::parse(&pairs).unwrap()
+    }
+
+    #[test]
+    fn separated_classes_without_a_penalty_train_and_their_weight_is_not_significant() {
+        let x: Vec<f64> = (0..40).map(f64::from).collect();
+        let y: Vec<bool> = x.iter().map(|&v| v >= 20.0).collect();
+        let columns: Vec<(String, ArrayRef)> = vec![
+            ("x".into(), Arc::new(Float64Array::from(x)) as ArrayRef),
+            ("y".into(), Arc::new(BooleanArray::from(y)) as ArrayRef),
+        ];
+        let model = train(
+            columns,
+            options(&[("type", "logistic"), ("label", "y"), ("l2_reg", "0")]),
+        )
+        .unwrap();
+        assert_eq!(model.evaluation.metrics[0], ("auc".to_string(), 1.0));
+        // The weight runs away, so its error is huge (or unknown when the
+        // Hessian is singular to the last bit): no evidence either way.
+        let x_driver = &model.drivers[0];
+        assert_eq!(x_driver.direction, "raises");
+        assert!(x_driver.p_value.is_none_or(|p| p > 0.05), "{x_driver:?}");
+    }
+
+    #[test]
+    fn a_model_survives_its_json() {
+        let x: Vec<f64> = (0..200).map(|i| f64::from(i % 17)).collect();
+        let columns: Vec<(String, ArrayRef)> =
+            vec![("x".into(), Arc::new(Float64Array::from(x)) as ArrayRef)];
+        let model = train(columns.clone(), options(&[("type", "kmeans"), ("k", "3")])).unwrap();
+        let again = Model::from_json(&model.to_json().unwrap()).unwrap();
+        let find = |name: &str| columns.iter().find(|(n, _)| n == name).map(|(_, c)| c.clone());
+        let (a, b) = (
+            model.predict(200, find).unwrap(),
+            again.predict(200, find).unwrap(),
+        );
+        assert_eq!(a.as_ref(), b.as_ref());
+        assert_eq!(
+            model
+                .evaluation
+                .report()
+                .iter()
+                .filter(|(m, _)| m.starts_with("cluster_"))
+                .count(),
+            3
+        );
     }
 }
