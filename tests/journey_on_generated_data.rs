@@ -91,7 +91,7 @@ async fn demo_journey_steps_report_what_the_generator_planted() {
     // The model finds the planted driver of dissatisfaction on top, and
     // the second invitation has an audience.
     let models = &results["11_models.sql"];
-    let drivers = format_rows(&models[2]).unwrap();
+    let drivers = format_rows(&models[4]).unwrap();
     assert_eq!(
         (drivers[0][0].as_str(), drivers[0][2].as_str()),
         ("followup_delay_days", "raises"),

