@@ -71,6 +71,22 @@ pub struct SegmentCatalog {
     local_dir: Option<std::path::PathBuf>,
 }
 
+/// The folders directly under `root`, sorted: the names of what the
+/// catalog keeps there (segments, identity graphs, models).
+pub(crate) async fn folder_names(
+    store: &dyn ObjectStore,
+    root: &Path,
+) -> datafusion::object_store::Result<Vec<String>> {
+    let listing = store.list_with_delimiter(Some(root)).await?;
+    let mut names: Vec<String> = listing
+        .common_prefixes
+        .iter()
+        .filter_map(|p| p.filename().map(str::to_string))
+        .collect();
+    names.sort();
+    Ok(names)
+}
+
 fn catalog_error(location: &str, action: &str, e: impl std::fmt::Display) -> DataFusionError {
     DataFusionError::Execution(format!("segment catalog '{location}': cannot {action}: {e}"))
 }
@@ -189,20 +205,12 @@ impl SegmentCatalog {
 
     /// The names of every segment, sorted.
     pub async fn names(&self) -> Result<Vec<String>> {
-        let listing = self
-            .store
-            .list_with_delimiter(Some(&self.root))
+        let mut names = folder_names(&*self.store, &self.root)
             .await
             .map_err(|e| catalog_error(&self.location, "list", e))?;
-        let mut names: Vec<String> = listing
-            .common_prefixes
-            .iter()
-            .filter_map(|p| p.filename().map(str::to_string))
-            .filter(|name| {
-                name != crate::identity_graphs::IDENTITY_GRAPHS_FOLDER && name != crate::models::MODELS_FOLDER
-            })
-            .collect();
-        names.sort();
+        names.retain(|name| {
+            name != crate::identity_graphs::IDENTITY_GRAPHS_FOLDER && name != crate::models::MODELS_FOLDER
+        });
         Ok(names)
     }
 

@@ -147,18 +147,9 @@ impl IdentityGraphs {
 
     /// The names of every graph, sorted.
     pub async fn names(&self) -> Result<Vec<String>> {
-        let listing = self
-            .store
-            .list_with_delimiter(Some(&self.root))
+        crate::catalog::folder_names(&*self.store, &self.root)
             .await
-            .map_err(|e| self.store_error("list", e))?;
-        let mut names: Vec<String> = listing
-            .common_prefixes
-            .iter()
-            .filter_map(|p| p.filename().map(str::to_string))
-            .collect();
-        names.sort();
-        Ok(names)
+            .map_err(|e| self.store_error("list", e))
     }
 
     /// The versions of a graph, oldest first; empty when it does not exist.

@@ -79,24 +79,16 @@ impl Models {
 
     /// The names of every model that has a version, sorted.
     pub async fn names(&self) -> Result<Vec<String>> {
-        let listing = self
-            .store
-            .list_with_delimiter(Some(&self.root))
+        let names = crate::catalog::folder_names(&*self.store, &self.root)
             .await
             .map_err(|e| self.store_error("list", e))?;
-        let mut names: Vec<String> = listing
-            .common_prefixes
-            .iter()
-            .filter_map(|p| p.filename().map(str::to_string))
-            .collect();
         // A dropped model's folder may stay behind (on local disk) empty.
         let mut kept = Vec::with_capacity(names.len());
-        for name in names.drain(..) {
+        for name in names {
             if self.latest_number(&name).await?.is_some() {
                 kept.push(name);
             }
         }
-        kept.sort();
         Ok(kept)
     }
 

@@ -12,15 +12,17 @@ use async_trait::async_trait;
 use datafusion::arrow::array::RecordBatch;
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::{Result, plan_err};
+use datafusion::common::{DataFusionError, Result, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::execution::TaskContext;
 use datafusion::execution::context::SessionState;
-use datafusion::logical_expr::Expr;
+use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
 use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
 use futures::stream::BoxStream;
+
+use crate::own_thread::block_on_own_thread;
 
 /// Implements [`crate::CdpTableFunction`] for a `#[user_doc]` struct: its
 /// SQL name and its documentation.
@@ -59,6 +61,14 @@ pub(crate) fn state_of<'a>(function: &str, session: &'a dyn Session) -> Result<&
         Some(state) => Ok(state),
         None => plan_err!("{function}: needs a DataFusion SessionState to plan its query"),
     }
+}
+
+/// Plans a call's query. Table functions are called while planning,
+/// synchronously, and planning a query is async (it may read Parquet
+/// footers): it runs on a thread of its own.
+pub(crate) fn plan_call_query(function: &str, state: &SessionState, sql: &str) -> Result<LogicalPlan> {
+    block_on_own_thread(function, "planning the query", || state.create_logical_plan(sql))
+        .map_err(|e| DataFusionError::Plan(format!("{function}: the query failed to plan: {e}")))
 }
 
 /// The table of one table-function call.

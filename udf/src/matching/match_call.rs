@@ -20,9 +20,8 @@ use futures::{StreamExt, TryStreamExt};
 use cdpfusion_core::matching::{ComparisonKind, MatchError, MatchInput, MatchOptions};
 
 use crate::arguments::{ArgumentKind, Parameters, is_text, optional, required};
-use crate::own_thread::block_on_own_thread;
-use crate::table_function::state_of;
 use crate::table_function::{CallScan, CallTable, Produce, deferred_plan};
+use crate::table_function::{plan_call_query, state_of};
 
 /// The arguments of both functions.
 const PARAMETERS: Parameters = Parameters::List(&[
@@ -61,12 +60,7 @@ impl MatchCall {
             None => MatchOptions::default(),
         };
         let state = state_of(function, args.session())?;
-        // Table functions are called while planning, synchronously, and
-        // planning a query is async (it may read Parquet footers).
-        let plan = block_on_own_thread(function, "planning the query", || {
-            state.create_logical_plan(&query)
-        })
-        .map_err(|e| DataFusionError::Plan(format!("{function}: the query failed to plan: {e}")))?;
+        let plan = plan_call_query(function, state, &query)?;
         let schema = plan.schema().clone();
         let returned = || {
             let columns: Vec<String> = schema

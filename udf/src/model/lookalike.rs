@@ -15,8 +15,9 @@ use cdpfusion_catalog::open_catalog;
 use cdpfusion_models::{ModelOptions, split::mix, train};
 
 use crate::arguments::{ArgumentKind, Parameters, optional, required};
-use crate::own_thread::block_on_own_thread;
-use crate::table_function::{CallScan, CallTable, deferred_plan, state_of, table_function_doc};
+use crate::table_function::{
+    CallScan, CallTable, deferred_plan, plan_call_query, state_of, table_function_doc,
+};
 
 const NAME: &str = "lookalike";
 
@@ -112,8 +113,7 @@ impl TableFunctionImpl for LookalikeFunc {
         let ([segment, query], [options_json]) = PARAMETERS.literals(NAME, args.exprs())?;
         let options = classifier_options(options_json.as_deref())?;
         let state = state_of(NAME, args.session())?;
-        let plan = block_on_own_thread(NAME, "planning the query", || state.create_logical_plan(&query))
-            .map_err(|e| DataFusionError::Plan(format!("{NAME}: the query failed to plan: {e}")))?;
+        let plan = plan_call_query(NAME, state, &query)?;
         let schema = plan.schema().as_arrow().clone();
         match schema.field_with_name("one_id") {
             Ok(f) if f.data_type().is_integer() => {}

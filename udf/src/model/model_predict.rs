@@ -14,8 +14,9 @@ use cdpfusion_models::Model;
 
 use super::stored_model::stored_model;
 use crate::arguments::{ArgumentKind, Parameters, required};
-use crate::own_thread::block_on_own_thread;
-use crate::table_function::{CallScan, CallTable, deferred_plan, state_of, table_function_doc};
+use crate::table_function::{
+    CallScan, CallTable, deferred_plan, plan_call_query, state_of, table_function_doc,
+};
 
 const NAME: &str = "model_predict";
 
@@ -57,8 +58,7 @@ impl TableFunctionImpl for ModelPredictFunc {
         } else {
             query.clone()
         };
-        let plan = block_on_own_thread(NAME, "planning the query", || state.create_logical_plan(&sql))
-            .map_err(|e| DataFusionError::Plan(format!("{NAME}: the query failed to plan: {e}")))?;
+        let plan = plan_call_query(NAME, state, &sql)?;
         let input = plan.schema().as_arrow().clone();
         model
             .check_columns(|name| input.field_with_name(name).ok().map(|f| f.data_type().clone()))
