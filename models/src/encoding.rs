@@ -201,10 +201,9 @@ fn as_f64(feature: &str, column: &ArrayRef) -> Result<Float64Array, ModelError> 
 }
 
 /// Text values as `Option<&str>` per row.
-fn text_values(column: &ArrayRef) -> Result<Vec<Option<String>>, ModelError> {
-    let text = cast(column, &DataType::Utf8).map_err(|e| ModelError::Stored(e.to_string()))?;
-    let text = text.as_string::<i32>();
-    Ok(text.iter().map(|v| v.map(str::to_string)).collect())
+/// A text column as `Utf8`, read in place (no string copied per row).
+fn as_utf8(feature: &str, column: &ArrayRef) -> Result<ArrayRef, ModelError> {
+    cast(column, &DataType::Utf8).map_err(|e| feature_error(feature, format!("cannot be read as text: {e}")))
 }
 
 impl Encoder {
@@ -314,7 +313,8 @@ impl Encoder {
                     matrix.columns.push(encoded);
                 }
                 FeatureEncoding::Text { levels, other, .. } => {
-                    let values = text_values(&input)?;
+                    let text = as_utf8(name, &input)?;
+                    let values = text.as_string::<i32>();
                     let index: HashMap<Option<&str>, usize> = levels
                         .iter()
                         .enumerate()
@@ -328,7 +328,6 @@ impl Encoder {
                         _ => None,
                     };
                     for (row, value) in values.iter().enumerate() {
-                        let value = value.as_deref();
                         if let Some(&level) = index.get(&value) {
                             matrix.columns[first + level][row] = 1.0;
                         } else if *other && value != baseline {
@@ -348,10 +347,10 @@ fn fit_text(
     max_categories: usize,
     max_distinct: usize,
 ) -> Result<FeatureEncoding, ModelError> {
-    let values = text_values(column)?;
+    let text = as_utf8(name, column)?;
     let mut counts: HashMap<Option<&str>, usize> = HashMap::new();
-    for value in &values {
-        *counts.entry(value.as_deref()).or_default() += 1;
+    for value in text.as_string::<i32>().iter() {
+        *counts.entry(value).or_default() += 1;
         if counts.len() > max_distinct {
             return Err(feature_error(
                 name,
