@@ -211,6 +211,8 @@ pub fn train(mut columns: Vec<(String, ArrayRef)>, options: ModelOptions) -> Res
     let x_eval = encoder.transform(eval_y.len(), lookup(&eval_columns), missing)?;
     let classifier = matches!(label, Some(LabelEncoding::Binary { .. }));
 
+    // Training rows per cluster (k-means): counted where they are assigned.
+    let mut cluster_sizes: Vec<u64> = Vec::new();
     let (fitted, drivers, scores_eval) = match options.model_type {
         ModelType::Logistic | ModelType::Linear => {
             let fit = if classifier {
@@ -261,18 +263,17 @@ pub fn train(mut columns: Vec<(String, ArrayRef)>, options: ModelOptions) -> Res
             )?;
             let (clusters, _) = kmeans::assign(&x, &centroids);
             let drivers = drivers::of_clusters(&names, &x, &clusters, options.k);
+            cluster_sizes = vec![0u64; centroids.len()];
+            clusters.iter().for_each(|&c| cluster_sizes[c as usize] += 1);
             let (_, distances) = kmeans::assign(&x_eval, &centroids);
             (Fitted::Kmeans { centroids }, drivers, distances)
         }
     };
     let mut reported: Vec<(String, f64)> = Vec::new();
     match (&fitted, classifier) {
-        (Fitted::Kmeans { centroids }, _) => {
+        (Fitted::Kmeans { .. }, _) => {
             reported.push(("inertia".into(), scores_eval.iter().sum()));
-            let (clusters, _) = kmeans::assign(&x, centroids);
-            let mut sizes = vec![0u64; centroids.len()];
-            clusters.iter().for_each(|&c| sizes[c as usize] += 1);
-            for (c, size) in sizes.into_iter().enumerate() {
+            for (c, size) in cluster_sizes.into_iter().enumerate() {
                 reported.push((format!("cluster_{c}_size"), size as f64));
             }
         }
