@@ -175,11 +175,7 @@ pub const SESSION_SCRIPT: &str = "session.sql";
 /// Whether a statement defines something (a view, a table) rather than
 /// reports: its first word after any comment lines.
 fn defines(statement: &str) -> bool {
-    statement
-        .lines()
-        .map(str::trim)
-        .find(|line| !line.is_empty() && !line.starts_with("--"))
-        .is_some_and(|line| line.to_ascii_uppercase().starts_with("CREATE"))
+    first_words(statement).starts_with("CREATE")
 }
 
 /// Writes `dir/session.sql`: the dataset's tables as external tables and

@@ -3,12 +3,11 @@ use std::sync::{Arc, LazyLock};
 use datafusion::arrow::array::{RecordBatch, StringArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
-use datafusion::common::{DataFusionError, Result};
+use datafusion::common::Result;
 use datafusion_macros::user_doc;
 use futures::FutureExt;
 
-use cdpfusion_models::Model;
-
+use super::stored_model::decoded;
 use crate::arguments::Parameters;
 use crate::segment::segment_table::segment_table;
 use crate::table_function::table_function_doc;
@@ -59,9 +58,7 @@ impl TableFunctionImpl for ModelsFunc {
                     let mut rows = Vec::new();
                     for name in models.names().await? {
                         let version = models.latest(&name).await?;
-                        let model = Model::from_json(&version.model).map_err(|e| {
-                            DataFusionError::Execution(format!("{NAME}: model '{name}': {e}"))
-                        })?;
+                        let model = decoded(NAME, &name, &version)?;
                         let features: Vec<&str> = model.features().map(|(f, _)| f).collect();
                         rows.push((
                             name,

@@ -9,7 +9,7 @@ use datafusion::common::config::ConfigOptions;
 use datafusion::common::{DataFusionError, Result};
 use futures::FutureExt;
 
-use cdpfusion_catalog::SegmentCatalog;
+use cdpfusion_catalog::{ModelVersion, SegmentCatalog};
 use cdpfusion_models::Model;
 
 use crate::arguments::{ArgumentKind, Parameters, required};
@@ -17,6 +17,12 @@ use crate::catalog_cache::CatalogCache;
 use crate::segment::segment_table::Load;
 
 static MODELS: LazyLock<CatalogCache<Model>> = LazyLock::new(CatalogCache::default);
+
+/// The model a stored version holds; an error names the function and the model.
+pub(crate) fn decoded(function: &str, name: &str, version: &ModelVersion) -> Result<Model> {
+    Model::from_json(&version.model)
+        .map_err(|e| DataFusionError::Execution(format!("{function}: model '{name}': {e}")))
+}
 
 /// The newest version of model `name`.
 pub(crate) fn stored_model(function: &str, config: &ConfigOptions, name: &str) -> Result<Arc<Model>> {
@@ -29,9 +35,10 @@ pub(crate) fn stored_model(function: &str, config: &ConfigOptions, name: &str) -
             return Ok((cached_version.clone(), model.clone()));
         }
         let version = models.latest(name).await?;
-        let model = Model::from_json(&version.model)
-            .map_err(|e| DataFusionError::Execution(format!("model '{name}': {e}")))?;
-        Ok((version.version.to_string(), Arc::new(model)))
+        Ok((
+            version.version.to_string(),
+            Arc::new(decoded(function, name, &version)?),
+        ))
     })
 }
 
@@ -50,9 +57,7 @@ pub(crate) fn model_rows(
         let name = name.clone();
         async move {
             let version = catalog.models().latest(&name).await?;
-            let model = Model::from_json(&version.model)
-                .map_err(|e| DataFusionError::Execution(format!("{function}: model '{name}': {e}")))?;
-            load(&name, &model)
+            load(&name, &decoded(function, &name, &version)?)
         }
         .boxed()
     });
