@@ -3,6 +3,7 @@
 //! Each module holds one family of algorithms; the `cdpfusion-udf` crate wraps
 //! them as DataFusion functions.
 
+pub mod assignment;
 pub mod bucket_sort;
 pub mod identity;
 pub mod journey;
