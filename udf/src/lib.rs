@@ -10,6 +10,7 @@ use datafusion::catalog::TableFunctionImpl;
 use datafusion::logical_expr::{AggregateUDF, Documentation, ScalarUDF};
 
 mod arguments;
+pub mod assignment;
 mod catalog_cache;
 mod fold_accumulator;
 pub mod identity;
@@ -32,6 +33,7 @@ pub fn all_scalar_functions() -> Vec<Arc<ScalarUDF>> {
     functions.extend(segment::scalar_functions());
     functions.extend(matching::scalar_functions());
     functions.extend(model::scalar_functions());
+    functions.extend(assignment::scalar_functions());
     functions
 }
 
@@ -55,5 +57,6 @@ pub fn all_table_functions() -> Vec<Arc<dyn CdpTableFunction>> {
     functions.extend(segment::table_functions());
     functions.extend(matching::table_functions());
     functions.extend(model::table_functions());
+    functions.extend(assignment::table_functions());
     functions
 }

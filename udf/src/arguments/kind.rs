@@ -5,6 +5,8 @@
 use datafusion::arrow::datatypes::{DataType, IntervalUnit, TimeUnit};
 use datafusion::common::{Result, plan_err};
 
+use cdpfusion_core::assignment::tags::{TAG_TYPES, is_tag_type};
+
 /// The kinds of argument cdpfusion's functions take.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum ArgumentKind {
@@ -38,6 +40,8 @@ pub(crate) enum ArgumentKind {
     Number,
     /// An integer, read as `Int64`.
     Integer,
+    /// Tags: a list of strings, or a map of string to weight, as it is.
+    Tags,
 }
 
 impl ArgumentKind {
@@ -78,6 +82,7 @@ impl ArgumentKind {
             (Condition, DataType::Boolean | DataType::Null) => Some(DataType::Boolean),
             (Number, t) if t.is_numeric() || t.is_null() => Some(DataType::Float64),
             (Integer, t) if t.is_integer() || t.is_null() => Some(DataType::Int64),
+            (Tags, t) if is_tag_type(t) => Some(t.clone()),
             _ => None,
         };
         match coerced {
@@ -101,6 +106,7 @@ impl ArgumentKind {
             Condition => "a boolean condition",
             Number => "a number",
             Integer => "an integer",
+            Tags => TAG_TYPES,
         }
     }
 }
