@@ -24,6 +24,8 @@ python_packages=(
   "numpy>=1.26"
   "recordlinkage==0.16.*"
   "splink==5.*"
+  "scipy>=1.11"
+  "scikit-learn>=1.4"
 )
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore "${python_packages[@]}"
 
