@@ -2,7 +2,8 @@
 //! stage, the funnel narrows step by step and the report flags one
 //! bottleneck, satisfaction falls as the follow-up delay grows, and every
 //! buyer gets a customer value and a segment, and the model of
-//! satisfaction names the follow-up delay as its first driver.
+//! satisfaction names the follow-up delay as its first driver, and the lead
+//! assignment places every open lead and beats round-robin.
 
 use std::collections::HashMap;
 
@@ -103,4 +104,16 @@ async fn demo_journey_steps_report_what_the_generator_planted() {
     )
     .await;
     assert!(invited > 0);
+
+    // Every open lead is placed (capacities cover 110% of each store's),
+    // and the assignment beats round-robin on the same leads.
+    let assignment = format_rows(&results["12_assign_leads.sql"][4]).unwrap();
+    let (open, placed) = (&assignment[0][0], &assignment[0][1]);
+    assert!(open.parse::<i64>().unwrap() > 0, "{assignment:?}");
+    assert_eq!(open, placed, "{assignment:?}");
+    let (total, round_robin): (f64, f64) = (
+        assignment[0][2].parse().unwrap(),
+        assignment[0][3].parse().unwrap(),
+    );
+    assert!(total > round_robin, "{assignment:?}");
 }

@@ -36,6 +36,7 @@ pub const DEMO_STEPS: &[(&str, &str)] = &[
         include_str!("../demo/10_identity_graph.sql"),
     ),
     ("11_models.sql", include_str!("../demo/11_models.sql")),
+    ("12_assign_leads.sql", include_str!("../demo/12_assign_leads.sql")),
 ];
 
 /// Rows of a result shown in the demo's output.
