@@ -136,3 +136,32 @@ def test_many_identical_leads_and_ties(ctx):
     # 400 placed: the four perfect matches full, 200 at 0.5.
     assert placed.n.sum() == 400
     assert placed.total.sum() == pytest.approx(200 * 1.0 + 200 * 0.5)
+
+
+def test_fairness_floors_match_scipy(ctx):
+    """With fairness 0.6, every advisor gets at least its floor (0.6 of the
+    equal share, capped by capacity), and the total is SciPy's optimum on
+    the expanded matrix whose floor slots carry a bonus above any affinity."""
+    for seed in range(8):
+        leads, advisors, lead_tags, advisor_tags, capacities, _, _ = instance(100 + seed, False)
+        ctx.register_arrow("leads", leads)
+        ctx.register_arrow("advisors", advisors)
+        placed = ctx.sql("SELECT * FROM assign_leads('SELECT * FROM leads', 'SELECT * FROM advisors', '{\"fairness\": 0.6}')").to_pandas()
+        ctx.sql("DROP TABLE leads").to_arrow()
+        ctx.sql("DROP TABLE advisors").to_arrow()
+
+        n, m = len(lead_tags), len(advisor_tags)
+        floors = np.minimum(int(0.6 * (n // m)), np.minimum(capacities, n))
+        scores = affinity_matrix(lead_tags, advisor_tags, "cosine")
+        columns, bonus = [], []
+        for j in range(m):
+            slots = min(capacities[j], n)
+            columns += [j] * slots
+            bonus += [2.0] * floors[j] + [0.0] * (slots - floors[j])
+        expanded = scores[:, columns] + np.array(bonus)[None, :]
+        rows, cols = linear_sum_assignment(expanded, maximize=True)
+        optimum = scores[rows, np.array(columns)[cols]].sum()
+
+        load = placed.advisor_id.value_counts()
+        assert all(load.get(f"a{j:02d}", 0) >= floors[j] for j in range(m)), f"seed {seed}"
+        assert abs(placed.score.sum() - optimum) < 1e-6 * n, f"seed {seed}: {placed.score.sum()} vs scipy {optimum}"

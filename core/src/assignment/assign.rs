@@ -27,7 +27,9 @@ pub enum Method {
     RoundRobin,
 }
 
-/// Which of two equally good advisors a lead is offered first.
+/// Which of two equally good advisors a lead bids for first. Where leads
+/// compete for them, the prices decide where each ends; either way the
+/// result is the same on every run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TieBreak {
     /// The advisor first in the advisors' order.
@@ -218,12 +220,15 @@ fn optimal(
     // comes before the total.
     let floor = (options.fairness * (leads / advisors.max(1)) as f64).floor() as usize;
     let bonus = RESOLUTION as i64 + 1;
-    // Classes: each advisor's floor slots, then its other slots, then the
-    // slots of the leads there is no capacity for.
-    let mut class_capacities: Vec<usize> = Vec::with_capacity(2 * advisors + 1);
+    // Classes: each advisor's floor slots (when there is a floor), then its
+    // other slots; last, the slots of the leads there is no capacity for.
+    let per_advisor = if floor > 0 { 2 } else { 1 };
+    let mut class_capacities: Vec<usize> = Vec::with_capacity(per_advisor * advisors + 1);
     for &capacity in capacities {
         let floor = floor.min(capacity);
-        class_capacities.push(floor);
+        if per_advisor == 2 {
+            class_capacities.push(floor);
+        }
         class_capacities.push(capacity - floor);
     }
     let free: usize = capacities.iter().sum();
@@ -233,15 +238,17 @@ fn optimal(
     for (lead, row) in benefits.chunks_mut(classes).enumerate() {
         for advisor in 0..advisors {
             let benefit = (scores[lead * advisors + advisor] * RESOLUTION).round() as i64;
-            row[2 * advisor] = benefit + bonus;
-            row[2 * advisor + 1] = benefit;
+            if per_advisor == 2 {
+                row[2 * advisor] = benefit + bonus;
+            }
+            row[per_advisor * advisor + per_advisor - 1] = benefit;
         }
     }
     let scan_start: Option<Vec<u32>> = match options.tie_break {
         TieBreak::AdvisorOrder => None,
         TieBreak::Spread => Some(
             (0..leads)
-                .map(|lead| (spread_hash(lead as u64) % advisors.max(1) as u64) as u32 * 2)
+                .map(|lead| (spread_hash(lead as u64) % advisors.max(1) as u64) as u32 * per_advisor as u32)
                 .collect(),
         ),
     };
@@ -249,7 +256,7 @@ fn optimal(
     Ok(classes_of
         .into_iter()
         .map(|class| {
-            let advisor = class as usize / 2;
+            let advisor = class as usize / per_advisor;
             (advisor < advisors).then_some(advisor)
         })
         .collect())
