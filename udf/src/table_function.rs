@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::RecordBatch;
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
-use datafusion::common::{DataFusionError, Result, plan_err};
+use datafusion::common::{DFSchema, DataFusionError, Result, plan_err};
 use datafusion::datasource::TableType;
 use datafusion::execution::TaskContext;
 use datafusion::execution::context::SessionState;
@@ -69,6 +69,49 @@ pub(crate) fn state_of<'a>(function: &str, session: &'a dyn Session) -> Result<&
 pub(crate) fn plan_call_query(function: &str, state: &SessionState, sql: &str) -> Result<LogicalPlan> {
     block_on_own_thread(function, "planning the query", || state.create_logical_plan(sql))
         .map_err(|e| DataFusionError::Plan(format!("{function}: the query failed to plan: {e}")))
+}
+
+/// A column a call's query must or may return, and the types it accepts.
+pub(crate) type QueryColumn<'a> = (&'a str, fn(&DataType) -> bool);
+
+/// Where a call's query returns its `required` columns (in their order) and
+/// its `optional` ones (`None` for one it does not return), or the error
+/// that says what `what` must return (`expected`) and what it returns.
+pub(crate) fn query_columns(
+    function: &str,
+    what: &str,
+    expected: &str,
+    schema: &DFSchema,
+    required: &[QueryColumn<'_>],
+    optional: &[QueryColumn<'_>],
+) -> Result<(Vec<usize>, Vec<Option<usize>>)> {
+    let wrong_shape = || {
+        let returned: Vec<String> = schema
+            .fields()
+            .iter()
+            .map(|f| format!("{} {}", f.name(), f.data_type()))
+            .collect();
+        plan_err!(
+            "{function}: {what} must return columns {expected}; it returns ({})",
+            returned.join(", ")
+        )
+    };
+    let mut found = Vec::with_capacity(required.len());
+    for (name, accepts) in required {
+        match schema.index_of_column_by_name(None, name) {
+            Some(i) if accepts(schema.field(i).data_type()) => found.push(i),
+            _ => return wrong_shape(),
+        }
+    }
+    let mut found_optional = Vec::with_capacity(optional.len());
+    for (name, accepts) in optional {
+        match schema.index_of_column_by_name(None, name) {
+            None => found_optional.push(None),
+            Some(i) if accepts(schema.field(i).data_type()) => found_optional.push(Some(i)),
+            Some(_) => return wrong_shape(),
+        }
+    }
+    Ok((found, found_optional))
 }
 
 /// The table of one table-function call.

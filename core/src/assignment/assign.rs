@@ -158,6 +158,39 @@ pub fn assign_leads(
     Ok(placements)
 }
 
+/// The bytes placing the leads holds at most: each store's affinity matrix
+/// and its integer benefits (twice over with fairness floors).
+pub fn working_bytes(leads: &Side, advisors: &Side, options: &AssignOptions) -> usize {
+    let pairs = match (leads.stores, advisors.stores) {
+        (Some(lead_stores), Some(advisor_stores)) => {
+            let count = lead_stores
+                .iter()
+                .chain(advisor_stores)
+                .flatten()
+                .map(|&s| s as usize + 1)
+                .max()
+                .unwrap_or(0);
+            let (mut per_store_leads, mut per_store_advisors) = (vec![0usize; count], vec![0usize; count]);
+            lead_stores
+                .iter()
+                .flatten()
+                .for_each(|&s| per_store_leads[s as usize] += 1);
+            advisor_stores
+                .iter()
+                .flatten()
+                .for_each(|&s| per_store_advisors[s as usize] += 1);
+            per_store_leads
+                .iter()
+                .zip(&per_store_advisors)
+                .map(|(l, a)| l * a)
+                .sum()
+        }
+        _ => leads.tags.len() * advisors.tags.len(),
+    };
+    let benefits_per_pair = if options.fairness > 0.0 { 2 } else { 1 };
+    pairs * 8 * (1 + benefits_per_pair)
+}
+
 /// The tag vectors as the affinity weighs them.
 fn weighted(leads: &TagVectors, advisors: &TagVectors, options: &AssignOptions) -> (TagVectors, TagVectors) {
     let (mut leads, mut advisors) = (leads.clone(), advisors.clone());
@@ -215,7 +248,7 @@ fn optimal(
     options: &AssignOptions,
 ) -> Result<Vec<Option<usize>>, String> {
     let advisors = capacities.len();
-    let leads = if advisors == 0 { 0 } else { scores.len() / advisors };
+    let leads = scores.len().checked_div(advisors).unwrap_or(0);
     // A floor slot is worth more than any affinity: filling every floor
     // comes before the total.
     let floor = (options.fairness * (leads / advisors.max(1)) as f64).floor() as usize;

@@ -6,9 +6,9 @@
 //! current prices, raising its price by how much better it is than their
 //! second choice plus ε; a displaced holder bids again. A phase ends when
 //! every slot is held; ε then shrinks and the prices carry over. When
-//! benefits are integers scaled by `persons + 1` and the last ε is 1, the
-//! final assignment is optimal (ε-complementary slackness bounds its loss
-//! below 1 unscaled unit). Slots outnumbering persons are held by implicit
+//! benefits are integers scaled by the number of slots plus one and the
+//! last ε is 1, the final assignment is optimal (ε-complementary slackness
+//! bounds its loss below 1 unscaled unit). Slots outnumbering persons are held by implicit
 //! dummy persons who value every slot at 0, so the problem is balanced and
 //! a free slot's price is right; dummies find the cheapest class through a
 //! heap over the classes' cheapest slots instead of scanning them.
@@ -24,7 +24,7 @@ const SHORTLIST: usize = 8;
 /// The class of each of `persons` rows of `benefits` (row-major, one column
 /// per class) in an assignment of maximum total benefit, each class holding
 /// at most `capacities[k]` persons. When two classes are worth the same to a
-/// person, it prefers the one earlier in its scan, which starts at
+/// person, it bids first for the one earlier in its scan, which starts at
 /// `scan_start[person]` (or 0) and wraps. `capacities` must sum to at least
 /// the number of persons.
 pub fn assign(
@@ -152,7 +152,7 @@ impl Market {
 
     fn run_phase(&mut self, benefits: &[i64], persons: usize, epsilon: i64, scan_start: Option<&[u32]>) {
         let classes = self.class_min.len();
-        let waiting = self.release_unsettled(benefits, persons, epsilon);
+        let waiting = self.release_unsettled(benefits, persons, epsilon, scan_start);
         let mut waiting: VecDeque<u32> = waiting.into();
         while let Some(person) = waiting.pop_front() {
             let (class, best, second) = if (person as usize) < persons {
@@ -204,7 +204,13 @@ impl Market {
     /// spares a phase most of its bids; dummies value every slot at 0, so
     /// they move only when their slot is dearer than the cheapest by more
     /// than `epsilon`.
-    fn release_unsettled(&mut self, benefits: &[i64], persons: usize, epsilon: i64) -> Vec<u32> {
+    fn release_unsettled(
+        &mut self,
+        benefits: &[i64],
+        persons: usize,
+        epsilon: i64,
+        scan_start: Option<&[u32]>,
+    ) -> Vec<u32> {
         let classes = self.class_min.len();
         let cheapest = self.class_min[self.classes_by_price[0] as usize];
         let mut waiting = Vec::new();
@@ -215,7 +221,8 @@ impl Market {
                 let class = self.slot_class[slot] as usize;
                 if person < persons {
                     let row = &benefits[person * classes..][..classes];
-                    let (_, best, _) = self.best_for(person, row, 0);
+                    let first = scan_start.map_or(0, |s| s[person] as usize % classes);
+                    let (_, best, _) = self.best_for(person, row, first);
                     row[class] - self.price[slot] >= best - epsilon
                 } else {
                     self.price[slot] <= cheapest + epsilon

@@ -10,18 +10,23 @@ use datafusion::arrow::compute::{cast, concat_batches, sort_to_indices, take, ta
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{DataFusionError, Result, ScalarValue, plan_err};
+use datafusion::execution::TaskContext;
+use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::{ExecutionPlan, collect};
 use datafusion_macros::user_doc;
 use futures::StreamExt;
 
 use cdpfusion_core::assignment::affinity::Affinity;
-use cdpfusion_core::assignment::assign::{AssignOptions, Method, Placement, Side, TieBreak, assign_leads};
+use cdpfusion_core::assignment::assign::{
+    AssignOptions, Method, Placement, Side, TieBreak, assign_leads, working_bytes,
+};
 use cdpfusion_core::assignment::tags::{TagNumbers, TagVectors, is_tag_type};
 
 use crate::arguments::{ArgumentKind, Parameters, is_text, optional, required};
 use crate::table_function::{
-    CallScan, CallTable, deferred_plan, plan_call_query, state_of, table_function_doc,
+    CallScan, CallTable, QueryColumn, deferred_plan, plan_call_query, query_columns, state_of,
+    table_function_doc,
 };
 
 const NAME: &str = "assign_leads";
@@ -81,39 +86,49 @@ fn is_id(t: &DataType) -> bool {
     is_text(t) || t.is_integer()
 }
 
-/// The columns of a planned query, or the error that shows what it returns.
-fn columns_of(plan: &LogicalPlan, what: &str, id: &str, capacity: bool) -> Result<Columns> {
-    let schema = plan.schema();
-    let expected = if capacity { ADVISOR_COLUMNS } else { LEAD_COLUMNS };
-    let wrong_shape = || -> DataFusionError {
-        let returned: Vec<String> = schema
-            .fields()
-            .iter()
-            .map(|f| format!("{} {}", f.name(), f.data_type()))
-            .collect();
-        DataFusionError::Plan(format!(
-            "{NAME}: the {what} query must return columns {expected}; it returns ({})",
-            returned.join(", ")
-        ))
-    };
-    let find = |name: &str, accepts: fn(&DataType) -> bool| -> Result<Option<usize>> {
-        match schema.index_of_column_by_name(None, name) {
-            None => Ok(None),
-            Some(i) if accepts(schema.field(i).data_type()) => Ok(Some(i)),
-            Some(_) => Err(wrong_shape()),
-        }
-    };
-    let id = find(id, is_id)?.ok_or_else(wrong_shape)?;
-    let tags = find("tags", is_tag_type)?.ok_or_else(wrong_shape)?;
-    let capacity = match capacity {
-        true => Some(find("capacity", |t| t.is_integer() || t.is_null())?.ok_or_else(wrong_shape)?),
-        false => None,
-    };
+fn is_capacity(t: &DataType) -> bool {
+    t.is_integer() || t.is_null()
+}
+
+/// Where the leads query returns its columns.
+fn lead_columns(plan: &LogicalPlan) -> Result<Columns> {
+    let required: &[QueryColumn] = &[("lead_id", is_id), ("tags", is_tag_type)];
+    let (found, optional) = query_columns(
+        NAME,
+        "the leads query",
+        LEAD_COLUMNS,
+        plan.schema(),
+        required,
+        &[("store_id", is_id)],
+    )?;
     Ok(Columns {
-        id,
-        tags,
-        capacity,
-        store: find("store_id", is_id)?,
+        id: found[0],
+        tags: found[1],
+        capacity: None,
+        store: optional[0],
+    })
+}
+
+/// Where the advisors query returns its columns.
+fn advisor_columns(plan: &LogicalPlan) -> Result<Columns> {
+    let required: &[QueryColumn] = &[
+        ("advisor_id", is_id),
+        ("tags", is_tag_type),
+        ("capacity", is_capacity),
+    ];
+    let (found, optional) = query_columns(
+        NAME,
+        "the advisors query",
+        ADVISOR_COLUMNS,
+        plan.schema(),
+        required,
+        &[("store_id", is_id)],
+    )?;
+    Ok(Columns {
+        id: found[0],
+        tags: found[1],
+        capacity: Some(found[2]),
+        store: optional[0],
     })
 }
 
@@ -188,8 +203,8 @@ impl TableFunctionImpl for AssignLeadsFunc {
         let state = state_of(NAME, args.session())?;
         let lead_plan = plan_call_query(NAME, state, &leads)?;
         let advisor_plan = plan_call_query(NAME, state, &advisors)?;
-        let lead_columns = columns_of(&lead_plan, "leads", "lead_id", false)?;
-        let advisor_columns = columns_of(&advisor_plan, "advisors", "advisor_id", true)?;
+        let lead_columns = lead_columns(&lead_plan)?;
+        let advisor_columns = advisor_columns(&advisor_plan)?;
         if lead_columns.store.is_some() != advisor_columns.store.is_some() {
             return plan_err!(
                 "{NAME}: store_id must be returned by both queries or by neither; only the {} query returns it",
@@ -252,7 +267,7 @@ impl CallScan for AssignScan {
                     let leads = concat_batches(&lead_plan.schema(), &collect(lead_plan, ctx.clone()).await?)?;
                     let advisors =
                         concat_batches(&advisor_plan.schema(), &collect(advisor_plan, ctx.clone()).await?)?;
-                    let batch = run(&leads, &lead_columns, &advisors, &advisor_columns, &options)?;
+                    let batch = run(&ctx, &leads, &lead_columns, &advisors, &advisor_columns, &options)?;
                     Ok(batch.with_schema(schema)?)
                 })
                 .boxed()
@@ -303,9 +318,13 @@ fn store_numbers(column: &ArrayRef, numbers: &mut HashMap<String, u32>) -> Resul
     Ok(text
         .iter()
         .map(|store| {
-            store.map(|s| {
-                let next = numbers.len() as u32;
-                *numbers.entry(s.to_string()).or_insert(next)
+            store.map(|s| match numbers.get(s) {
+                Some(&n) => n,
+                None => {
+                    let next = numbers.len() as u32;
+                    numbers.insert(s.to_string(), next);
+                    next
+                }
             })
         })
         .collect())
@@ -335,6 +354,7 @@ fn capacities(rows: &RecordBatch, columns: &Columns) -> Result<Vec<usize>> {
 
 /// Places the leads and builds the rows.
 fn run(
+    ctx: &TaskContext,
     leads: &RecordBatch,
     lead_columns: &Columns,
     advisors: &RecordBatch,
@@ -367,19 +387,19 @@ fn run(
         return Err(error(format!("advisor {advisor} has a NULL store_id")));
     }
     let capacities = capacities(&advisors, advisor_columns)?;
-    let placements = assign_leads(
-        &Side {
-            tags: &lead_tags,
-            stores: lead_stores.as_deref(),
-        },
-        &Side {
-            tags: &advisor_tags,
-            stores: advisor_stores.as_deref(),
-        },
-        &capacities,
-        options,
-    )
-    .map_err(error)?;
+    let lead_side = Side {
+        tags: &lead_tags,
+        stores: lead_stores.as_deref(),
+    };
+    let advisor_side = Side {
+        tags: &advisor_tags,
+        stores: advisor_stores.as_deref(),
+    };
+    // The matrices live in the session's memory pool: over its limit the
+    // query fails naming this function instead of growing past it.
+    let reservation = MemoryConsumer::new(NAME).register(ctx.memory_pool());
+    reservation.try_grow(working_bytes(&lead_side, &advisor_side, options))?;
+    let placements = assign_leads(&lead_side, &advisor_side, &capacities, options).map_err(error)?;
     let mut advisor_rows = Vec::with_capacity(placements.len());
     let mut scores = Vec::with_capacity(placements.len());
     let mut reasons = Vec::with_capacity(placements.len());

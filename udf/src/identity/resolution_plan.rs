@@ -7,7 +7,7 @@ use std::sync::Arc;
 use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Int64Type};
 use datafusion::catalog::Session;
-use datafusion::common::{DataFusionError, Result, exec_err, plan_err};
+use datafusion::common::{DataFusionError, Result, exec_err};
 use datafusion::execution::TaskContext;
 use datafusion::execution::context::SessionState;
 use datafusion::execution::memory_pool::MemoryConsumer;
@@ -18,6 +18,7 @@ use cdpfusion_core::identity::resolve::{IdentityGraphBuilder, Resolution, Resolv
 use cdpfusion_core::identity::rules::Rules;
 
 use crate::arguments::is_text;
+use crate::table_function::{QueryColumn, query_columns};
 
 const EXPECTED_INPUT: &str =
     "(record_id TEXT or BIGINT, id_type TEXT, id_value TEXT [, source TEXT] [, name TEXT])";
@@ -69,9 +70,6 @@ fn is_table_name(source: &str) -> bool {
             .all(|c| c.is_alphanumeric() || c == '_' || c == '.')
 }
 
-/// A column a query must return, or may return, and the types it accepts.
-type Column<'a> = (&'a str, fn(&DataType) -> bool);
-
 /// A planned query and where its needed columns are: the required ones in
 /// order, and the optional ones in order (`None` when it does not return one).
 #[derive(Debug, Clone)]
@@ -88,40 +86,15 @@ impl PlannedQuery {
         sql: &str,
         what: &str,
         expected: &str,
-        columns: &[Column<'_>],
-        optional: &[Column<'_>],
+        columns: &[QueryColumn<'_>],
+        optional: &[QueryColumn<'_>],
     ) -> Result<Self> {
         let plan = state
             .create_logical_plan(sql)
             .await
             .map_err(|e| DataFusionError::Plan(format!("{function}: {what} failed to plan: {e}")))?;
-        let schema = plan.schema().clone();
-        let wrong_shape = || {
-            let returned: Vec<String> = schema
-                .fields()
-                .iter()
-                .map(|f| format!("{} {}", f.name(), f.data_type()))
-                .collect();
-            plan_err!(
-                "{function}: {what} must return columns {expected}; it returns ({})",
-                returned.join(", ")
-            )
-        };
-        let mut indices = Vec::new();
-        for (name, accepts) in columns {
-            match schema.index_of_column_by_name(None, name) {
-                Some(i) if accepts(schema.field(i).data_type()) => indices.push(i),
-                _ => return wrong_shape(),
-            }
-        }
-        let mut optional_indices = Vec::new();
-        for (name, accepts) in optional {
-            match schema.index_of_column_by_name(None, name) {
-                None => optional_indices.push(None),
-                Some(i) if accepts(schema.field(i).data_type()) => optional_indices.push(Some(i)),
-                Some(_) => return wrong_shape(),
-            }
-        }
+        let (indices, optional_indices) =
+            query_columns(function, what, expected, plan.schema(), columns, optional)?;
         Ok(PlannedQuery {
             plan: state.create_physical_plan(&plan).await?,
             columns: indices,
@@ -197,7 +170,7 @@ impl PlannedResolution {
                 } else {
                     source.clone()
                 };
-                let columns: &[Column<'_>] = &[
+                let columns: &[QueryColumn<'_>] = &[
                     ("id_type", is_text),
                     ("id_value", is_text),
                     ("one_id", is_integer),
