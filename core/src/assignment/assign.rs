@@ -118,8 +118,18 @@ pub fn assign_leads(
         ));
     }
     let (lead_tags, advisor_tags) = weighted(leads.tags, advisors.tags, options);
-    let mut placements = vec![Placement::Unplaced(Unplaced::NoAdvisorInStore); leads.tags.len()];
-    let stores = stores_of(leads, advisors, &mut placements);
+    // Every lead a store places is overwritten below.
+    let mut placements: Vec<Placement> = match leads.stores {
+        Some(stores) => stores
+            .iter()
+            .map(|store| match store {
+                None => Placement::Unplaced(Unplaced::NoStore),
+                Some(_) => Placement::Unplaced(Unplaced::NoAdvisorInStore),
+            })
+            .collect(),
+        None => vec![Placement::Unplaced(Unplaced::NoAdvisorInStore); leads.tags.len()],
+    };
+    let stores = stores_of(leads, advisors);
     let solved: Vec<Result<Vec<(usize, Placement)>, String>> = stores
         .par_iter()
         .map(|(store_leads, store_advisors)| {
@@ -161,32 +171,10 @@ pub fn assign_leads(
 /// The bytes placing the leads holds at most: each store's affinity matrix
 /// and its integer benefits (twice over with fairness floors).
 pub fn working_bytes(leads: &Side, advisors: &Side, options: &AssignOptions) -> usize {
-    let pairs = match (leads.stores, advisors.stores) {
-        (Some(lead_stores), Some(advisor_stores)) => {
-            let count = lead_stores
-                .iter()
-                .chain(advisor_stores)
-                .flatten()
-                .map(|&s| s as usize + 1)
-                .max()
-                .unwrap_or(0);
-            let (mut per_store_leads, mut per_store_advisors) = (vec![0usize; count], vec![0usize; count]);
-            lead_stores
-                .iter()
-                .flatten()
-                .for_each(|&s| per_store_leads[s as usize] += 1);
-            advisor_stores
-                .iter()
-                .flatten()
-                .for_each(|&s| per_store_advisors[s as usize] += 1);
-            per_store_leads
-                .iter()
-                .zip(&per_store_advisors)
-                .map(|(l, a)| l * a)
-                .sum()
-        }
-        _ => leads.tags.len() * advisors.tags.len(),
-    };
+    let pairs: usize = stores_of(leads, advisors)
+        .iter()
+        .map(|(store_leads, store_advisors)| store_leads.len() * store_advisors.len())
+        .sum();
     let benefits_per_pair = if options.fairness > 0.0 { 2 } else { 1 };
     pairs * 8 * (1 + benefits_per_pair)
 }
@@ -205,10 +193,10 @@ fn weighted(leads: &TagVectors, advisors: &TagVectors, options: &AssignOptions) 
     (leads, advisors)
 }
 
-/// The leads and advisors of each store (one store of everyone when
-/// either side has no stores); leads with no store or no advisor in theirs
-/// are marked in `placements`.
-fn stores_of(leads: &Side, advisors: &Side, placements: &mut [Placement]) -> Vec<(Vec<usize>, Vec<usize>)> {
+/// The leads and advisors of each store that has both (one store of
+/// everyone when either side has no stores). Leads with no store, or none
+/// of whose store's advisors are here, are in no store.
+fn stores_of(leads: &Side, advisors: &Side) -> Vec<(Vec<usize>, Vec<usize>)> {
     let (Some(lead_stores), Some(advisor_stores)) = (leads.stores, advisors.stores) else {
         return vec![(
             (0..leads.tags.len()).collect(),
@@ -229,13 +217,11 @@ fn stores_of(leads: &Side, advisors: &Side, placements: &mut [Placement]) -> Vec
         }
     }
     for (row, store) in lead_stores.iter().enumerate() {
-        match store {
-            None => placements[row] = Placement::Unplaced(Unplaced::NoStore),
-            Some(s) if stores[*s as usize].1.is_empty() => {}
-            Some(s) => stores[*s as usize].0.push(row),
+        if let Some(s) = store {
+            stores[*s as usize].0.push(row);
         }
     }
-    stores.retain(|(leads, _)| !leads.is_empty());
+    stores.retain(|(leads, advisors)| !leads.is_empty() && !advisors.is_empty());
     stores
 }
 
