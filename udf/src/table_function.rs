@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::compute::concat_batches;
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::{DFSchema, DataFusionError, Result, plan_err};
@@ -19,7 +20,7 @@ use datafusion::execution::context::SessionState;
 use datafusion::logical_expr::{Expr, LogicalPlan};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
-use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream};
+use datafusion::physical_plan::{ExecutionPlan, SendableRecordBatchStream, collect};
 use futures::stream::BoxStream;
 
 use crate::own_thread::block_on_own_thread;
@@ -69,6 +70,13 @@ pub(crate) fn state_of<'a>(function: &str, session: &'a dyn Session) -> Result<&
 pub(crate) fn plan_call_query(function: &str, state: &SessionState, sql: &str) -> Result<LogicalPlan> {
     block_on_own_thread(function, "planning the query", || state.create_logical_plan(sql))
         .map_err(|e| DataFusionError::Plan(format!("{function}: the query failed to plan: {e}")))
+}
+
+/// Runs a call's planned query to the end, as one batch: for functions
+/// that need all its rows at once.
+pub(crate) async fn collect_rows(plan: Arc<dyn ExecutionPlan>, ctx: Arc<TaskContext>) -> Result<RecordBatch> {
+    let schema = plan.schema();
+    Ok(concat_batches(&schema, &collect(plan, ctx).await?)?)
 }
 
 /// A column a call's query must or may return, and the types it accepts.

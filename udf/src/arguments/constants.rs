@@ -208,3 +208,17 @@ pub(crate) fn constant_string(function: &str, name: &str, value: &ColumnarValue)
         }
     }
 }
+
+/// A JSON-object argument (a table function's options): its entries, or
+/// the error naming the function and the argument.
+pub(crate) fn json_object(
+    function: &str,
+    name: &str,
+    json: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>> {
+    match serde_json::from_str(json) {
+        Ok(serde_json::Value::Object(object)) => Ok(object),
+        Ok(_) => plan_err!("{function}: argument '{name}': expected a JSON object"),
+        Err(e) => plan_err!("{function}: argument '{name}': invalid JSON: {e}"),
+    }
+}

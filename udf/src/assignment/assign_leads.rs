@@ -6,14 +6,14 @@ use datafusion::arrow::array::{
     Array, ArrayRef, AsArray, Float64Array, RecordBatch, StringArray, UInt32Array,
 };
 use datafusion::arrow::compute::kernels::cmp::eq;
-use datafusion::arrow::compute::{cast, concat_batches, sort_to_indices, take, take_record_batch};
+use datafusion::arrow::compute::{cast, sort_to_indices, take, take_record_batch};
 use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{DataFusionError, Result, ScalarValue, plan_err};
 use datafusion::execution::TaskContext;
 use datafusion::execution::memory_pool::MemoryConsumer;
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::physical_plan::{ExecutionPlan, collect};
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion_macros::user_doc;
 use futures::StreamExt;
 
@@ -23,9 +23,9 @@ use cdpfusion_core::assignment::assign::{
 };
 use cdpfusion_core::assignment::tags::{TagNumbers, TagVectors, is_tag_type};
 
-use crate::arguments::{ArgumentKind, Parameters, is_text, optional, required};
+use crate::arguments::{ArgumentKind, Parameters, is_text, json_object, optional, required};
 use crate::table_function::{
-    CallScan, CallTable, QueryColumn, deferred_plan, plan_call_query, query_columns, state_of,
+    CallScan, CallTable, QueryColumn, collect_rows, deferred_plan, plan_call_query, query_columns, state_of,
     table_function_doc,
 };
 
@@ -90,13 +90,13 @@ fn is_capacity(t: &DataType) -> bool {
     t.is_integer() || t.is_null()
 }
 
-/// Where the leads query returns its columns.
-fn lead_columns(plan: &LogicalPlan) -> Result<Columns> {
-    let required: &[QueryColumn] = &[("lead_id", is_id), ("tags", is_tag_type)];
+/// Where a query returns `required` (id, tags and, for advisors,
+/// capacity) and the optional `store_id`.
+fn columns_of(plan: &LogicalPlan, what: &str, expected: &str, required: &[QueryColumn]) -> Result<Columns> {
     let (found, optional) = query_columns(
         NAME,
-        "the leads query",
-        LEAD_COLUMNS,
+        what,
+        expected,
         plan.schema(),
         required,
         &[("store_id", is_id)],
@@ -104,30 +104,7 @@ fn lead_columns(plan: &LogicalPlan) -> Result<Columns> {
     Ok(Columns {
         id: found[0],
         tags: found[1],
-        capacity: None,
-        store: optional[0],
-    })
-}
-
-/// Where the advisors query returns its columns.
-fn advisor_columns(plan: &LogicalPlan) -> Result<Columns> {
-    let required: &[QueryColumn] = &[
-        ("advisor_id", is_id),
-        ("tags", is_tag_type),
-        ("capacity", is_capacity),
-    ];
-    let (found, optional) = query_columns(
-        NAME,
-        "the advisors query",
-        ADVISOR_COLUMNS,
-        plan.schema(),
-        required,
-        &[("store_id", is_id)],
-    )?;
-    Ok(Columns {
-        id: found[0],
-        tags: found[1],
-        capacity: Some(found[2]),
+        capacity: found.get(2).copied(),
         store: optional[0],
     })
 }
@@ -139,12 +116,7 @@ fn parse_options(json: Option<&str>) -> Result<AssignOptions> {
     let Some(json) = json else {
         return Ok(options);
     };
-    let value: serde_json::Value =
-        serde_json::from_str(json).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
-    let object = value
-        .as_object()
-        .ok_or_else(|| invalid("expected a JSON object".into()))?;
-    for (key, value) in object {
+    for (key, value) in json_object(NAME, "options", json)? {
         let text = || {
             value
                 .as_str()
@@ -203,8 +175,22 @@ impl TableFunctionImpl for AssignLeadsFunc {
         let state = state_of(NAME, args.session())?;
         let lead_plan = plan_call_query(NAME, state, &leads)?;
         let advisor_plan = plan_call_query(NAME, state, &advisors)?;
-        let lead_columns = lead_columns(&lead_plan)?;
-        let advisor_columns = advisor_columns(&advisor_plan)?;
+        let lead_columns = columns_of(
+            &lead_plan,
+            "the leads query",
+            LEAD_COLUMNS,
+            &[("lead_id", is_id), ("tags", is_tag_type)],
+        )?;
+        let advisor_columns = columns_of(
+            &advisor_plan,
+            "the advisors query",
+            ADVISOR_COLUMNS,
+            &[
+                ("advisor_id", is_id),
+                ("tags", is_tag_type),
+                ("capacity", is_capacity),
+            ],
+        )?;
         if lead_columns.store.is_some() != advisor_columns.store.is_some() {
             return plan_err!(
                 "{NAME}: store_id must be returned by both queries or by neither; only the {} query returns it",
@@ -264,9 +250,8 @@ impl CallScan for AssignScan {
                 let (lead_plan, advisor_plan) = (lead_plan.clone(), advisor_plan.clone());
                 let (lead_columns, advisor_columns) = (lead_columns.clone(), advisor_columns.clone());
                 futures::stream::once(async move {
-                    let leads = concat_batches(&lead_plan.schema(), &collect(lead_plan, ctx.clone()).await?)?;
-                    let advisors =
-                        concat_batches(&advisor_plan.schema(), &collect(advisor_plan, ctx.clone()).await?)?;
+                    let leads = collect_rows(lead_plan, ctx.clone()).await?;
+                    let advisors = collect_rows(advisor_plan, ctx.clone()).await?;
                     let batch = run(&ctx, &leads, &lead_columns, &advisors, &advisor_columns, &options)?;
                     Ok(batch.with_schema(schema)?)
                 })

@@ -2,21 +2,21 @@ use std::sync::{Arc, LazyLock};
 
 use async_trait::async_trait;
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, RecordBatch};
-use datafusion::arrow::compute::{cast, concat_batches, filter};
+use datafusion::arrow::compute::{cast, filter};
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema, SchemaRef};
 use datafusion::catalog::{Session, TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::common::{DataFusionError, Result, plan_err};
 use datafusion::logical_expr::LogicalPlan;
-use datafusion::physical_plan::{ExecutionPlan, collect};
+use datafusion::physical_plan::ExecutionPlan;
 use datafusion_macros::user_doc;
 use futures::StreamExt;
 
 use cdpfusion_catalog::open_catalog;
 use cdpfusion_models::{ModelOptions, split::mix, train};
 
-use crate::arguments::{ArgumentKind, Parameters, optional, required};
+use crate::arguments::{ArgumentKind, Parameters, json_object, optional, required};
 use crate::table_function::{
-    CallScan, CallTable, deferred_plan, plan_call_query, state_of, table_function_doc,
+    CallScan, CallTable, collect_rows, deferred_plan, plan_call_query, state_of, table_function_doc,
 };
 
 const NAME: &str = "lookalike";
@@ -78,22 +78,17 @@ fn classifier_options(json: Option<&str>) -> Result<ModelOptions> {
     let invalid = |e: String| DataFusionError::Plan(format!("{NAME}: argument 'options': {e}"));
     let mut pairs: Vec<(String, String)> = Vec::new();
     if let Some(json) = json {
-        let value: serde_json::Value =
-            serde_json::from_str(json).map_err(|e| invalid(format!("invalid JSON: {e}")))?;
-        let object = value
-            .as_object()
-            .ok_or_else(|| invalid("expected a JSON object".into()))?;
-        for (key, value) in object {
+        for (key, value) in json_object(NAME, "options", json)? {
             if ["label", "data_split_col"].contains(&key.to_ascii_lowercase().as_str()) {
                 return Err(invalid(format!(
                     "'{key}' is set by lookalike (the segment's members)"
                 )));
             }
             let text = match value {
-                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::String(s) => s,
                 other => other.to_string(),
             };
-            pairs.push((key.clone(), text));
+            pairs.push((key, text));
         }
     }
     if !pairs.iter().any(|(k, _)| k.eq_ignore_ascii_case("type")) {
@@ -160,8 +155,7 @@ impl CallScan for LookalikeScan {
             Arc::new(move |ctx, schema| {
                 let (physical, segment, options) = (physical.clone(), segment.clone(), options.clone());
                 futures::stream::once(async move {
-                    let input_schema = physical.schema();
-                    let rows = concat_batches(&input_schema, &collect(physical, ctx.clone()).await?)?;
+                    let rows = collect_rows(physical, ctx.clone()).await?;
                     let (catalog, _) = open_catalog(ctx.session_config().options())?;
                     let members = catalog.current(&segment).await?;
                     let batch = score(&segment, rows, |id| members.contains(id), options)?;
