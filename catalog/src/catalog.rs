@@ -87,6 +87,18 @@ pub(crate) async fn folder_names(
     Ok(names)
 }
 
+/// Every file under `prefix`, at any depth.
+pub(crate) async fn file_paths(
+    store: &dyn ObjectStore,
+    prefix: &Path,
+) -> datafusion::object_store::Result<Vec<Path>> {
+    store
+        .list(Some(prefix))
+        .map_ok(|meta| meta.location)
+        .try_collect()
+        .await
+}
+
 fn catalog_error(location: &str, action: &str, e: impl std::fmt::Display) -> DataFusionError {
     DataFusionError::Execution(format!("segment catalog '{location}': cannot {action}: {e}"))
 }
@@ -363,11 +375,7 @@ impl SegmentCatalog {
             return Ok(false);
         }
         let prefix = self.root.clone().join(name);
-        let files: Vec<Path> = self
-            .store
-            .list(Some(&prefix))
-            .map_ok(|meta| meta.location)
-            .try_collect()
+        let files = file_paths(&*self.store, &prefix)
             .await
             .map_err(|e| catalog_error(&self.location, "list", e))?;
         // The definition last: a half-dropped segment still shows and can be

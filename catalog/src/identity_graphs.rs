@@ -33,7 +33,6 @@ use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use datafusion::parquet::basic::Compression;
 use datafusion::parquet::file::properties::WriterProperties;
-use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
 /// The folder of the catalog that holds the identity graphs.
@@ -154,11 +153,7 @@ impl IdentityGraphs {
 
     /// The versions of a graph, oldest first; empty when it does not exist.
     pub async fn versions(&self, name: &str) -> Result<Vec<GraphVersion>> {
-        let files: Vec<Path> = self
-            .store
-            .list(Some(&self.path(name, &["versions"])))
-            .map_ok(|meta| meta.location)
-            .try_collect()
+        let files = crate::catalog::file_paths(&*self.store, &self.path(name, &["versions"]))
             .await
             .map_err(|e| self.store_error("list", e))?;
         let mut versions = Vec::with_capacity(files.len());
@@ -379,11 +374,7 @@ impl IdentityGraphs {
     /// Removes a graph; whether it existed. The versions go first: a graph
     /// half dropped no longer shows.
     pub async fn drop_graph(&self, name: &str) -> Result<bool> {
-        let files: Vec<Path> = self
-            .store
-            .list(Some(&self.root.clone().join(name)))
-            .map_ok(|meta| meta.location)
-            .try_collect()
+        let files = crate::catalog::file_paths(&*self.store, &self.root.clone().join(name))
             .await
             .map_err(|e| self.store_error("list", e))?;
         if files.is_empty() {

@@ -17,7 +17,6 @@ use std::sync::Arc;
 use datafusion::common::{DataFusionError, Result};
 use datafusion::object_store::path::Path;
 use datafusion::object_store::{ObjectStore, ObjectStoreExt, PutMode, PutOptions, PutPayload};
-use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
 /// The folder of the catalog that holds the models.
@@ -94,11 +93,7 @@ impl Models {
 
     /// The version numbers of a model, oldest first; empty when it does not exist.
     async fn version_numbers(&self, name: &str) -> Result<Vec<(u64, Path)>> {
-        let files: Vec<Path> = self
-            .store
-            .list(Some(&self.root.clone().join(name)))
-            .map_ok(|meta| meta.location)
-            .try_collect()
+        let files = crate::catalog::file_paths(&*self.store, &self.root.clone().join(name))
             .await
             .map_err(|e| self.store_error("list", e))?;
         let mut numbers: Vec<(u64, Path)> = files
