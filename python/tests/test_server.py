@@ -77,6 +77,19 @@ def test_segment_statements(server):
         assert conn.execute("SELECT count(*) FROM segment_members('callback')").fetchone() == (2,)
 
 
+def test_identity_graph_statements(server):
+    # Every statement the router knows reaches it over the wire, APPEND
+    # (a first word no DataFusion statement has) included.
+    links = "SELECT {r} AS record_id, 'crm' AS source, 'phone' AS id_type, '{p}' AS id_value"
+    with connect(server) as conn:
+        conn.execute("CREATE IDENTITY GRAPH g AS " + links.format(r=1, p="+8613800138000"))
+        day_two = links.format(r=2, p="+8613800138000") + " UNION ALL " + links.format(r=2, p="+8613900139000")
+        conn.execute("APPEND TO IDENTITY GRAPH g " + day_two)
+        rows = conn.execute("SELECT id_value, cluster_size FROM identity_map('g') ORDER BY id_value").fetchall()
+        assert rows == [("+8613800138000", 2), ("+8613900139000", 2)]
+        assert [row[0] for row in conn.execute("SHOW IDENTITY GRAPHS").fetchall()] == ["g"]
+
+
 def test_a_wrong_password_is_rejected(server):
     with pytest.raises(psycopg.OperationalError, match="(?i)password authentication failed"):
         connect(server, password="wrong")

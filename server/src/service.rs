@@ -62,20 +62,19 @@ enum OwnStatement {
 
 impl OwnStatement {
     fn parse(sql: &str) -> PgWireResult<Option<Self>> {
+        // The router alone knows cdpfusion's statements (each of its
+        // parsers looks at the first words before tokenising).
+        if let Some(statement) = CdpfusionStatement::parse(sql).map_err(sql_error)? {
+            return Ok(Some(Self::Cdpfusion(statement)));
+        }
         // Queries are most of the traffic: a look at the first word keeps
-        // them away from the two parsers below.
+        // them away from DataFusion's parser below.
         let first_word = sql
             .trim_start()
             .split(|c: char| !c.is_ascii_alphabetic())
             .next()
             .unwrap_or_default();
         let is = |keyword: &str| first_word.eq_ignore_ascii_case(keyword);
-        if !["CREATE", "REFRESH", "DROP", "SHOW", "COPY"].into_iter().any(is) {
-            return Ok(None);
-        }
-        if let Some(statement) = CdpfusionStatement::parse(sql).map_err(sql_error)? {
-            return Ok(Some(Self::Cdpfusion(statement)));
-        }
         if !is("CREATE") && !is("COPY") {
             return Ok(None);
         }
