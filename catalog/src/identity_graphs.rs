@@ -444,7 +444,7 @@ mod tests {
         assert_eq!(latest, written);
         assert_eq!(graphs.read_table("g", &latest, "map").await.unwrap(), vec![batch]);
         let lookup = graphs.read_lookup("g", &latest).await.unwrap();
-        assert_eq!(&lookup[..8], b"CDPFOID1");
+        assert_eq!(&lookup[..8], b"CDPFOID2");
         // Segments do not list the graphs' folder.
         assert!(catalog.names().await.unwrap().is_empty());
         assert_eq!(graphs.names().await.unwrap(), vec!["g".to_string()]);

@@ -6,18 +6,26 @@
 //! a bucket of about a thousand entries each. No string is kept.
 //!
 //! ```text
-//! "CDPFOID1"                 8 bytes
+//! "CDPFOID2"                 8 bytes
 //! bucket bits b              u32, little-endian
 //! entries n                  u64
 //! bucket starts              (2^b + 1) u64: bucket i is entries start[i]..start[i+1]
+//! bucket checksums           2^b u64: XXH3-64 of each bucket's entries
+//! table checksum             u64: XXH3-64 of every byte before it
 //! entries                    n × (key u128, one_id i64), sorted by key
 //! ```
+//!
+//! The checksums are there because a lookup reads ranges, never the whole
+//! file, so the file's own checksum (kept with the version) cannot be
+//! checked: each range read is checked instead. Files of the first format
+//! ("CDPFOID1", without checksums) are still read.
 
 use std::ops::Range;
 
-use twox_hash::XxHash3_128;
+use twox_hash::{XxHash3_64, XxHash3_128};
 
-const MAGIC: &[u8; 8] = b"CDPFOID1";
+const MAGIC: &[u8; 8] = b"CDPFOID2";
+const MAGIC_WITHOUT_CHECKSUMS: &[u8; 8] = b"CDPFOID1";
 /// Bytes before the bucket starts: the magic, the bucket bits, the count.
 pub const PREAMBLE_BYTES: usize = 20;
 const ENTRY_BYTES: usize = 24;
@@ -57,21 +65,33 @@ pub fn encode_keys(mut entries: Vec<(u128, i64)>) -> Vec<u8> {
         .trailing_zeros())
     .min(MAX_BUCKET_BITS);
     let buckets = 1usize << bits;
-    let mut bytes = Vec::with_capacity(PREAMBLE_BYTES + (buckets + 1) * 8 + entries.len() * ENTRY_BYTES);
-    bytes.extend_from_slice(MAGIC);
-    bytes.extend_from_slice(&bits.to_le_bytes());
-    bytes.extend_from_slice(&count.to_le_bytes());
+    let mut starts = Vec::with_capacity(buckets + 1);
     let mut start = 0usize;
     for bucket in 0..=buckets {
         while start < entries.len() && bucket_of(entries[start].0, bits) < bucket {
             start += 1;
         }
-        bytes.extend_from_slice(&(start as u64).to_le_bytes());
+        starts.push(start);
     }
+    let mut body = Vec::with_capacity(entries.len() * ENTRY_BYTES);
     for (key, one_id) in &entries {
-        bytes.extend_from_slice(&key.to_le_bytes());
-        bytes.extend_from_slice(&one_id.to_le_bytes());
+        body.extend_from_slice(&key.to_le_bytes());
+        body.extend_from_slice(&one_id.to_le_bytes());
     }
+    let mut bytes = Vec::with_capacity(PREAMBLE_BYTES + (2 * buckets + 2) * 8 + body.len());
+    bytes.extend_from_slice(MAGIC);
+    bytes.extend_from_slice(&bits.to_le_bytes());
+    bytes.extend_from_slice(&count.to_le_bytes());
+    for start in &starts {
+        bytes.extend_from_slice(&(*start as u64).to_le_bytes());
+    }
+    for bucket in starts.windows(2) {
+        let checksum = XxHash3_64::oneshot(&body[bucket[0] * ENTRY_BYTES..bucket[1] * ENTRY_BYTES]);
+        bytes.extend_from_slice(&checksum.to_le_bytes());
+    }
+    let table_checksum = XxHash3_64::oneshot(&bytes);
+    bytes.extend_from_slice(&table_checksum.to_le_bytes());
+    bytes.extend_from_slice(&body);
     bytes
 }
 
@@ -83,11 +103,16 @@ fn bucket_of(key: u128, bits: u32) -> usize {
     }
 }
 
-/// The table of a lookup file's buckets: where each bucket's entries are.
+/// The table of a lookup file's buckets: where each bucket's entries are,
+/// and their checksums.
 #[derive(Debug, Clone)]
 pub struct BucketTable {
     bits: u32,
     starts: Vec<u64>,
+    /// Each bucket's checksum; empty in a file of the first format.
+    checksums: Vec<u64>,
+    /// Where the entries begin: the bytes of the preamble and the table.
+    entries_at: u64,
 }
 
 /// Why a lookup file cannot be read.
@@ -101,36 +126,83 @@ impl std::fmt::Display for DamagedLookup {
 }
 
 impl BucketTable {
-    /// The bytes of the bucket starts, from the file's first
-    /// [`PREAMBLE_BYTES`].
-    pub fn starts_range(preamble: &[u8]) -> Result<Range<u64>, DamagedLookup> {
-        if preamble.len() < PREAMBLE_BYTES || &preamble[..8] != MAGIC {
-            return Err(DamagedLookup("it does not start as one".into()));
-        }
+    /// The bytes of the bucket table (starts, and checksums when the file
+    /// has them), from the file's first [`PREAMBLE_BYTES`].
+    pub fn table_range(preamble: &[u8]) -> Result<Range<u64>, DamagedLookup> {
+        let checksummed = match preamble.get(..8) {
+            Some(magic) if preamble.len() >= PREAMBLE_BYTES && magic == MAGIC => true,
+            Some(magic) if preamble.len() >= PREAMBLE_BYTES && magic == MAGIC_WITHOUT_CHECKSUMS => false,
+            _ => return Err(DamagedLookup("it does not start as one".into())),
+        };
         let bits = u32::from_le_bytes(preamble[8..12].try_into().unwrap_or_default());
         if bits > MAX_BUCKET_BITS {
             return Err(DamagedLookup(format!("{bits} bucket bits")));
         }
-        let end = PREAMBLE_BYTES as u64 + ((1u64 << bits) + 1) * 8;
-        Ok(PREAMBLE_BYTES as u64..end)
+        let buckets = 1u64 << bits;
+        let words = if checksummed { 2 * buckets + 2 } else { buckets + 1 };
+        Ok(PREAMBLE_BYTES as u64..PREAMBLE_BYTES as u64 + words * 8)
     }
 
-    /// The table, from the preamble and the bucket starts' bytes.
-    pub fn read(preamble: &[u8], starts: &[u8]) -> Result<Self, DamagedLookup> {
-        let range = Self::starts_range(preamble)?;
+    /// The table, from the preamble and the bytes of [`Self::table_range`].
+    pub fn read(preamble: &[u8], table: &[u8]) -> Result<Self, DamagedLookup> {
+        let range = Self::table_range(preamble)?;
+        let checksummed = &preamble[..8] == MAGIC;
         let bits = u32::from_le_bytes(preamble[8..12].try_into().unwrap_or_default());
         let count = u64::from_le_bytes(preamble[12..20].try_into().unwrap_or_default());
-        if starts.len() as u64 != range.end - range.start {
+        if table.len() as u64 != range.end - range.start {
             return Err(DamagedLookup("its bucket table is cut short".into()));
         }
-        let starts: Vec<u64> = starts
+        let mut words: Vec<u64> = table
             .chunks_exact(8)
             .map(|b| u64::from_le_bytes(b.try_into().unwrap_or_default()))
             .collect();
+        let buckets = 1usize << bits;
+        let checksums = if checksummed {
+            let written = words.pop().unwrap_or_default();
+            let covered = [&preamble[..PREAMBLE_BYTES], &table[..table.len() - 8]].concat();
+            if XxHash3_64::oneshot(&covered) != written {
+                return Err(DamagedLookup("its bucket table's checksum does not match".into()));
+            }
+            words.split_off(buckets + 1)
+        } else {
+            Vec::new()
+        };
+        let starts = words;
         if starts.windows(2).any(|w| w[0] > w[1]) || starts.last() != Some(&count) {
             return Err(DamagedLookup("its bucket table is out of order".into()));
         }
-        Ok(BucketTable { bits, starts })
+        Ok(BucketTable {
+            bits,
+            starts,
+            checksums,
+            entries_at: range.end,
+        })
+    }
+
+    /// Checks a bucket's entries (the bytes of [`Self::bucket_range`])
+    /// against the checksum written for them.
+    pub fn check_bucket(&self, bucket: usize, entries: &[u8]) -> Result<(), DamagedLookup> {
+        match self.checksums.get(bucket) {
+            Some(&written) if XxHash3_64::oneshot(entries) != written => Err(DamagedLookup(format!(
+                "bucket {bucket}'s checksum does not match"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks every bucket of all the entries (the bytes of
+    /// [`Self::entries_range`]).
+    pub fn check_entries(&self, entries: &[u8]) -> Result<(), DamagedLookup> {
+        if entries.len() as u64 != self.entries_range().end - self.entries_at {
+            return Err(DamagedLookup("its entries are cut short".into()));
+        }
+        (0..self.buckets()).try_for_each(|bucket| {
+            let range = self.bucket_range(bucket);
+            self.check_bucket(
+                bucket,
+                &entries[(range.start - self.entries_at) as usize..(range.end - self.entries_at) as usize],
+            )
+        })
     }
 
     /// The bucket a key is in.
@@ -145,13 +217,13 @@ impl BucketTable {
 
     /// The bytes of a bucket's entries in the file.
     pub fn bucket_range(&self, bucket: usize) -> Range<u64> {
-        let first = PREAMBLE_BYTES as u64 + self.starts.len() as u64 * 8;
+        let first = self.entries_at;
         first + self.starts[bucket] * ENTRY_BYTES as u64..first + self.starts[bucket + 1] * ENTRY_BYTES as u64
     }
 
     /// The bytes of every entry: the whole file after the table.
     pub fn entries_range(&self) -> Range<u64> {
-        let first = PREAMBLE_BYTES as u64 + self.starts.len() as u64 * 8;
+        let first = self.entries_at;
         first..first + self.starts.last().copied().unwrap_or(0) * ENTRY_BYTES as u64
     }
 
@@ -231,14 +303,16 @@ impl<B: AsRef<[u8]>> LookupFile<B> {
         let preamble = file
             .get(..PREAMBLE_BYTES)
             .ok_or_else(|| DamagedLookup("it is shorter than its preamble".into()))?;
-        let starts = BucketTable::starts_range(preamble)?;
-        let starts = file
-            .get(starts.start as usize..starts.end as usize)
+        let range = BucketTable::table_range(preamble)?;
+        let table_bytes = file
+            .get(range.start as usize..range.end as usize)
             .ok_or_else(|| DamagedLookup("its bucket table is cut short".into()))?;
-        let table = BucketTable::read(preamble, starts)?;
-        if (file.len() as u64) < table.entries_range().end {
-            return Err(DamagedLookup("its entries are cut short".into()));
-        }
+        let table = BucketTable::read(preamble, table_bytes)?;
+        let entries = table.entries_range();
+        let entries = file
+            .get(entries.start as usize..entries.end as usize)
+            .ok_or_else(|| DamagedLookup("its entries are cut short".into()))?;
+        table.check_entries(entries)?;
         Ok(LookupFile { bytes, table })
     }
 
@@ -284,7 +358,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, v)| ("phone", v.as_str(), i as i64)),
         );
-        let range = BucketTable::starts_range(&file[..PREAMBLE_BYTES]).unwrap();
+        let range = BucketTable::table_range(&file[..PREAMBLE_BYTES]).unwrap();
         let table = BucketTable::read(
             &file[..PREAMBLE_BYTES],
             &file[range.start as usize..range.end as usize],
@@ -292,19 +366,80 @@ mod tests {
         .unwrap();
         assert_eq!(table.buckets(), 128);
         assert_eq!(table.entries_range().end, file.len() as u64);
+        // Read (and checked) once for all the lookups.
+        let lookup = LookupFile::read(&file[..]).unwrap();
+        let mut buffer = Vec::new();
         for (i, value) in values.iter().enumerate().step_by(7) {
-            assert_eq!(look_up(&file, "phone", value), Some(i as i64));
+            assert_eq!(lookup.get(key("phone", value, &mut buffer)), Some(i as i64));
         }
-        assert_eq!(look_up(&file, "phone", "+8613900000000"), None);
+        assert_eq!(lookup.get(key("phone", "+8613900000000", &mut buffer)), None);
     }
 
     #[test]
     fn a_damaged_file_is_told_not_misread() {
         let file = encode([("phone", "a", 1)]);
-        assert!(BucketTable::starts_range(b"not a lookup file at all").is_err());
-        let range = BucketTable::starts_range(&file[..PREAMBLE_BYTES]).unwrap();
+        assert!(BucketTable::table_range(b"not a lookup file at all").is_err());
+        let range = BucketTable::table_range(&file[..PREAMBLE_BYTES]).unwrap();
         let cut = &file[range.start as usize..range.end as usize - 1];
         assert!(BucketTable::read(&file[..PREAMBLE_BYTES], cut).is_err());
         assert!(LookupFile::read(&file[..file.len() - 1]).is_err());
+    }
+
+    /// The table and the bucket holding `key` of a whole file, as a lookup
+    /// reads them: ranges, then each checked.
+    fn read_ranges(file: &[u8], key: u128) -> Result<Option<i64>, DamagedLookup> {
+        let range = BucketTable::table_range(&file[..PREAMBLE_BYTES])?;
+        let table = BucketTable::read(
+            &file[..PREAMBLE_BYTES],
+            &file[range.start as usize..range.end as usize],
+        )?;
+        let bucket = table.bucket(key);
+        let entries = table.bucket_range(bucket);
+        let entries = &file[entries.start as usize..entries.end as usize];
+        table.check_bucket(bucket, entries)?;
+        Ok(find_in_bucket(entries, table.bits(), key))
+    }
+
+    #[test]
+    fn a_changed_byte_in_a_range_read_is_told() {
+        let values: Vec<String> = (0..5_000).map(|i| format!("+86138{i:08}")).collect();
+        let file = encode(values.iter().map(|v| ("phone", v.as_str(), 7)));
+        let key = key("phone", &values[0], &mut Vec::new());
+        assert_eq!(read_ranges(&file, key), Ok(Some(7)));
+        // A one_id changed in the key's bucket: same size, other value.
+        let range = BucketTable::table_range(&file[..PREAMBLE_BYTES]).unwrap();
+        let table = BucketTable::read(
+            &file[..PREAMBLE_BYTES],
+            &file[range.start as usize..range.end as usize],
+        )
+        .unwrap();
+        let mut changed = file.clone();
+        changed[table.bucket_range(table.bucket(key)).start as usize + 16] ^= 1;
+        let error = read_ranges(&changed, key).unwrap_err().to_string();
+        assert!(error.contains("checksum does not match"), "{error}");
+        assert!(
+            LookupFile::read(&changed[..]).is_err(),
+            "a whole read checks every bucket"
+        );
+        // A bucket start changed: the table is refused before any bucket.
+        let mut changed = file.clone();
+        changed[PREAMBLE_BYTES + 8] ^= 1;
+        let error = read_ranges(&changed, key).unwrap_err().to_string();
+        assert!(error.contains("bucket table's checksum"), "{error}");
+    }
+
+    #[test]
+    fn a_file_of_the_first_format_is_still_read() {
+        // "CDPFOID1": one bucket, starts 0 and 1, one entry, no checksums.
+        let key = key("phone", "a", &mut Vec::new());
+        let mut file = b"CDPFOID1".to_vec();
+        file.extend_from_slice(&0u32.to_le_bytes());
+        file.extend_from_slice(&1u64.to_le_bytes());
+        file.extend_from_slice(&0u64.to_le_bytes());
+        file.extend_from_slice(&1u64.to_le_bytes());
+        file.extend_from_slice(&key.to_le_bytes());
+        file.extend_from_slice(&9i64.to_le_bytes());
+        assert_eq!(read_ranges(&file, key), Ok(Some(9)));
+        assert_eq!(look_up(&file, "phone", "a"), Some(9));
     }
 }

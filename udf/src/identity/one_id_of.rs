@@ -118,15 +118,22 @@ impl ReadSoFar {
     }
 }
 
+/// The error of a damaged lookup file, naming the graph and the version.
+fn damaged_lookup(graph: &str, version: &GraphVersion, e: DamagedLookup) -> DataFusionError {
+    DataFusionError::Execution(format!(
+        "{NAME}: identity graph '{graph}' version {}: {e}; CREATE OR REPLACE IDENTITY GRAPH builds the graph again",
+        version.version
+    ))
+}
+
 impl GraphLookup {
+    fn damaged(&self, e: DamagedLookup) -> DataFusionError {
+        damaged_lookup(&self.graph, &self.version, e)
+    }
+
     /// Opens a version's lookup file: two small reads.
     async fn open(graphs: IdentityGraphs, graph: &str, version: GraphVersion) -> Result<Self> {
-        let damaged = |e: DamagedLookup| {
-            DataFusionError::Execution(format!(
-                "{NAME}: identity graph '{graph}' version {}: {e}",
-                version.version
-            ))
-        };
+        let damaged = |e: DamagedLookup| damaged_lookup(graph, &version, e);
         let read_one = |range: Range<u64>| {
             let (graphs, version) = (&graphs, &version);
             async move {
@@ -137,8 +144,8 @@ impl GraphLookup {
             }
         };
         let preamble = read_one(0..PREAMBLE_BYTES as u64).await?;
-        let starts = read_one(BucketTable::starts_range(&preamble).map_err(damaged)?).await?;
-        let table = BucketTable::read(&preamble, &starts).map_err(damaged)?;
+        let table = read_one(BucketTable::table_range(&preamble).map_err(damaged)?).await?;
+        let table = BucketTable::read(&preamble, &table).map_err(damaged)?;
         Ok(GraphLookup {
             graphs,
             graph: graph.to_string(),
@@ -174,6 +181,17 @@ impl GraphLookup {
                 self.graphs
                     .read_lookup_ranges(&self.graph, &self.version, &ranges)
             })?;
+            // Ranges are checked bucket by bucket: the file's own checksum
+            // needs the whole file.
+            let checked = if all {
+                bytes.first().map_or(Ok(()), |all| self.table.check_entries(all))
+            } else {
+                missing
+                    .iter()
+                    .zip(&bytes)
+                    .try_for_each(|(&bucket, entries)| self.table.check_bucket(bucket, entries))
+            };
+            checked.map_err(|e| self.damaged(e))?;
             let mut read = self.read.lock().unwrap();
             if all {
                 read.all = bytes.into_iter().next();
