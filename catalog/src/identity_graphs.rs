@@ -39,6 +39,8 @@ use serde::{Deserialize, Serialize};
 pub const IDENTITY_GRAPHS_FOLDER: &str = "identity-graphs";
 /// A version's mapping laid out for lookups.
 const LOOKUP_FILE: &str = "lookup.bin";
+const LINKS_FILE: &str = "links.parquet";
+const MAP_FILE: &str = "map.parquet";
 
 /// Calls `row` with each `(id_type, id_value, one_id, status)` of a
 /// mapping's rows (the columns `resolve_identities` returns; rows with a
@@ -198,7 +200,23 @@ impl IdentityGraphs {
     /// with (one metadata request a file). Versions written before sizes
     /// were kept are taken as they are.
     pub async fn intact(&self, name: &str, version: &GraphVersion) -> Result<bool> {
-        for (file, stored) in &version.files {
+        self.intact_files(name, version, |_| true).await
+    }
+
+    /// Whether a version's links are there as written: what an append
+    /// needs of a version that is no longer the newest, whose mapping the
+    /// history may have removed ([`Self::prune`]).
+    pub async fn intact_links(&self, name: &str, version: &GraphVersion) -> Result<bool> {
+        self.intact_files(name, version, |file| file == LINKS_FILE).await
+    }
+
+    async fn intact_files(
+        &self,
+        name: &str,
+        version: &GraphVersion,
+        checked: impl Fn(&str) -> bool,
+    ) -> Result<bool> {
+        for (file, stored) in version.files.iter().filter(|(file, _)| checked(file)) {
             match self
                 .store
                 .head(&self.file_path(name, &version.folder, file))
@@ -341,11 +359,8 @@ impl IdentityGraphs {
             ..version.clone()
         };
         let files = [
-            (
-                "links.parquet",
-                Self::encode_table(name, "links", links.0, links.1)?,
-            ),
-            ("map.parquet", Self::encode_table(name, "map", map.0, map.1)?),
+            (LINKS_FILE, Self::encode_table(name, "links", links.0, links.1)?),
+            (MAP_FILE, Self::encode_table(name, "map", map.0, map.1)?),
             (LOOKUP_FILE, lookup),
         ];
         for (file, bytes) in files {
@@ -369,6 +384,51 @@ impl IdentityGraphs {
             )),
             Err(e) => Err(self.store_error(&format!("write {path}"), e)),
         }
+    }
+
+    /// Keeps the mapping and lookup file of the newest `keep` versions
+    /// only; every version keeps its links, which an append reads. Also
+    /// removes the files of writers whose version was never written (a
+    /// statement that lost a race, or was killed before its JSON), of
+    /// version numbers up to the newest: a writer still at work is writing
+    /// a newer one. What cannot be removed now is removed by a later call.
+    pub async fn prune(&self, name: &str, keep: usize) -> Result<()> {
+        let versions = self.versions(name).await?;
+        let Some(newest) = versions.last().map(|v| v.version) else {
+            return Ok(());
+        };
+        let kept_from = newest.saturating_sub(keep.max(1) as u64 - 1);
+        let graph = self.root.clone().join(name);
+        let files = crate::catalog::file_paths(&*self.store, &graph)
+            .await
+            .map_err(|e| self.store_error("list", e))?;
+        for file in files {
+            // `<n>/<writer>/<file>` below the graph's folder.
+            let parts: Vec<String> = file
+                .prefix_match(&graph)
+                .map(|parts| parts.map(|p| p.as_ref().to_string()).collect())
+                .unwrap_or_default();
+            let [number, writer, file_name] = parts.as_slice() else {
+                continue;
+            };
+            let Ok(number) = number.parse::<u64>() else {
+                continue;
+            };
+            let folder = format!("{number}/{writer}");
+            let written = versions.iter().any(|v| v.version == number && v.folder == folder);
+            let remove = if written {
+                number < kept_from && file_name != LINKS_FILE
+            } else {
+                number <= newest
+            };
+            if remove {
+                match self.store.delete(&file).await {
+                    Ok(()) | Err(datafusion::object_store::Error::NotFound { .. }) => {}
+                    Err(e) => return Err(self.store_error("delete", e)),
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Removes a graph; whether it existed. The versions go first: a graph
@@ -509,5 +569,63 @@ mod tests {
         assert!(!graphs.intact("g", &second).await.unwrap());
         assert_eq!(graphs.latest("g").await.unwrap(), first);
         assert_eq!(graphs.read_table("g", &first, "map").await.unwrap(), vec![one]);
+    }
+    #[tokio::test]
+    async fn the_history_keeps_every_versions_links_and_the_newest_mappings() {
+        let dir = tempfile::TempDir::new().unwrap();
+        let catalog = crate::open_location(dir.path().to_str().unwrap()).unwrap();
+        let graphs = catalog.identity_graphs();
+        let schema = Arc::new(Schema::new(vec![Field::new("id_value", DataType::Utf8, true)]));
+        let rows =
+            RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec!["a"]))]).unwrap();
+        let lookup = || cdpfusion_core::identity::one_id_lookup::encode([("phone", "a", 7)]);
+        let mut written = Vec::new();
+        for number in 1..=4 {
+            let table = (schema.clone(), std::slice::from_ref(&rows));
+            written.push(
+                graphs
+                    .write_version("g", &version(number), table.clone(), table, lookup())
+                    .await
+                    .unwrap(),
+            );
+        }
+        let graph = dir.path().join(IDENTITY_GRAPHS_FOLDER).join("g");
+        // A writer that lost the race for version 3, and one still writing 5.
+        for folder in ["3/1-1", "5/1-1"] {
+            std::fs::create_dir_all(graph.join(folder)).unwrap();
+            std::fs::write(graph.join(folder).join(LINKS_FILE), b"x").unwrap();
+        }
+        graphs.prune("g", 2).await.unwrap();
+        let exists = |version: &GraphVersion, file: &str| graph.join(&version.folder).join(file).exists();
+        for version in &written {
+            let kept = version.version >= 3;
+            assert!(exists(version, LINKS_FILE), "version {}'s links", version.version);
+            assert_eq!(
+                exists(version, MAP_FILE),
+                kept,
+                "version {}'s map",
+                version.version
+            );
+            assert_eq!(
+                exists(version, LOOKUP_FILE),
+                kept,
+                "version {}'s lookup",
+                version.version
+            );
+            assert!(graphs.intact_links("g", version).await.unwrap());
+            assert_eq!(graphs.intact("g", version).await.unwrap(), kept);
+        }
+        assert!(
+            !graph.join("3/1-1").join(LINKS_FILE).exists(),
+            "the loser's files go"
+        );
+        assert!(
+            graph.join("5/1-1").join(LINKS_FILE).exists(),
+            "a newer writer's files stay"
+        );
+        assert_eq!(graphs.latest("g").await.unwrap(), written[3]);
+        // Pruning again changes nothing.
+        graphs.prune("g", 2).await.unwrap();
+        assert!(exists(&written[2], MAP_FILE));
     }
 }

@@ -16,6 +16,6 @@ pub mod refresh;
 pub use catalog::{SegmentCatalog, SegmentDefinition};
 pub use identity_graphs::{GraphVersion, IdentityGraphs, for_each_mapped};
 pub use models::{ModelVersion, Models};
-pub use open::{open_catalog, open_location};
+pub use open::{graph_history, open_catalog, open_location};
 pub use options::CdpfusionOptions;
 pub use refresh::{Refreshed, segment_error};

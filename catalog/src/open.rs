@@ -14,13 +14,24 @@ use crate::options::CdpfusionOptions;
 /// or an object store URL, whose endpoint, region and credentials come from
 /// the usual environment variables (`AWS_ENDPOINT`, `AWS_REGION`, ...).
 pub fn open_catalog(config: &ConfigOptions) -> Result<(SegmentCatalog, usize)> {
-    let options = config
+    let options = options_of(config);
+    let location = options.catalog_location();
+    Ok((open_location(&location)?, options.segment_history.max(2)))
+}
+
+/// How many versions of an identity graph keep their mapping
+/// (`cdpfusion.graph_history`, at least 2: `identity_changes` compares the
+/// last two).
+pub fn graph_history(config: &ConfigOptions) -> usize {
+    options_of(config).graph_history.max(2)
+}
+
+fn options_of(config: &ConfigOptions) -> CdpfusionOptions {
+    config
         .extensions
         .get::<CdpfusionOptions>()
         .cloned()
-        .unwrap_or_default();
-    let location = options.catalog_location();
-    Ok((open_location(&location)?, options.segment_history.max(2)))
+        .unwrap_or_default()
 }
 
 pub fn open_location(location: &str) -> Result<SegmentCatalog> {

@@ -13,6 +13,9 @@ extensions_options! {
         pub catalog: String, default = String::new()
         /// How many membership snapshots each segment keeps (at least 2).
         pub segment_history: usize, default = 10
+        /// How many versions of each identity graph keep their mapping and
+        /// lookup file (at least 2); every version keeps its links.
+        pub graph_history: usize, default = 10
     }
 }
 

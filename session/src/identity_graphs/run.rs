@@ -15,7 +15,7 @@ use datafusion::datasource::MemTable;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::{SessionContext, cast, col, lit};
 
-use cdpfusion_catalog::{GraphVersion, IdentityGraphs, for_each_mapped, open_catalog};
+use cdpfusion_catalog::{GraphVersion, IdentityGraphs, for_each_mapped, graph_history, open_catalog};
 use cdpfusion_core::identity::one_id_lookup;
 
 use super::parse::IdentityGraphStatement;
@@ -72,7 +72,13 @@ pub async fn execute_identity_graph_statement(
                 )));
             };
             for version in &versions {
-                if !graphs.intact(&name, version).await? {
+                // Older versions' mappings may have gone with the history.
+                let intact = if version.version == latest.version {
+                    graphs.intact(&name, version).await?
+                } else {
+                    graphs.intact_links(&name, version).await?
+                };
+                if !intact {
                     return Err(graph_error(
                         &name,
                         format!(
@@ -99,6 +105,11 @@ pub async fn execute_identity_graph_statement(
                 Some(previous),
             )
             .await?;
+            // The version is written: a removal that fails now is done by a
+            // later append, and must not make this one look failed.
+            let _ = graphs
+                .prune(&name, graph_history(ctx.state().config_options()))
+                .await;
             version_rows(&[(name, version)])
         }
         IdentityGraphStatement::Drop { name, if_exists } => {
