@@ -7,6 +7,7 @@ use arrow::datatypes::{DataType, Int32Type, Int64Type, UInt32Type, UInt64Type};
 use twox_hash::XxHash3_128;
 
 use super::ResolveError;
+use crate::identity::evidence::Reason;
 use crate::identity::interner::IdentifierInterner;
 use crate::identity::record_names::RecordNames;
 use crate::identity::records::RecordIdTexts;
@@ -30,6 +31,8 @@ pub struct IdentityGraphBuilder {
     pub(super) names: Option<RecordNames>,
     block: BlockMatcher,
     pub(super) blocked: Vec<bool>,
+    /// Evidence given rather than gathered ([`Self::pin`]).
+    pub(super) pinned: Vec<(u32, Reason)>,
     pub(super) rows: u64,
     pub(super) skipped_rows: u64,
 }
@@ -62,6 +65,7 @@ impl IdentityGraphBuilder {
             names: None,
             block: rules.compile_block_list().map_err(ResolveError::Rules)?,
             blocked: Vec::new(),
+            pinned: Vec::new(),
             rows: 0,
             skipped_rows: 0,
         })
@@ -72,6 +76,28 @@ impl IdentityGraphBuilder {
     pub fn with_record_map(mut self) -> Self {
         self.record_ids = Some(RecordIdTexts::default());
         self
+    }
+
+    /// Gives an identifier of the rows added so far the reason an earlier
+    /// run found for it, on top of what these rows show: an incremental run
+    /// resolves the records of the persons it touches, and an identifier
+    /// of those records that another person's records set aside (shared,
+    /// blocked) is pinned, since its other records are not among the rows.
+    /// Without names on the rows that is all the evidence from outside:
+    /// the persons of the touched records come out as in a run over every
+    /// row (`pinned_evidence_resolves_a_closure_as_the_whole` in the
+    /// tests). With names, the memberships name dissent dropped and the
+    /// names of the records of a dissent's witnesses are evidence too, not
+    /// taken yet: resolving pinned rows with names is an error. An
+    /// identifier not in the rows is ignored.
+    pub fn pin(&mut self, id_type: &str, id_value: &str, reason: Reason) {
+        let found = self
+            .interner
+            .find_type(id_type)
+            .and_then(|type_id| self.interner.find(type_id, id_value.as_bytes()));
+        if let Some(ident) = found {
+            self.pinned.push((ident, reason));
+        }
     }
 
     /// Adds one batch. `record_ids` may be a string or integer array;

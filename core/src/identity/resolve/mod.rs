@@ -48,10 +48,14 @@ impl IdentityGraphBuilder {
             memberships,
             names,
             blocked,
+            pinned,
             rows,
             skipped_rows,
             ..
         } = self;
+        if !pinned.is_empty() && names.is_some() {
+            return Err(ResolveError::PinnedWithNames);
+        }
         let record_count = records.len();
         drop(records);
         let n = interner.len();
@@ -60,6 +64,11 @@ impl IdentityGraphBuilder {
         let mut memberships = links::memberships_by_record(memberships, &ranking, record_count);
         let mut reasons = links::block_reasons(&blocked, &ranking);
         drop(blocked);
+        // Evidence only raises a reason: a pinned exclusion stands.
+        for (ident, reason) in pinned {
+            let rank = ranking.rank_of[ident as usize] as usize;
+            reasons[rank] = reasons[rank].max(reason);
+        }
         let name_evidence = links::shared_by_records_and_names(
             &memberships,
             &mut reasons,

@@ -686,3 +686,253 @@ fn a_blank_record_between_two_named_persons_links_neither() {
     let out = table(&resolve_named(&rows, &rules));
     assert_eq!(out["phone:+8613600000001"].0, out["phone:+8613617440129"].0);
 }
+
+/// `(source, record, id_type, id_value)` rows of a small random world: CRM
+/// records, leads (some with a salesperson's phone, another customer's
+/// phone mistyped, or a junk phone), app logins and orders, over identifier
+/// pools small enough that identifiers are shared and persons refused.
+fn random_world(seed: u64) -> Vec<(String, String, &'static str, String)> {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let persons = 80;
+    let mut rows = Vec::new();
+    let mut record = 0;
+    let mut add = |rows: &mut Vec<_>, source: &'static str, identifiers: Vec<(&'static str, String)>| {
+        record += 1;
+        for (id_type, id_value) in identifiers {
+            rows.push((
+                source.to_string(),
+                format!("{source}:{record}"),
+                id_type,
+                id_value,
+            ));
+        }
+    };
+    for p in 0..persons {
+        let phones = [format!("P{p}a"), format!("P{p}b")];
+        let phone = |rng: &mut rand_chacha::ChaCha8Rng| phones[rng.random_range(0..2)].clone();
+        if rng.random_bool(0.7) {
+            let mut crm = vec![("crm_id", format!("C{p}")), ("phone", phone(&mut rng))];
+            if rng.random_bool(0.5) {
+                crm.push(("email", format!("e{p}@qq.com")));
+            }
+            add(&mut rows, "crm", crm);
+        }
+        for _ in 0..rng.random_range(0..5) {
+            let lead_phone = match rng.random_range(0..20) {
+                0 => format!("P{}a", rng.random_range(0..persons)),
+                1 | 2 => format!("S{}", rng.random_range(0..3)),
+                3 => "00000000".to_string(),
+                _ => phone(&mut rng),
+            };
+            let mut lead = vec![("phone", lead_phone)];
+            if rng.random_bool(0.5) {
+                lead.push(("wechat_openid", format!("o{p}")));
+            }
+            add(&mut rows, "lead", lead);
+        }
+        for _ in 0..rng.random_range(0..4) {
+            let device = format!("D{p}-{}", rng.random_range(0..2));
+            let other = if rng.random_bool(0.5) {
+                ("wechat_openid", format!("o{p}"))
+            } else {
+                ("phone", phone(&mut rng))
+            };
+            add(&mut rows, "app", vec![("device_id", device), other]);
+        }
+        for _ in 0..rng.random_range(0..3) {
+            let crm_id = if rng.random_bool(0.05) {
+                format!("C{}", rng.random_range(0..persons))
+            } else {
+                format!("C{p}")
+            };
+            add(
+                &mut rows,
+                "dms",
+                vec![
+                    ("crm_id", crm_id),
+                    ("phone", phone(&mut rng)),
+                    ("vin", format!("V{p}")),
+                ],
+            );
+        }
+    }
+    rows
+}
+
+fn builder_of(rows: &[&(String, String, &'static str, String)], rules: &Rules) -> IdentityGraphBuilder {
+    let column = |values: Vec<&str>| -> ArrayRef { Arc::new(StringArray::from(values)) };
+    let mut builder = IdentityGraphBuilder::new(rules).unwrap();
+    builder
+        .add_batch(
+            &column(rows.iter().map(|r| r.1.as_str()).collect()),
+            &column(rows.iter().map(|r| r.2).collect()),
+            &column(rows.iter().map(|r| r.3.as_str()).collect()),
+            Some(&column(rows.iter().map(|r| r.0.as_str()).collect())),
+            None,
+        )
+        .unwrap();
+    builder
+}
+
+/// Each identifier's one_id, cluster size, status and reason.
+fn outcomes(resolution: &Resolution) -> HashMap<(String, String), (i64, u32, Status, Reason)> {
+    (0..resolution.len())
+        .map(|i| {
+            let r = resolution.get(i);
+            (
+                (r.id_type.to_string(), r.id_value.to_string()),
+                (r.one_id, r.cluster_size, r.status, resolution.reasons()[i]),
+            )
+        })
+        .collect()
+}
+
+/// What an incremental run rests on: the persons of some records, closed
+/// over the identifiers that are not set aside, come out as in the whole
+/// run when only their records are resolved, with every other identifier
+/// on those records pinned to the reason the whole run found for it.
+#[test]
+fn pinned_evidence_resolves_a_closure_as_the_whole() {
+    use rand::{Rng, SeedableRng};
+    let strict = r#"{"max_identifier_degree": 12, "max_links_per_type": 3, "max_records_per_identifier": 6,
+        "max_records_unconfirmed": 3, "block": {"values": ["00000000"]}}"#;
+    let refusing =
+        r#"{"shared_on_conflict": false, "max_records_unconfirmed": 4, "block": {"values": ["00000000"]}}"#;
+    let (mut pins, mut closed, mut identifiers, mut differs_unpinned) = (0, 0, 0, 0);
+    let mut seen = std::collections::BTreeSet::new();
+    for seed in 0..40u64 {
+        let rules = Rules::from_json(if seed % 2 == 0 { strict } else { refusing }).unwrap();
+        let rows = random_world(seed);
+        let all: Vec<_> = rows.iter().collect();
+        let whole = outcomes(
+            &builder_of(&all, &rules)
+                .resolve(&rules, std::iter::empty())
+                .unwrap(),
+        );
+        let excluded = |id: &(String, String)| whole[id].2 >= Status::Shared;
+        // Components of the identifiers not set aside, joined by records.
+        let key = |row: &(String, String, &str, String)| (row.2.to_string(), row.3.clone());
+        let mut component: HashMap<(String, String), (String, String)> = HashMap::new();
+        fn find(
+            component: &mut HashMap<(String, String), (String, String)>,
+            id: &(String, String),
+        ) -> (String, String) {
+            let parent = component.get(id).cloned().unwrap_or_else(|| id.clone());
+            if &parent == id {
+                return parent;
+            }
+            let root = find(component, &parent);
+            component.insert(id.clone(), root.clone());
+            root
+        }
+        let mut by_record: HashMap<&str, Vec<(String, String)>> = HashMap::new();
+        for row in &rows {
+            by_record.entry(row.1.as_str()).or_default().push(key(row));
+        }
+        for ids in by_record.values() {
+            let kept: Vec<_> = ids.iter().filter(|id| !excluded(id)).collect();
+            for pair in kept.windows(2) {
+                let (a, b) = (find(&mut component, pair[0]), find(&mut component, pair[1]));
+                if a != b {
+                    component.insert(a, b);
+                }
+            }
+        }
+        // The records a day touches, and the persons of their identifiers.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed + 1000);
+        let touched: Vec<&str> = by_record
+            .keys()
+            .copied()
+            .filter(|_| rng.random_bool(0.1))
+            .collect();
+        let roots: HashSet<_> = touched
+            .iter()
+            .flat_map(|r| by_record[r].iter())
+            .filter(|id| !excluded(id))
+            .map(|id| find(&mut component, id))
+            .collect();
+        let closure: HashSet<(String, String)> = whole
+            .keys()
+            .filter(|id| !excluded(id) && roots.contains(&find(&mut component, id)))
+            .cloned()
+            .collect();
+        let records: HashSet<&str> = rows
+            .iter()
+            .filter(|r| closure.contains(&key(r)))
+            .map(|r| r.1.as_str())
+            .collect();
+        let subset: Vec<_> = rows.iter().filter(|r| records.contains(r.1.as_str())).collect();
+        let outside: HashSet<(String, String)> = subset
+            .iter()
+            .map(|r| key(r))
+            .filter(|id| !closure.contains(id))
+            .collect();
+        let mut builder = builder_of(&subset, &rules);
+        for id in &outside {
+            assert!(
+                excluded(id),
+                "seed {seed}: {id:?} is on a closure record, not set aside, yet outside"
+            );
+            builder.pin(&id.0, &id.1, whole[id].3);
+        }
+        let part = outcomes(&builder.resolve(&rules, std::iter::empty()).unwrap());
+        for id in &closure {
+            assert_eq!(part[id], whole[id], "seed {seed}: {id:?}");
+            seen.insert(whole[id].2);
+        }
+        seen.extend(outside.iter().map(|id| whole[id].2));
+        let unpinned = outcomes(
+            &builder_of(&subset, &rules)
+                .resolve(&rules, std::iter::empty())
+                .unwrap(),
+        );
+        differs_unpinned += closure.iter().any(|id| unpinned[id] != whole[id]) as usize;
+        pins += outside.len();
+        closed += closure.len();
+        identifiers += whole.len();
+    }
+    // The case is not trivial: identifiers were pinned, closures were
+    // parts of their worlds, and without the pins the answer is wrong.
+    assert!(pins > 100, "{pins} pins");
+    assert!(
+        closed * 2 < identifiers,
+        "{closed} of {identifiers} identifiers closed over"
+    );
+    assert!(
+        differs_unpinned >= 20,
+        "{differs_unpinned} of 40 worlds need their pins"
+    );
+    for status in [
+        Status::Singleton,
+        Status::Merged,
+        Status::Refused,
+        Status::Shared,
+        Status::Blocked,
+    ] {
+        assert!(
+            seen.contains(&status),
+            "no {status:?} identifier in or beside a closure"
+        );
+    }
+}
+
+#[test]
+fn pinned_evidence_with_names_is_refused_not_misapplied() {
+    let column = |values: Vec<&str>| -> ArrayRef { Arc::new(StringArray::from(values)) };
+    let rules = Rules::default();
+    let mut builder = IdentityGraphBuilder::new(&rules).unwrap();
+    let names = column(vec!["张伟"]);
+    builder
+        .add_batch(
+            &column(vec!["r1"]),
+            &column(vec!["phone"]),
+            &column(vec!["p"]),
+            None,
+            Some(&names),
+        )
+        .unwrap();
+    builder.pin("phone", "p", Reason::MaxIdentifierDegree);
+    let error = builder.resolve(&rules, std::iter::empty()).err().unwrap();
+    assert_eq!(error, ResolveError::PinnedWithNames);
+}
