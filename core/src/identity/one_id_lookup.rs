@@ -73,25 +73,29 @@ pub fn encode_keys(mut entries: Vec<(u128, i64)>) -> Vec<u8> {
         }
         starts.push(start);
     }
-    let mut body = Vec::with_capacity(entries.len() * ENTRY_BYTES);
-    for (key, one_id) in &entries {
-        body.extend_from_slice(&key.to_le_bytes());
-        body.extend_from_slice(&one_id.to_le_bytes());
-    }
-    let mut bytes = Vec::with_capacity(PREAMBLE_BYTES + (2 * buckets + 2) * 8 + body.len());
+    // The table first, its checksums zero until the entries are written:
+    // the file is built in place, never twice in memory.
+    let checksums_at = PREAMBLE_BYTES + (buckets + 1) * 8;
+    let entries_at = checksums_at + buckets * 8 + 8;
+    let mut bytes = Vec::with_capacity(entries_at + entries.len() * ENTRY_BYTES);
     bytes.extend_from_slice(MAGIC);
     bytes.extend_from_slice(&bits.to_le_bytes());
     bytes.extend_from_slice(&count.to_le_bytes());
     for start in &starts {
         bytes.extend_from_slice(&(*start as u64).to_le_bytes());
     }
-    for bucket in starts.windows(2) {
-        let checksum = XxHash3_64::oneshot(&body[bucket[0] * ENTRY_BYTES..bucket[1] * ENTRY_BYTES]);
-        bytes.extend_from_slice(&checksum.to_le_bytes());
+    bytes.resize(entries_at, 0);
+    for (key, one_id) in &entries {
+        bytes.extend_from_slice(&key.to_le_bytes());
+        bytes.extend_from_slice(&one_id.to_le_bytes());
     }
-    let table_checksum = XxHash3_64::oneshot(&bytes);
-    bytes.extend_from_slice(&table_checksum.to_le_bytes());
-    bytes.extend_from_slice(&body);
+    for (bucket, range) in starts.windows(2).enumerate() {
+        let entries = &bytes[entries_at + range[0] * ENTRY_BYTES..entries_at + range[1] * ENTRY_BYTES];
+        let checksum = XxHash3_64::oneshot(entries).to_le_bytes();
+        bytes[checksums_at + bucket * 8..checksums_at + bucket * 8 + 8].copy_from_slice(&checksum);
+    }
+    let table_checksum = XxHash3_64::oneshot(&bytes[..entries_at - 8]).to_le_bytes();
+    bytes[entries_at - 8..entries_at].copy_from_slice(&table_checksum);
     bytes
 }
 
