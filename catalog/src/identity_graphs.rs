@@ -473,29 +473,30 @@ mod tests {
         }
     }
 
+    /// A one-column table of one value: a version's links or map.
+    fn rows(value: &str) -> RecordBatch {
+        let schema = Arc::new(Schema::new(vec![Field::new("id_value", DataType::Utf8, true)]));
+        RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec![value]))]).unwrap()
+    }
+
+    /// Writes version `number` of graph `g` with `batch` as links and map.
+    async fn write(graphs: &IdentityGraphs, number: u64, batch: &RecordBatch) -> Result<GraphVersion> {
+        let table = (batch.schema(), std::slice::from_ref(batch));
+        let lookup = cdpfusion_core::identity::one_id_lookup::encode([("phone", "a", 7)]);
+        graphs
+            .write_version("g", &version(number), table.clone(), table, lookup)
+            .await
+    }
+
     #[tokio::test]
     async fn of_two_writers_of_a_version_one_wins_and_the_other_is_told() {
         let dir = tempfile::TempDir::new().unwrap();
         let catalog = crate::open_location(dir.path().to_str().unwrap()).unwrap();
         let graphs = catalog.identity_graphs();
-        let schema = Arc::new(Schema::new(vec![Field::new("id_value", DataType::Utf8, true)]));
-        let batch =
-            RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec!["a"]))]).unwrap();
-        let tables = (schema.clone(), std::slice::from_ref(&batch));
-        let lookup = || cdpfusion_core::identity::one_id_lookup::encode([("phone", "a", 7)]);
-        let written = graphs
-            .write_version("g", &version(1), tables.clone(), tables.clone(), lookup())
-            .await
-            .unwrap();
+        let batch = rows("a");
+        let written = write(&graphs, 1, &batch).await.unwrap();
         // The loser writes other rows: they must not replace the winner's.
-        let other =
-            RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec!["b"]))]).unwrap();
-        let others = (schema.clone(), std::slice::from_ref(&other));
-        let error = graphs
-            .write_version("g", &version(1), others.clone(), others.clone(), lookup())
-            .await
-            .unwrap_err()
-            .to_string();
+        let error = write(&graphs, 1, &rows("b")).await.unwrap_err().to_string();
         assert!(
             error.contains("version 1 was written by another statement"),
             "{error}"
@@ -518,32 +519,9 @@ mod tests {
         let dir = tempfile::TempDir::new().unwrap();
         let catalog = crate::open_location(dir.path().to_str().unwrap()).unwrap();
         let graphs = catalog.identity_graphs();
-        let schema = Arc::new(Schema::new(vec![Field::new("id_value", DataType::Utf8, true)]));
-        let rows = |value: &str| {
-            RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec![value]))]).unwrap()
-        };
-        let lookup = || cdpfusion_core::identity::one_id_lookup::encode([("phone", "a", 7)]);
         let (one, two) = (rows("one"), rows("two"));
-        let first = graphs
-            .write_version(
-                "g",
-                &version(1),
-                (schema.clone(), std::slice::from_ref(&one)),
-                (schema.clone(), std::slice::from_ref(&one)),
-                lookup(),
-            )
-            .await
-            .unwrap();
-        let second = graphs
-            .write_version(
-                "g",
-                &version(2),
-                (schema.clone(), std::slice::from_ref(&two)),
-                (schema.clone(), std::slice::from_ref(&two)),
-                lookup(),
-            )
-            .await
-            .unwrap();
+        let first = write(&graphs, 1, &one).await.unwrap();
+        let second = write(&graphs, 2, &two).await.unwrap();
         assert_eq!(second.files.len(), 3);
         let map_file = dir
             .path()
@@ -570,24 +548,15 @@ mod tests {
         assert_eq!(graphs.latest("g").await.unwrap(), first);
         assert_eq!(graphs.read_table("g", &first, "map").await.unwrap(), vec![one]);
     }
+
     #[tokio::test]
     async fn the_history_keeps_every_versions_links_and_the_newest_mappings() {
         let dir = tempfile::TempDir::new().unwrap();
         let catalog = crate::open_location(dir.path().to_str().unwrap()).unwrap();
         let graphs = catalog.identity_graphs();
-        let schema = Arc::new(Schema::new(vec![Field::new("id_value", DataType::Utf8, true)]));
-        let rows =
-            RecordBatch::try_new(schema.clone(), vec![Arc::new(StringArray::from(vec!["a"]))]).unwrap();
-        let lookup = || cdpfusion_core::identity::one_id_lookup::encode([("phone", "a", 7)]);
         let mut written = Vec::new();
         for number in 1..=4 {
-            let table = (schema.clone(), std::slice::from_ref(&rows));
-            written.push(
-                graphs
-                    .write_version("g", &version(number), table.clone(), table, lookup())
-                    .await
-                    .unwrap(),
-            );
+            written.push(write(&graphs, number, &rows("a")).await.unwrap());
         }
         let graph = dir.path().join(IDENTITY_GRAPHS_FOLDER).join("g");
         // A writer that lost the race for version 3, and one still writing 5.
