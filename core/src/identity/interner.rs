@@ -106,6 +106,11 @@ impl IdentifierInterner {
         self.table.get(Self::key(type_id, value))
     }
 
+    /// The number of an identifier already seen, by its type's name.
+    pub fn find_named(&self, id_type: &str, id_value: &str) -> Option<u32> {
+        self.find(self.find_type(id_type)?, id_value.as_bytes())
+    }
+
     pub fn len(&self) -> usize {
         self.types.len()
     }

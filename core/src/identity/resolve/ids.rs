@@ -26,10 +26,7 @@ pub(super) fn one_ids<'a>(
     let mut retired = HashSet::with_capacity(persons.anchors.len());
     for (id_type, id_value, one_id) in previous {
         retired.insert(one_id);
-        let Some(type_id) = interner.find_type(id_type) else {
-            continue;
-        };
-        let Some(ident) = interner.find(type_id, id_value.as_bytes()) else {
+        let Some(ident) = interner.find_named(id_type, id_value) else {
             continue;
         };
         let slot = &mut previous_of_rank[ranking.rank_of[ident as usize] as usize];

@@ -91,11 +91,7 @@ impl IdentityGraphBuilder {
     /// taken yet: resolving pinned rows with names is an error. An
     /// identifier not in the rows is ignored.
     pub fn pin(&mut self, id_type: &str, id_value: &str, reason: Reason) {
-        let found = self
-            .interner
-            .find_type(id_type)
-            .and_then(|type_id| self.interner.find(type_id, id_value.as_bytes()));
-        if let Some(ident) = found {
+        if let Some(ident) = self.interner.find_named(id_type, id_value) {
             self.pinned.push((ident, reason));
         }
     }

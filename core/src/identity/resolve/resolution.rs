@@ -138,8 +138,7 @@ impl Resolution {
     /// The position of an identifier in the canonical order. A scan: for
     /// looking up one person, not for joins.
     pub fn position(&self, id_type: &str, id_value: &str) -> Option<usize> {
-        let type_id = self.interner.find_type(id_type)?;
-        let ident = self.interner.find(type_id, id_value.as_bytes())?;
+        let ident = self.interner.find_named(id_type, id_value)?;
         self.by_rank.iter().position(|&i| i == ident)
     }
 
