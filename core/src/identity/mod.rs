@@ -1,5 +1,6 @@
 //! Identity (One-ID): identifier normalisation and identity resolution.
 
+pub mod append;
 pub mod email;
 pub mod evidence;
 pub mod graph;
@@ -11,4 +12,6 @@ pub mod record_names;
 pub mod records;
 pub mod resolve;
 pub mod rules;
+#[cfg(test)]
+mod test_worlds;
 pub mod union_find;

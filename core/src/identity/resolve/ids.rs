@@ -13,17 +13,19 @@ const NO_ID: i64 = i64::MIN;
 
 /// Each root's `one_id`. `previous` gives one_ids of an earlier run as
 /// `(id_type, id_value, one_id)`; see [`assign_one_ids`] for how they carry
-/// over.
+/// over. `retired_elsewhere` are previous ids of persons not in the rows.
 pub(super) fn one_ids<'a>(
     persons: &Persons,
     previous: impl IntoIterator<Item = (&'a str, &'a str, i64)>,
+    retired_elsewhere: Vec<i64>,
     interner: &IdentifierInterner,
     ranking: &Ranking,
 ) -> Result<Vec<i64>, ResolveError> {
     // The previous run's ids, for the identifiers seen now.
     let mut previous_of_rank: Vec<i64> = vec![NO_ID; ranking.by_rank.len()];
     // Every id handed out, previous or new: about one per person.
-    let mut retired = HashSet::with_capacity(persons.anchors.len());
+    let mut retired = HashSet::with_capacity(persons.anchors.len() + retired_elsewhere.len());
+    retired.extend(retired_elsewhere);
     for (id_type, id_value, one_id) in previous {
         retired.insert(one_id);
         let Some(ident) = interner.find_named(id_type, id_value) else {

@@ -33,6 +33,8 @@ pub struct IdentityGraphBuilder {
     pub(super) blocked: Vec<bool>,
     /// Evidence given rather than gathered ([`Self::pin`]).
     pub(super) pinned: Vec<(u32, Reason)>,
+    /// One_ids of persons outside the rows ([`Self::retire`]).
+    pub(super) retired: Vec<i64>,
     pub(super) rows: u64,
     pub(super) skipped_rows: u64,
 }
@@ -66,6 +68,7 @@ impl IdentityGraphBuilder {
             block: rules.compile_block_list().map_err(ResolveError::Rules)?,
             blocked: Vec::new(),
             pinned: Vec::new(),
+            retired: Vec::new(),
             rows: 0,
             skipped_rows: 0,
         })
@@ -94,6 +97,14 @@ impl IdentityGraphBuilder {
         if let Some(ident) = self.interner.find_named(id_type, id_value) {
             self.pinned.push((ident, reason));
         }
+    }
+
+    /// One_ids of an earlier run's persons whose identifiers are not among
+    /// the rows: a new person never takes one, as in a run over every row
+    /// with the whole previous mapping. `previous` retires the ids it gives
+    /// already.
+    pub fn retire(&mut self, one_ids: impl IntoIterator<Item = i64>) {
+        self.retired.extend(one_ids);
     }
 
     /// Adds one batch. `record_ids` may be a string or integer array;

@@ -16,7 +16,7 @@ use super::ranking::Ranking;
 
 /// Records with at most this many identifiers link them all pairwise; larger
 /// ones link each to the record's strongest identifier.
-const CLIQUE_LIMIT: usize = 16;
+pub(crate) const CLIQUE_LIMIT: usize = 16;
 
 /// `record << 32 | rank` for every membership, grouped by record, each
 /// record's identifiers in rank order, without repeats.

@@ -21,6 +21,7 @@ mod tests;
 
 pub use error::ResolveError;
 pub use input::{IdentityGraphBuilder, MAX_SOURCES};
+pub(crate) use links::CLIQUE_LIMIT;
 pub use resolution::{Resolution, ResolutionStats, ResolvedIdentifier, Status};
 
 use crate::identity::name_dissent::refuse_links_between_names;
@@ -49,6 +50,7 @@ impl IdentityGraphBuilder {
             names,
             blocked,
             pinned,
+            retired,
             rows,
             skipped_rows,
             ..
@@ -109,7 +111,7 @@ impl IdentityGraphBuilder {
             &ranking,
         );
 
-        let one_id_of_root = ids::one_ids(&persons, previous, &interner, &ranking)?;
+        let one_id_of_root = ids::one_ids(&persons, previous, retired, &interner, &ranking)?;
         let one_id = (0..n)
             .map(|r| one_id_of_root[persons.root_of[r] as usize])
             .collect();

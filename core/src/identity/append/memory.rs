@@ -1,0 +1,97 @@
+//! A stored graph held in memory: the reference an on-disk store is held
+//! to, and the tests' store.
+
+use std::collections::{HashMap, HashSet};
+use std::convert::Infallible;
+
+use super::store::{AppendRow, GraphStore, IdentifierKey, RecordKey, StoredIdentifier};
+use crate::identity::evidence::Reason;
+use crate::identity::resolve::{Resolution, Status};
+
+/// Every identifier's state and every record's identifiers.
+#[derive(Default)]
+pub struct MemoryGraph {
+    identifiers: HashMap<IdentifierKey, StoredIdentifier>,
+    records: HashMap<RecordKey, Vec<IdentifierKey>>,
+}
+
+impl MemoryGraph {
+    /// Takes a day's rows and the state its append gave the closure's
+    /// identifiers ([`super::append`]).
+    pub fn apply(&mut self, day: &[AppendRow], resolution: &Resolution) {
+        for row in day {
+            let stored = self
+                .identifiers
+                .entry(row.identifier.clone())
+                .or_insert_with(|| StoredIdentifier {
+                    one_id: 0,
+                    cluster_size: 1,
+                    status: Status::Singleton,
+                    reason: Reason::None,
+                    records: Vec::new(),
+                });
+            let Some(record) = &row.record else { continue };
+            if !stored.records.contains(record) {
+                stored.records.push(record.clone());
+            }
+            let identifiers = self.records.entry(record.clone()).or_default();
+            if !identifiers.contains(&row.identifier) {
+                identifiers.push(row.identifier.clone());
+            }
+        }
+        for (i, identifier) in resolution.iter().enumerate() {
+            let key = (identifier.id_type.to_string(), identifier.id_value.to_string());
+            let stored = self
+                .identifiers
+                .get_mut(&key)
+                .expect("a closure identifier is stored");
+            stored.one_id = identifier.one_id;
+            stored.cluster_size = identifier.cluster_size;
+            stored.status = identifier.status;
+            stored.reason = resolution.reasons()[i];
+        }
+    }
+
+    /// The stored state of one identifier.
+    pub fn get(&self, key: &IdentifierKey) -> Option<&StoredIdentifier> {
+        self.identifiers.get(key)
+    }
+
+    /// Every identifier's one_id, as `previous` of a run over all rows.
+    pub fn one_ids(&self) -> impl Iterator<Item = (&str, &str, i64)> {
+        self.identifiers
+            .iter()
+            .map(|((id_type, id_value), stored)| (id_type.as_str(), id_value.as_str(), stored.one_id))
+    }
+
+    pub fn len(&self) -> usize {
+        self.identifiers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.identifiers.is_empty()
+    }
+}
+
+impl GraphStore for MemoryGraph {
+    type Error = Infallible;
+
+    fn identifiers(&self, keys: &[IdentifierKey]) -> Result<Vec<Option<StoredIdentifier>>, Infallible> {
+        Ok(keys
+            .iter()
+            .map(|key| self.identifiers.get(key).cloned())
+            .collect())
+    }
+
+    fn records(&self, keys: &[RecordKey]) -> Result<Vec<Vec<IdentifierKey>>, Infallible> {
+        Ok(keys
+            .iter()
+            .map(|key| self.records.get(key).cloned().unwrap_or_default())
+            .collect())
+    }
+
+    fn taken_one_ids(&self) -> Result<Vec<i64>, Infallible> {
+        let taken: HashSet<i64> = self.identifiers.values().map(|s| s.one_id).collect();
+        Ok(taken.into_iter().collect())
+    }
+}
