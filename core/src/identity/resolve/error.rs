@@ -23,9 +23,6 @@ pub enum ResolveError {
         first: i64,
         second: i64,
     },
-    /// Pinned evidence on rows with names, which it does not cover yet
-    /// ([`super::IdentityGraphBuilder::pin`]).
-    PinnedWithNames,
 }
 
 impl fmt::Display for ResolveError {
@@ -39,9 +36,6 @@ impl fmt::Display for ResolveError {
                 write!(f, "{column} must be {expected}, got {got}")
             }
             ResolveError::Capacity(message) | ResolveError::Rules(message) => f.write_str(message),
-            ResolveError::PinnedWithNames => f.write_str(
-                "pinned evidence is not taken with names yet: name dissents and their witnesses would be missing",
-            ),
             ResolveError::PreviousConflict {
                 id_type,
                 id_value,

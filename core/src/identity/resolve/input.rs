@@ -86,13 +86,13 @@ impl IdentityGraphBuilder {
     /// resolves the records of the persons it touches, and an identifier
     /// of those records that another person's records set aside (shared,
     /// blocked) is pinned, since its other records are not among the rows.
-    /// Without names on the rows that is all the evidence from outside:
-    /// the persons of the touched records come out as in a run over every
-    /// row (`pinned_evidence_resolves_a_closure_as_the_whole` in the
-    /// tests). With names, the memberships name dissent dropped and the
-    /// names of the records of a dissent's witnesses are evidence too, not
-    /// taken yet: resolving pinned rows with names is an error. An
-    /// identifier not in the rows is ignored.
+    /// The pin is applied once the links are counted: the records' counts
+    /// and names judge the identifier first, as in a run over every row,
+    /// so with names its every record must be among the rows (with its
+    /// name; the record's other identifiers are not needed), for its
+    /// majority name and as a witness of dissents
+    /// (`crate::identity::append` gives them). An identifier not in the
+    /// rows is ignored.
     pub fn pin(&mut self, id_type: &str, id_value: &str, reason: Reason) {
         if let Some(ident) = self.interner.find_named(id_type, id_value) {
             self.pinned.push((ident, reason));

@@ -22,11 +22,12 @@ mod tests;
 pub use error::ResolveError;
 pub use input::{IdentityGraphBuilder, MAX_SOURCES};
 pub(crate) use links::CLIQUE_LIMIT;
-pub use resolution::{Resolution, ResolutionStats, ResolvedIdentifier, Status};
+pub use resolution::{JudgedEvidence, Resolution, ResolutionStats, ResolvedIdentifier, Status};
 
 use crate::identity::name_dissent::refuse_links_between_names;
 use crate::identity::records::RecordResolution;
 use crate::identity::rules::Rules;
+use resolution::majority_name_hash;
 
 impl IdentityGraphBuilder {
     /// Applies the rules, stage by stage: rank the identifiers, gather the
@@ -55,9 +56,6 @@ impl IdentityGraphBuilder {
             skipped_rows,
             ..
         } = self;
-        if !pinned.is_empty() && names.is_some() {
-            return Err(ResolveError::PinnedWithNames);
-        }
         let record_count = records.len();
         drop(records);
         let n = interner.len();
@@ -66,11 +64,6 @@ impl IdentityGraphBuilder {
         let mut memberships = links::memberships_by_record(memberships, &ranking, record_count);
         let mut reasons = links::block_reasons(&blocked, &ranking);
         drop(blocked);
-        // Evidence only raises a reason: a pinned exclusion stands.
-        for (ident, reason) in pinned {
-            let rank = ranking.rank_of[ident as usize] as usize;
-            reasons[rank] = reasons[rank].max(reason);
-        }
         let name_evidence = links::shared_by_records_and_names(
             &memberships,
             &mut reasons,
@@ -84,6 +77,7 @@ impl IdentityGraphBuilder {
         if let Some(evidence) = &name_evidence {
             links::drop_memberships(&mut memberships, &evidence.dissents);
         }
+        let reasons_before_links = reasons.clone();
         let mut record_links = links::record_links(&memberships);
         // The record map needs each record's identifiers once more; without
         // it they are freed before the links are sorted.
@@ -94,11 +88,29 @@ impl IdentityGraphBuilder {
         };
         links::sort_links(&mut record_links, n);
         links::shared_by_link_counts(&record_links, &mut reasons, rules, &interner, &ranking);
+        // Evidence only raises a reason: a pinned exclusion stands. Pinned
+        // after the names, which judge an identifier set aside by its links
+        // only, and take it as a witness.
+        for (ident, reason) in pinned {
+            let rank = ranking.rank_of[ident as usize] as usize;
+            reasons[rank] = reasons[rank].max(reason);
+        }
         // Counted as links above (evidence of sharing), never merged.
         if let (Some(evidence), Some(names)) = (&name_evidence, &names) {
             refuse_links_between_names(&mut record_links, &evidence.majority_record, names);
         }
-        drop(name_evidence);
+        let judged = JudgedEvidence {
+            reasons_before_links,
+            majority_names: match (&name_evidence, &names) {
+                (Some(evidence), Some(names)) => evidence
+                    .majority_record
+                    .iter()
+                    .map(|&record| majority_name_hash(names, record))
+                    .collect(),
+                _ => Vec::new(),
+            },
+            dropped: name_evidence.map(|e| e.dissents).unwrap_or_default(),
+        };
         drop(names);
 
         let mut status = merge::statuses(&reasons);
@@ -141,6 +153,7 @@ impl IdentityGraphBuilder {
             status,
             reasons,
             records,
+            judged,
         })
     }
 }

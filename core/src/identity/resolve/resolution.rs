@@ -1,8 +1,11 @@
 //! The result of resolving: each identifier's person, size and status, in
 //! canonical order, and each record's person when asked for.
 
-use crate::identity::evidence::Reason;
+use twox_hash::XxHash3_64;
+
+use crate::identity::evidence::{NO_RECORD, Reason};
 use crate::identity::interner::IdentifierInterner;
+use crate::identity::record_names::RecordNames;
 use crate::identity::records::RecordResolution;
 
 /// What became of an identifier.
@@ -69,6 +72,31 @@ pub struct Resolution {
     pub(super) status: Vec<Status>,
     pub(super) reasons: Vec<Reason>,
     pub(super) records: Option<RecordResolution>,
+    pub(super) judged: JudgedEvidence,
+}
+
+/// What the records' counts and names said of each identifier before its
+/// links were counted: what an incremental append keeps, to tell whether
+/// a day changed it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JudgedEvidence {
+    /// Per position: the reason from the records' counts and names alone.
+    pub reasons_before_links: Vec<Reason>,
+    /// Per position, when the rows carry names: [`majority_name_hash`] of the
+    /// name most of its records carry (0: none).
+    pub majority_names: Vec<u64>,
+    /// The memberships name dissent dropped, `record << 32 | position`,
+    /// sorted; records are numbered in the order the rows first name them.
+    pub dropped: Vec<u64>,
+}
+
+/// A hash of the majority name carried by `record` (0 for [`NO_RECORD`]).
+pub(super) fn majority_name_hash(names: &RecordNames, record: u32) -> u64 {
+    if record == NO_RECORD {
+        0
+    } else {
+        XxHash3_64::oneshot(names.name(record).as_bytes()).max(1)
+    }
 }
 
 /// One identifier of the result.
@@ -127,6 +155,12 @@ impl Resolution {
     /// and singleton identifiers).
     pub fn reasons(&self) -> &[Reason] {
         &self.reasons
+    }
+
+    /// What the records' counts and names said before the links were
+    /// counted ([`JudgedEvidence`]).
+    pub fn judged(&self) -> &JudgedEvidence {
+        &self.judged
     }
 
     /// Each record's person, when the builder kept record ids

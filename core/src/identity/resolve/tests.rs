@@ -844,23 +844,3 @@ fn pinned_evidence_resolves_a_closure_as_the_whole() {
         );
     }
 }
-
-#[test]
-fn pinned_evidence_with_names_is_refused_not_misapplied() {
-    let column = |values: Vec<&str>| -> ArrayRef { Arc::new(StringArray::from(values)) };
-    let rules = Rules::default();
-    let mut builder = IdentityGraphBuilder::new(&rules).unwrap();
-    let names = column(vec!["张伟"]);
-    builder
-        .add_batch(
-            &column(vec!["r1"]),
-            &column(vec!["phone"]),
-            &column(vec!["p"]),
-            None,
-            Some(&names),
-        )
-        .unwrap();
-    builder.pin("phone", "p", Reason::MaxIdentifierDegree);
-    let error = builder.resolve(&rules, std::iter::empty()).err().unwrap();
-    assert_eq!(error, ResolveError::PinnedWithNames);
-}
