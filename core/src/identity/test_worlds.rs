@@ -1,26 +1,52 @@
 //! Small random worlds for the resolver's property tests.
 
-/// `(source, record, id_type, id_value)` rows of a small random world: CRM
-/// records, leads (some with a salesperson's phone, another customer's
-/// phone mistyped, or a junk phone), app logins and orders, over identifier
-/// pools small enough that identifiers are shared and persons refused.
-pub fn random_world(seed: u64) -> Vec<(String, String, &'static str, String)> {
-    use rand::{Rng, SeedableRng};
+use rand::{Rng, SeedableRng};
+
+/// A row of a world: source, record, id_type, id_value and the record's
+/// name.
+pub type WorldRow = (String, String, &'static str, String, Option<String>);
+
+/// Rows of a small random world: CRM records, leads (some with a
+/// salesperson's phone, another customer's phone mistyped, or a junk
+/// phone), app logins and orders, over identifier pools small enough that
+/// identifiers are shared and persons refused. Records carry names, drawn
+/// apart from the rows (a world without names is the same world): CRM
+/// records and orders their person's, leads now and then a title alone, no
+/// name, or someone else's (a spouse, a relative), app logins none.
+pub fn random_world(seed: u64) -> Vec<WorldRow> {
     let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut name_rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed + 500);
     let persons = 80;
+    const FAMILIES: [&str; 6] = ["王", "李", "张", "刘", "陈", "杨"];
+    const GIVEN: [&str; 14] = [
+        "磊", "娜", "伟", "芳", "杰", "敏", "涛", "静", "强", "艳", "辉", "波", "欣", "平",
+    ];
+    let full_name = |p: usize| format!("{}{}", FAMILIES[p % 6], GIVEN[(p / 6) % 14]);
     let mut rows = Vec::new();
     let mut record = 0;
-    let mut add = |rows: &mut Vec<_>, source: &'static str, identifiers: Vec<(&'static str, String)>| {
-        record += 1;
-        for (id_type, id_value) in identifiers {
-            rows.push((
-                source.to_string(),
-                format!("{source}:{record}"),
-                id_type,
-                id_value,
-            ));
-        }
-    };
+    let mut add =
+        |rows: &mut Vec<_>, p: usize, source: &'static str, identifiers: Vec<(&'static str, String)>| {
+            record += 1;
+            let name = match source {
+                "crm" | "dms" => name_rng.random_bool(0.95).then(|| full_name(p)),
+                "lead" => match name_rng.random_range(0..20) {
+                    0..=11 => Some(full_name(p)),
+                    12..=14 => Some(format!("{}先生", FAMILIES[p % 6])),
+                    15..=17 => None,
+                    _ => Some(full_name(name_rng.random_range(0..persons))),
+                },
+                _ => None,
+            };
+            for (id_type, id_value) in identifiers {
+                rows.push((
+                    source.to_string(),
+                    format!("{source}:{record}"),
+                    id_type,
+                    id_value,
+                    name.clone(),
+                ));
+            }
+        };
     for p in 0..persons {
         let phones = [format!("P{p}a"), format!("P{p}b")];
         let phone = |rng: &mut rand_chacha::ChaCha8Rng| phones[rng.random_range(0..2)].clone();
@@ -29,7 +55,7 @@ pub fn random_world(seed: u64) -> Vec<(String, String, &'static str, String)> {
             if rng.random_bool(0.5) {
                 crm.push(("email", format!("e{p}@qq.com")));
             }
-            add(&mut rows, "crm", crm);
+            add(&mut rows, p, "crm", crm);
         }
         for _ in 0..rng.random_range(0..5) {
             let lead_phone = match rng.random_range(0..20) {
@@ -42,7 +68,7 @@ pub fn random_world(seed: u64) -> Vec<(String, String, &'static str, String)> {
             if rng.random_bool(0.5) {
                 lead.push(("wechat_openid", format!("o{p}")));
             }
-            add(&mut rows, "lead", lead);
+            add(&mut rows, p, "lead", lead);
         }
         for _ in 0..rng.random_range(0..4) {
             let device = format!("D{p}-{}", rng.random_range(0..2));
@@ -51,7 +77,7 @@ pub fn random_world(seed: u64) -> Vec<(String, String, &'static str, String)> {
             } else {
                 ("phone", phone(&mut rng))
             };
-            add(&mut rows, "app", vec![("device_id", device), other]);
+            add(&mut rows, p, "app", vec![("device_id", device), other]);
         }
         for _ in 0..rng.random_range(0..3) {
             let crm_id = if rng.random_bool(0.05) {
@@ -61,6 +87,7 @@ pub fn random_world(seed: u64) -> Vec<(String, String, &'static str, String)> {
             };
             add(
                 &mut rows,
+                p,
                 "dms",
                 vec![
                     ("crm_id", crm_id),

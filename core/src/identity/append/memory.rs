@@ -4,21 +4,22 @@
 use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 
-use super::store::{AppendRow, GraphStore, IdentifierKey, RecordKey, StoredIdentifier};
+use super::Appended;
+use super::store::{AppendRow, GraphStore, IdentifierKey, RecordKey, StoredIdentifier, StoredRecord};
 use crate::identity::evidence::Reason;
-use crate::identity::resolve::{Resolution, Status};
+use crate::identity::resolve::Status;
 
 /// Every identifier's state and every record's identifiers.
 #[derive(Default)]
 pub struct MemoryGraph {
     identifiers: HashMap<IdentifierKey, StoredIdentifier>,
-    records: HashMap<RecordKey, Vec<IdentifierKey>>,
+    records: HashMap<RecordKey, StoredRecord>,
 }
 
 impl MemoryGraph {
-    /// Takes a day's rows and the state its append gave the closure's
-    /// identifiers ([`super::append`]).
-    pub fn apply(&mut self, day: &[AppendRow], resolution: &Resolution) {
+    /// Takes a day's rows and what their append found
+    /// ([`super::append`]).
+    pub fn apply(&mut self, day: &[AppendRow], appended: &Appended) {
         for row in day {
             let stored = self
                 .identifiers
@@ -28,19 +29,31 @@ impl MemoryGraph {
                     cluster_size: 1,
                     status: Status::Singleton,
                     reason: Reason::None,
+                    reason_before_links: Reason::None,
+                    majority_name: 0,
                     records: Vec::new(),
                 });
             let Some(record) = &row.record else { continue };
             if !stored.records.contains(record) {
                 stored.records.push(record.clone());
             }
-            let identifiers = self.records.entry(record.clone()).or_default();
-            if !identifiers.contains(&row.identifier) {
-                identifiers.push(row.identifier.clone());
+            let stored_record = self.records.entry(record.clone()).or_default();
+            if stored_record.name.is_none() {
+                stored_record.name = row.name.clone();
+            }
+            if !stored_record
+                .identifiers
+                .iter()
+                .any(|(key, _)| key == &row.identifier)
+            {
+                stored_record.identifiers.push((row.identifier.clone(), false));
             }
         }
+        let resolution = &appended.resolution;
+        let judged = resolution.judged();
         for (i, identifier) in resolution.iter().enumerate() {
             let key = (identifier.id_type.to_string(), identifier.id_value.to_string());
+            let judged_whole = !judged.majority_names.is_empty() || !appended.pinned.contains(&key);
             let stored = self
                 .identifiers
                 .get_mut(&key)
@@ -49,6 +62,16 @@ impl MemoryGraph {
             stored.cluster_size = identifier.cluster_size;
             stored.status = identifier.status;
             stored.reason = resolution.reasons()[i];
+            if judged_whole {
+                stored.reason_before_links = judged.reasons_before_links[i];
+                stored.majority_name = judged.majority_names.get(i).copied().unwrap_or(0);
+            }
+        }
+        for record in &appended.whole_records {
+            let stored = self.records.get_mut(record).expect("a closure record is stored");
+            for (key, dropped) in &mut stored.identifiers {
+                *dropped = appended.dropped.contains(&(record.clone(), key.clone()));
+            }
         }
     }
 
@@ -83,10 +106,17 @@ impl GraphStore for MemoryGraph {
             .collect())
     }
 
-    fn records(&self, keys: &[RecordKey]) -> Result<Vec<Vec<IdentifierKey>>, Infallible> {
+    fn records(&self, keys: &[RecordKey]) -> Result<Vec<StoredRecord>, Infallible> {
         Ok(keys
             .iter()
             .map(|key| self.records.get(key).cloned().unwrap_or_default())
+            .collect())
+    }
+
+    fn record_names(&self, keys: &[RecordKey]) -> Result<Vec<Option<String>>, Infallible> {
+        Ok(keys
+            .iter()
+            .map(|key| self.records.get(key).and_then(|r| r.name.clone()))
             .collect())
     }
 

@@ -3,30 +3,43 @@
 //! over every row with the graph's mapping as `previous`.
 //!
 //! The closure of a day is found from the stored graph, identifier by
-//! identifier. An identifier is *opened* (every record holding it is
-//! read, and every identifier on those records decided in turn) when it is
+//! identifier. An identifier is *opened* (every record holding it is read
+//! whole, and every identifier on those records decided in turn) when it is
 //! new, when it merges (is not set aside), or when the day can turn its
 //! exclusion; otherwise it is *pinned*: kept set aside with the reason the
-//! graph found, its records not read. Opening closes over the identifiers
-//! that merge, so the closure holds whole components and the persons of
-//! every other component cannot change: their records are not touched and
-//! no identifier of theirs is on a closure record.
+//! graph found ([`IdentityGraphBuilder::pin`]), its records not read whole.
+//! Opening closes over the identifiers that merge, so the closure holds
+//! whole components, and the persons of every other component cannot
+//! change: their records are not touched and no identifier of theirs is on
+//! a closure record.
 //!
-//! Pinning is exact because, on rows without names, an exclusion cannot
-//! turn as records arrive except in two ways, which open the identifier:
+//! A set-aside identifier stays set aside as records arrive, since what
+//! sets it aside only grows (records per source, links, links per type,
+//! identifiers held per type), with these exceptions, which open it:
 //! - `max_records_per_identifier` under `max_records_unconfirmed`: an
 //!   identifier one source alone held on many records is confirmed when a
-//!   record of another source holds it;
+//!   record of another source holds it (or, with names, when its records'
+//!   names come to be one person's);
 //! - a record of more identifiers than the clique limit links them to its
 //!   strongest, which a new identifier of the record can change.
 //!
-//! Every other count (records per source, links, links per type, identifiers
-//! held per type) only grows with records, so a set-aside identifier stays
-//! set aside. Its reason is the graph's or what the closure's records
-//! show, whichever is stronger: the status is the whole run's, the reason
-//! may be weaker than a whole run's when more than one rule holds. Rows
-//! with names are not taken yet (a dissent can drop a membership, and a
-//! majority name can form, as records arrive).
+//! With names, links also fall away: a record whose name dissents from an
+//! identifier's majority name, confirmed by a witness, is dropped from the
+//! identifier. So with names:
+//! - a pinned identifier's every record takes part with its name (not its
+//!   other rows), so that the names judge it, and it witnesses, as in a
+//!   whole run;
+//! - the day's set-aside identifiers that the names judge (those set aside
+//!   by their links alone) are opened: a new record of theirs may witness a
+//!   dissent on any of their records;
+//! - after resolving, a pinned identifier whose names tell something new
+//!   (its reason before links, its majority name), or that sits on a
+//!   record whose dropped memberships changed, is opened and the closure
+//!   resolved again, until none is.
+//!
+//! The status is the whole run's; a pinned identifier's reason is the
+//! graph's or what the closure's records show, whichever is stronger, and
+//! may be weaker than a whole run's when more than one rule holds.
 
 mod memory;
 mod store;
@@ -34,7 +47,7 @@ mod store;
 mod tests;
 
 pub use memory::MemoryGraph;
-pub use store::{AppendRow, GraphStore, IdentifierKey, RecordId, RecordKey, StoredIdentifier};
+pub use store::{AppendRow, GraphStore, IdentifierKey, RecordId, RecordKey, StoredIdentifier, StoredRecord};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -48,15 +61,19 @@ use crate::identity::rules::Rules;
 /// How much of the stored graph an append read and resolved again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppendStats {
-    /// Stored identifiers whose records were read and which were resolved
-    /// again, with the new ones.
+    /// Stored identifiers whose records were read whole and which were
+    /// resolved again.
     pub opened: usize,
     /// Set-aside identifiers on closure records, kept set aside.
     pub pinned: usize,
-    /// Stored records read.
+    /// Stored records read whole.
     pub records_read: usize,
-    /// Rows resolved: the closure records' and the day's.
+    /// Rows resolved: the closure records', the pinned identifiers' and the
+    /// day's.
     pub rows: usize,
+    /// Times the closure was resolved: once, and again each time names
+    /// opened more.
+    pub rounds: usize,
 }
 
 /// The outcome of an append: the new state of every identifier in the
@@ -65,6 +82,14 @@ pub struct AppendStats {
 pub struct Appended {
     pub resolution: Resolution,
     pub stats: AppendStats,
+    /// The identifiers kept set aside: their reason before links and
+    /// majority name are exact only with names.
+    pub pinned: HashSet<IdentifierKey>,
+    /// Records resolved with all of their rows: the day's and those read
+    /// whole. Their dropped memberships are `dropped`; other records keep
+    /// theirs.
+    pub whole_records: Vec<RecordKey>,
+    pub dropped: HashSet<(RecordKey, IdentifierKey)>,
 }
 
 /// Why an append failed: the store could not be read, or the resolver
@@ -76,73 +101,131 @@ pub enum AppendError<E> {
 }
 
 /// Resolves `day` against `store` (see the module's documentation).
+/// `with_names`: the graph's links carry names.
 pub fn append<S: GraphStore>(
     store: &S,
     day: &[AppendRow],
     rules: &Rules,
+    with_names: bool,
 ) -> Result<Appended, AppendError<S::Error>> {
-    let closure = Closure::find(store, day).map_err(AppendError::Store)?;
+    let with_names = with_names && rules.shared_on_name_disagreement;
     let taken = store.taken_one_ids().map_err(AppendError::Store)?;
-    let stats = AppendStats {
-        opened: closure.opened,
-        pinned: closure.pinned.len(),
-        records_read: closure.records_read,
-        rows: closure.rows.len(),
-    };
-    let mut builder = closure.builder(rules).map_err(AppendError::Resolve)?;
-    for ((id_type, id_value), reason) in &closure.pinned {
-        builder.pin(id_type, id_value, *reason);
+    let mut opened_by_names: HashSet<IdentifierKey> = HashSet::new();
+    let mut rounds = 0;
+    loop {
+        rounds += 1;
+        let closure = Closure::find(store, day, with_names, &opened_by_names).map_err(AppendError::Store)?;
+        let (builder, record_order) = closure.builder(rules, with_names).map_err(AppendError::Resolve)?;
+        let resolution = closure
+            .resolve(builder, rules, &taken)
+            .map_err(AppendError::Resolve)?;
+        let position: HashMap<(&str, &str), usize> = (0..resolution.len())
+            .map(|i| ((resolution.id_type(i), resolution.id_value(i)), i))
+            .collect();
+        let judged = resolution.judged();
+        let dropped: HashSet<(RecordKey, IdentifierKey)> = judged
+            .dropped
+            .iter()
+            .map(|&m| {
+                let (record, i) = ((m >> 32) as usize, m as u32 as usize);
+                let identifier = (
+                    resolution.id_type(i).to_string(),
+                    resolution.id_value(i).to_string(),
+                );
+                (record_order[record].clone(), identifier)
+            })
+            .collect();
+        let before = opened_by_names.len();
+        if with_names {
+            for (key, stored) in &closure.pinned {
+                let i = position[&(key.0.as_str(), key.1.as_str())];
+                if judged.reasons_before_links[i] != stored.reason_before_links
+                    || judged.majority_names[i] != stored.majority_name
+                {
+                    opened_by_names.insert(key.clone());
+                }
+            }
+            for (record, identifiers) in &closure.stored_whole {
+                let changed = identifiers
+                    .iter()
+                    .any(|(key, was)| dropped.contains(&(record.clone(), key.clone())) != *was);
+                if changed {
+                    opened_by_names.extend(
+                        identifiers
+                            .iter()
+                            .map(|(key, _)| key)
+                            .filter(|key| closure.pinned.contains_key(*key))
+                            .cloned(),
+                    );
+                }
+            }
+        }
+        if opened_by_names.len() == before {
+            let stats = AppendStats {
+                opened: closure.opened,
+                pinned: closure.pinned.len(),
+                records_read: closure.stored_whole.len(),
+                rows: closure.rows.len(),
+                rounds,
+            };
+            let mut whole_records: Vec<RecordKey> = closure.stored_whole.into_keys().collect();
+            whole_records.extend(day.iter().filter_map(|r| r.record.clone()));
+            whole_records.sort_unstable();
+            whole_records.dedup();
+            return Ok(Appended {
+                resolution,
+                stats,
+                pinned: closure.pinned.into_keys().collect(),
+                whole_records,
+                dropped,
+            });
+        }
     }
-    builder.retire(taken);
-    let previous = closure
-        .previous
-        .iter()
-        .map(|((id_type, id_value), one_id)| (id_type.as_str(), id_value.as_str(), *one_id));
-    let resolution = builder.resolve(rules, previous).map_err(AppendError::Resolve)?;
-    Ok(Appended { resolution, stats })
 }
 
 /// What an append resolves: rows, the pins, and the stored ids.
 struct Closure {
+    /// The stored records read whole, then the pinned identifiers' other
+    /// records (their rows of the identifier alone), then the day's: a
+    /// record's name is the first its rows give.
     rows: Vec<AppendRow>,
-    pinned: Vec<(IdentifierKey, Reason)>,
+    pinned: HashMap<IdentifierKey, StoredIdentifier>,
+    /// Stored records read whole, with their memberships' dropped flags.
+    stored_whole: HashMap<RecordKey, Vec<(IdentifierKey, bool)>>,
     previous: Vec<(IdentifierKey, i64)>,
     opened: usize,
-    records_read: usize,
-}
-
-/// Whether an identifier's records are read.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Decision {
-    Open,
-    Pin(Reason),
 }
 
 impl Closure {
-    fn find<S: GraphStore>(store: &S, day: &[AppendRow]) -> Result<Closure, S::Error> {
-        // The sources each identifier comes with today, for the one
-        // exclusion a new source can turn.
+    fn find<S: GraphStore>(
+        store: &S,
+        day: &[AppendRow],
+        with_names: bool,
+        opened_by_names: &HashSet<IdentifierKey>,
+    ) -> Result<Closure, S::Error> {
+        // The sources each identifier comes with today, for the exclusion a
+        // new source can turn.
         let mut day_sources: HashMap<&IdentifierKey, HashSet<Option<&str>>> = HashMap::new();
         for row in day {
             let source = row.record.as_ref().map(|r| r.source.as_deref());
             day_sources.entry(&row.identifier).or_default().extend(source);
         }
-        // Records of the day the graph holds already: their stored rows join
-        // the day's, and a record grown past the clique limit opens all of
-        // its identifiers.
+        let mut forced: HashSet<IdentifierKey> = opened_by_names.clone();
+        let mut read: HashMap<RecordKey, StoredRecord> = HashMap::new();
+        let mut frontier: Vec<IdentifierKey> = day.iter().map(|r| r.identifier.clone()).collect();
+        // Records of the day the graph holds already: read whole, and a
+        // record grown past the clique limit opens all of its identifiers.
+        // (One named for the first time needs nothing more: read whole, it
+        // is judged as in a whole run, and what its name changes shows
+        // after resolving.)
         let mut day_records: Vec<RecordKey> = day.iter().filter_map(|r| r.record.clone()).collect();
         day_records.sort_unstable();
         day_records.dedup();
-        let stored_of_day = store.records(&day_records)?;
-        let mut rows: Vec<AppendRow> = day.to_vec();
-        let mut forced: HashSet<IdentifierKey> = HashSet::new();
-        let mut read: HashSet<RecordKey> = HashSet::new();
-        let mut frontier: Vec<IdentifierKey> = day.iter().map(|r| r.identifier.clone()).collect();
-        for (record, identifiers) in day_records.iter().zip(stored_of_day) {
-            if identifiers.is_empty() {
+        for (record, stored) in day_records.iter().zip(store.records(&day_records)?) {
+            if stored.identifiers.is_empty() {
                 continue;
             }
-            let mut all: HashSet<&IdentifierKey> = identifiers.iter().collect();
+            let mut all: HashSet<&IdentifierKey> = stored.identifiers.iter().map(|(key, _)| key).collect();
             all.extend(
                 day.iter()
                     .filter(|r| r.record.as_ref() == Some(record))
@@ -151,78 +234,105 @@ impl Closure {
             if all.len() > CLIQUE_LIMIT {
                 forced.extend(all.into_iter().cloned());
             }
-            read.insert(record.clone());
-            frontier.extend(identifiers.iter().cloned());
-            rows.extend(identifiers.into_iter().map(|identifier| AppendRow {
-                record: Some(record.clone()),
-                identifier,
-            }));
+            frontier.extend(stored.identifiers.iter().map(|(key, _)| key.clone()));
+            read.insert(record.clone(), stored);
         }
-        let mut decided: HashMap<IdentifierKey, Decision> = HashMap::new();
+        let mut decided: HashSet<IdentifierKey> = HashSet::new();
+        let mut pinned: HashMap<IdentifierKey, StoredIdentifier> = HashMap::new();
         let mut previous = Vec::new();
         let mut opened = 0;
         while !frontier.is_empty() {
             frontier.sort_unstable();
             frontier.dedup();
-            frontier.retain(|key| !decided.contains_key(key));
+            frontier.retain(|key| !decided.contains(key));
             let stored = store.identifiers(&frontier)?;
             let mut to_read: Vec<RecordKey> = Vec::new();
             for (key, stored) in frontier.drain(..).zip(stored) {
-                let decision = match &stored {
-                    None => Decision::Open,
-                    Some(s) if forced.contains(&key) || !s.reason.excludes() => Decision::Open,
-                    Some(s)
-                        if s.reason == Reason::MaxRecordsPerIdentifier
-                            && brings_a_new_source(s, day_sources.get(&key)) =>
-                    {
-                        Decision::Open
-                    }
-                    Some(s) => Decision::Pin(s.reason),
-                };
-                if let Some(s) = stored {
-                    previous.push((key.clone(), s.one_id));
-                    if decision == Decision::Open {
-                        opened += 1;
-                        to_read.extend(s.records.into_iter().filter(|r| !read.contains(r)));
-                    }
+                decided.insert(key.clone());
+                let Some(stored) = stored else { continue };
+                previous.push((key.clone(), stored.one_id));
+                let touched = day_sources.get(&key);
+                let open = forced.contains(&key)
+                    || !stored.reason.excludes()
+                    || (stored.reason == Reason::MaxRecordsPerIdentifier
+                        && brings_a_new_source(&stored, touched))
+                    || (with_names && touched.is_some() && !stored.reason_before_links.excludes());
+                if open {
+                    opened += 1;
+                    to_read.extend(stored.records.iter().filter(|r| !read.contains_key(*r)).cloned());
+                } else {
+                    pinned.insert(key, stored);
                 }
-                decided.insert(key, decision);
             }
             to_read.sort_unstable();
             to_read.dedup();
-            let identifiers = store.records(&to_read)?;
-            for (record, identifiers) in to_read.into_iter().zip(identifiers) {
-                frontier.extend(identifiers.iter().filter(|k| !decided.contains_key(*k)).cloned());
-                rows.extend(identifiers.into_iter().map(|identifier| AppendRow {
-                    record: Some(record.clone()),
-                    identifier,
-                }));
-                read.insert(record);
+            for (record, stored) in to_read.iter().zip(store.records(&to_read)?) {
+                frontier.extend(
+                    stored
+                        .identifiers
+                        .iter()
+                        .map(|(key, _)| key)
+                        .filter(|key| !decided.contains(*key))
+                        .cloned(),
+                );
+                read.insert(record.clone(), stored);
             }
         }
-        let pinned = decided
+        let mut rows: Vec<AppendRow> = Vec::new();
+        for (record, stored) in &read {
+            rows.extend(stored.identifiers.iter().map(|(identifier, _)| AppendRow {
+                record: Some(record.clone()),
+                identifier: identifier.clone(),
+                name: stored.name.clone(),
+            }));
+        }
+        if with_names {
+            // A pinned identifier's other records, with their names.
+            let mut others: Vec<(RecordKey, &IdentifierKey)> = pinned
+                .iter()
+                .flat_map(|(key, stored)| {
+                    stored
+                        .records
+                        .iter()
+                        .filter(|r| !read.contains_key(*r))
+                        .map(move |r| (r.clone(), key))
+                })
+                .collect();
+            others.sort_unstable();
+            let records: Vec<RecordKey> = others.iter().map(|(r, _)| r.clone()).collect();
+            for ((record, key), name) in others.iter().zip(store.record_names(&records)?) {
+                rows.push(AppendRow {
+                    record: Some(record.clone()),
+                    identifier: (*key).clone(),
+                    name,
+                });
+            }
+        }
+        rows.extend(day.iter().cloned());
+        let stored_whole = read
             .into_iter()
-            .filter_map(|(key, decision)| match decision {
-                Decision::Pin(reason) => Some((key, reason)),
-                Decision::Open => None,
-            })
+            .map(|(record, stored)| (record, stored.identifiers))
             .collect();
         Ok(Closure {
             rows,
             pinned,
+            stored_whole,
             previous,
             opened,
-            records_read: read.len(),
         })
     }
 
-    /// A builder holding the closure's rows: text and integer record ids in
-    /// a batch each.
-    fn builder(&self, rules: &Rules) -> Result<IdentityGraphBuilder, ResolveError> {
+    /// A builder holding the closure's rows (text and integer record ids in
+    /// a batch each), and the records in the order the builder numbers them.
+    fn builder(
+        &self,
+        rules: &Rules,
+        with_names: bool,
+    ) -> Result<(IdentityGraphBuilder, Vec<RecordKey>), ResolveError> {
         let mut builder = IdentityGraphBuilder::new(rules)?;
         let strings = |values: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(values)) };
-        let text = |row: &&AppendRow| {
-            !matches!(
+        let is_integer = |row: &&AppendRow| {
+            matches!(
                 row.record,
                 Some(RecordKey {
                     record_id: RecordId::Integer(_),
@@ -230,28 +340,16 @@ impl Closure {
                 })
             )
         };
-        let (texts, integers): (Vec<&AppendRow>, Vec<&AppendRow>) = self.rows.iter().partition(text);
-        for (rows, record_ids) in [
-            (
-                &texts,
-                strings(
-                    texts
-                        .iter()
-                        .map(|r| match &r.record {
-                            Some(RecordKey {
-                                record_id: RecordId::Text(id),
-                                ..
-                            }) => Some(id.as_str()),
-                            _ => None,
-                        })
-                        .collect(),
-                ),
-            ),
-            (
-                &integers,
+        let (integers, texts): (Vec<&AppendRow>, Vec<&AppendRow>) = self.rows.iter().partition(is_integer);
+        let mut order: Vec<RecordKey> = Vec::new();
+        let mut numbered: HashSet<&RecordKey> = HashSet::new();
+        for (rows, integer_ids) in [(&texts, false), (&integers, true)] {
+            if rows.is_empty() {
+                continue;
+            }
+            let record_ids: ArrayRef = if integer_ids {
                 Arc::new(Int64Array::from(
-                    integers
-                        .iter()
+                    rows.iter()
                         .map(|r| match &r.record {
                             Some(RecordKey {
                                 record_id: RecordId::Integer(id),
@@ -260,12 +358,21 @@ impl Closure {
                             _ => None,
                         })
                         .collect::<Vec<_>>(),
-                )) as ArrayRef,
-            ),
-        ] {
-            if rows.is_empty() {
-                continue;
-            }
+                ))
+            } else {
+                strings(
+                    rows.iter()
+                        .map(|r| match &r.record {
+                            Some(RecordKey {
+                                record_id: RecordId::Text(id),
+                                ..
+                            }) => Some(id.as_str()),
+                            _ => None,
+                        })
+                        .collect(),
+                )
+            };
+            let names = with_names.then(|| strings(rows.iter().map(|r| r.name.as_deref()).collect()));
             builder.add_batch(
                 &record_ids,
                 &strings(rows.iter().map(|r| Some(r.identifier.0.as_str())).collect()),
@@ -275,16 +382,39 @@ impl Closure {
                         .map(|r| r.record.as_ref().and_then(|k| k.source.as_deref()))
                         .collect(),
                 )),
-                None,
+                names.as_ref(),
             )?;
+            for record in rows.iter().filter_map(|r| r.record.as_ref()) {
+                if numbered.insert(record) {
+                    order.push(record.clone());
+                }
+            }
         }
-        Ok(builder)
+        Ok((builder, order))
+    }
+
+    /// Resolves the rows with the pins and the stored ids.
+    fn resolve(
+        &self,
+        mut builder: IdentityGraphBuilder,
+        rules: &Rules,
+        taken: &[i64],
+    ) -> Result<Resolution, ResolveError> {
+        for ((id_type, id_value), stored) in &self.pinned {
+            builder.pin(id_type, id_value, stored.reason);
+        }
+        builder.retire(taken.iter().copied());
+        let previous = self
+            .previous
+            .iter()
+            .map(|((id_type, id_value), one_id)| (id_type.as_str(), id_value.as_str(), *one_id));
+        builder.resolve(rules, previous)
     }
 }
 
 /// Whether the day holds an identifier on a record of a source none of its
 /// stored records has: the only way an identifier set aside for its records
-/// can be confirmed, as one source alone held it.
+/// can be confirmed without names, as one source alone held it.
 fn brings_a_new_source(stored: &StoredIdentifier, day_sources: Option<&HashSet<Option<&str>>>) -> bool {
     day_sources.is_some_and(|sources| {
         sources

@@ -21,11 +21,13 @@ pub struct RecordKey {
 }
 
 /// One link row of a day: an identifier, on a record unless the record id
-/// is NULL (then it names the identifier and links nothing).
+/// is NULL (then it names the identifier and links nothing), and the
+/// record's name when the links carry names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppendRow {
     pub record: Option<RecordKey>,
     pub identifier: IdentifierKey,
+    pub name: Option<String>,
 }
 
 /// What the graph holds of an identifier.
@@ -36,8 +38,23 @@ pub struct StoredIdentifier {
     pub status: Status,
     /// The rule behind its status.
     pub reason: Reason,
+    /// The rule its records' counts and names alone gave it, before its
+    /// links were counted.
+    pub reason_before_links: Reason,
+    /// A hash of the name most of its records carry (0: none, or no names).
+    pub majority_name: u64,
     /// Every record that holds it.
     pub records: Vec<RecordKey>,
+}
+
+/// What the graph holds of a record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredRecord {
+    /// The first name its rows gave.
+    pub name: Option<String>,
+    /// Its identifiers, each with whether name dissent dropped it from
+    /// the record's links.
+    pub identifiers: Vec<(IdentifierKey, bool)>,
 }
 
 /// A stored graph as an append reads it: a few identifiers and records at
@@ -49,8 +66,12 @@ pub trait GraphStore {
     /// Each identifier's stored state, `None` when the graph does not hold it.
     fn identifiers(&self, keys: &[IdentifierKey]) -> Result<Vec<Option<StoredIdentifier>>, Self::Error>;
 
-    /// Each record's identifiers (none for a record the graph does not hold).
-    fn records(&self, keys: &[RecordKey]) -> Result<Vec<Vec<IdentifierKey>>, Self::Error>;
+    /// Each record (empty for one the graph does not hold).
+    fn records(&self, keys: &[RecordKey]) -> Result<Vec<StoredRecord>, Self::Error>;
+
+    /// Each record's name alone: an identifier kept set aside is judged by
+    /// the names of all of its records again, without their other rows.
+    fn record_names(&self, keys: &[RecordKey]) -> Result<Vec<Option<String>>, Self::Error>;
 
     /// The one_ids of the newest mapping: a new person never takes one, as
     /// in a run over every row with the mapping as `previous`.

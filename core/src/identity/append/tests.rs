@@ -20,6 +20,7 @@ fn row(record: Option<RecordKey>, id_type: &str, id_value: &str) -> AppendRow {
     AppendRow {
         record,
         identifier: (id_type.to_string(), id_value.to_string()),
+        name: None,
     }
 }
 
@@ -28,17 +29,19 @@ fn row(record: Option<RecordKey>, id_type: &str, id_value: &str) -> AppendRow {
 fn whole_run(
     rows: &[AppendRow],
     rules: &Rules,
+    with_names: bool,
     previous: &[(String, String, i64)],
 ) -> HashMap<IdentifierKey, (i64, u32, Status, Reason)> {
     let closure = Closure {
         rows: rows.to_vec(),
-        pinned: Vec::new(),
+        pinned: HashMap::new(),
+        stored_whole: HashMap::new(),
         previous: Vec::new(),
         opened: 0,
-        records_read: 0,
     };
     let previous = previous.iter().map(|(t, v, id)| (t.as_str(), v.as_str(), *id));
-    let resolution = closure.builder(rules).unwrap().resolve(rules, previous).unwrap();
+    let (builder, _) = closure.builder(rules, with_names).unwrap();
+    let resolution = builder.resolve(rules, previous).unwrap();
     resolution
         .iter()
         .zip(resolution.reasons())
@@ -51,23 +54,42 @@ fn whole_run(
         .collect()
 }
 
+/// What appending days took, summed.
+#[derive(Default)]
+struct Took {
+    resolved: usize,
+    weaker: usize,
+    rounds: usize,
+    appends: usize,
+    /// Identifiers a whole run set aside for their names, on the last day.
+    name_disagreements: usize,
+    /// Memberships name dissent dropped, in the closures.
+    dropped: usize,
+}
+
 /// Appends `days` one by one and checks the graph against a whole run after
-/// each. Returns the rows resolved and the pinned reasons weaker than a
-/// whole run's.
-fn append_days(days: &[Vec<AppendRow>], rules: &Rules, context: &str) -> (usize, usize) {
+/// each.
+fn append_days(days: &[Vec<AppendRow>], rules: &Rules, with_names: bool, context: &str) -> Took {
     let mut graph = MemoryGraph::default();
     let mut all: Vec<AppendRow> = Vec::new();
-    let (mut resolved, mut weaker) = (0, 0);
+    let mut took = Took::default();
     for (d, day) in days.iter().enumerate() {
         let previous: Vec<(String, String, i64)> = graph
             .one_ids()
             .map(|(t, v, id)| (t.to_string(), v.to_string(), id))
             .collect();
-        let appended = append(&graph, day, rules).unwrap();
-        resolved += appended.stats.rows;
-        graph.apply(day, &appended.resolution);
+        let appended = append(&graph, day, rules, with_names).unwrap();
+        took.resolved += appended.stats.rows;
+        took.rounds += appended.stats.rounds;
+        took.appends += 1;
+        took.dropped += appended.dropped.len();
+        graph.apply(day, &appended);
         all.extend(day.iter().cloned());
-        let whole = whole_run(&all, rules, &previous);
+        let whole = whole_run(&all, rules, with_names, &previous);
+        took.name_disagreements = whole
+            .values()
+            .filter(|outcome| outcome.3 == Reason::NameDisagreement)
+            .count();
         assert_eq!(graph.len(), whole.len(), "{context} day {d}: identifiers");
         for (key, &(one_id, cluster_size, status, reason)) in &whole {
             let stored = graph.get(key).unwrap();
@@ -82,53 +104,93 @@ fn append_days(days: &[Vec<AppendRow>], rules: &Rules, context: &str) -> (usize,
                     "{context} day {d}: {key:?} has reason {:?}, a whole run {reason:?}",
                     stored.reason
                 );
-                weaker += 1;
+                took.weaker += 1;
             }
         }
     }
-    (resolved, weaker)
+    took
 }
 
-/// Random worlds cut into ten days in random orders, records now and then
-/// split over days (a record that gains identifiers), with every status
-/// turning: identifiers become shared, merges are refused, persons merge
-/// and split.
+/// A random world cut into ten days, records now and then split over
+/// days (a record that gains identifiers, or a name).
+fn random_days(seed: u64, with_names: bool) -> Vec<Vec<AppendRow>> {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed + 7000);
+    let mut day_of_record: HashMap<String, usize> = HashMap::new();
+    let mut days: Vec<Vec<AppendRow>> = vec![Vec::new(); 10];
+    for (source, record, id_type, id_value, name) in random_world(seed) {
+        let record_day = *day_of_record
+            .entry(record.clone())
+            .or_insert_with(|| rng.random_range(0..10));
+        let day = if rng.random_bool(0.1) {
+            rng.random_range(0..10)
+        } else {
+            record_day
+        };
+        let mut row = row(text_record(&source, &record), id_type, &id_value);
+        row.name = name.filter(|_| with_names);
+        days[day].push(row);
+    }
+    // An identifier without a record names itself and links nothing.
+    days[rng.random_range(0..10)].push(row(None, "phone", "P0a"));
+    days
+}
+
+const STRICT: &str = r#"{"max_identifier_degree": 12, "max_links_per_type": 3, "max_records_per_identifier": 6,
+    "max_records_unconfirmed": 3, "block": {"values": ["00000000"]}}"#;
+const REFUSING: &str =
+    r#"{"shared_on_conflict": false, "max_records_unconfirmed": 4, "block": {"values": ["00000000"]}}"#;
+
+/// Appends the days of random worlds and checks every day against a whole
+/// run: identifiers become shared, merges are refused, persons merge and
+/// split, and with names identifiers are set aside for their names and
+/// records dissent.
+fn days_of_random_worlds(with_names: bool) -> (Took, usize) {
+    let (mut total, mut rows) = (Took::default(), 0);
+    for seed in 0..24u64 {
+        let rules = Rules::from_json(if seed % 2 == 0 { STRICT } else { REFUSING }).unwrap();
+        let days = random_days(seed, with_names);
+        rows += days.iter().map(Vec::len).sum::<usize>();
+        let took = append_days(&days, &rules, with_names, &format!("seed {seed}"));
+        total.resolved += took.resolved;
+        total.weaker += took.weaker;
+        total.rounds += took.rounds;
+        total.appends += took.appends;
+        total.name_disagreements += took.name_disagreements;
+        total.dropped += took.dropped;
+    }
+    eprintln!(
+        "{} rows resolved for {rows} rows appended; {} rounds in {} appends; {} pinned reasons weaker than a whole run's; \
+         {} set aside for names, {} memberships dropped",
+        total.resolved, total.rounds, total.appends, total.weaker, total.name_disagreements, total.dropped
+    );
+    (total, rows)
+}
+
 #[test]
 fn days_appended_give_the_persons_of_one_run_over_all_rows() {
-    let strict = r#"{"max_identifier_degree": 12, "max_links_per_type": 3, "max_records_per_identifier": 6,
-        "max_records_unconfirmed": 3, "block": {"values": ["00000000"]}}"#;
-    let refusing =
-        r#"{"shared_on_conflict": false, "max_records_unconfirmed": 4, "block": {"values": ["00000000"]}}"#;
-    let (mut resolved, mut rows, mut weaker) = (0, 0, 0);
-    for seed in 0..24u64 {
-        let rules = Rules::from_json(if seed % 2 == 0 { strict } else { refusing }).unwrap();
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed + 7000);
-        let mut day_of_record: HashMap<String, usize> = HashMap::new();
-        let mut days: Vec<Vec<AppendRow>> = vec![Vec::new(); 10];
-        for (source, record, id_type, id_value) in random_world(seed) {
-            let record_day = *day_of_record
-                .entry(record.clone())
-                .or_insert_with(|| rng.random_range(0..10));
-            let day = if rng.random_bool(0.1) {
-                rng.random_range(0..10)
-            } else {
-                record_day
-            };
-            days[day].push(row(text_record(&source, &record), id_type, &id_value));
-        }
-        // An identifier without a record names itself and links nothing.
-        days[rng.random_range(0..10)].push(row(None, "phone", "P0a"));
-        rows += days.iter().map(Vec::len).sum::<usize>();
-        let (r, w) = append_days(&days, &rules, &format!("seed {seed}"));
-        resolved += r;
-        weaker += w;
-    }
+    let (took, rows) = days_of_random_worlds(false);
     // The appends resolved parts of the graph, not the whole of it each day
     // (a whole run each day would resolve about 5.5 times the rows).
-    assert!(resolved * 2 < rows * 11, "{resolved} rows resolved for {rows}");
-    eprintln!(
-        "{resolved} rows resolved for {rows} rows appended; {weaker} pinned reasons weaker than a whole run's"
+    assert!(
+        took.resolved * 2 < rows * 11,
+        "{} rows resolved for {rows}",
+        took.resolved
     );
+}
+
+#[test]
+fn days_with_names_appended_give_the_persons_of_one_run_over_all_rows() {
+    let (took, rows) = days_of_random_worlds(true);
+    assert!(
+        took.resolved * 2 < rows * 11,
+        "{} rows resolved for {rows}",
+        took.resolved
+    );
+    // The names did something: identifiers set aside for them, records
+    // dropped from identifiers, closures resolved again.
+    assert!(took.name_disagreements > 10, "{}", took.name_disagreements);
+    assert!(took.dropped > 10, "{}", took.dropped);
+    assert!(took.rounds > took.appends, "{} rounds", took.rounds);
 }
 
 /// A record of more identifiers than the clique limit links them all to
@@ -147,14 +209,14 @@ fn a_record_past_the_clique_limit_that_gains_a_stronger_identifier_is_resolved_a
         .collect();
     let stronger = vec![row(record.clone(), "crm_id", "C1")];
     let days = [tags, stronger];
-    append_days(&days, &rules, "clique");
+    append_days(&days, &rules, false, "clique");
     // The tag that anchored the record's links: shared by degree after
     // the first day, alone and not shared after the second.
     let mut graph = MemoryGraph::default();
     let mut shared = Vec::new();
     for day in &days {
-        let appended = append(&graph, day, &rules).unwrap();
-        graph.apply(day, &appended.resolution);
+        let appended = append(&graph, day, &rules, false).unwrap();
+        graph.apply(day, &appended);
         let mut today: Vec<&str> = days
             .iter()
             .flatten()
@@ -171,4 +233,60 @@ fn a_record_past_the_clique_limit_that_gains_a_stronger_identifier_is_resolved_a
     assert_eq!(shared[0].len(), 1, "{shared:?}");
     assert!(shared[0][0].starts_with('t'), "{shared:?}");
     assert_eq!(shared[1], vec!["C1"]);
+}
+
+fn named(record: &str, id_type: &str, id_value: &str, name: &str) -> AppendRow {
+    let mut row = row(text_record("lead", record), id_type, id_value);
+    row.name = Some(name.to_string());
+    row
+}
+
+/// A set-aside phone's new record witnesses a dissent on one of its old
+/// records: the dissenting record leaves another phone, whose links then
+/// fall under the limit, and that phone joins its person. The witness is
+/// opened, and the phone on the old record with it.
+#[test]
+fn a_new_record_of_a_set_aside_identifier_witnesses_a_dissent_on_an_old_one() {
+    let rules = Rules::from_json(
+        r#"{"max_identifier_degree": 3, "shared_on_conflict": false, "max_links_per_type": 100,
+            "max_records_per_identifier": 20, "max_records_unconfirmed": 20}"#,
+    )
+    .unwrap();
+    // 王磊's phone on three records with her devices, and on 李娜's lead
+    // beside 李娜's phone: four links, shared. 李娜's phone is on four
+    // more leads named 张伟: five links, shared, and 张伟 is its name.
+    let mut first = vec![
+        named("r1", "phone", "PY", "王磊"),
+        named("r1", "device_id", "d1", "王磊"),
+        named("r2", "phone", "PY", "王磊"),
+        named("r2", "device_id", "d2", "王磊"),
+        named("r3", "phone", "PY", "王磊"),
+        named("r3", "device_id", "d3", "王磊"),
+        named("r4", "phone", "PY", "李娜"),
+        named("r4", "phone", "PW", "李娜"),
+    ];
+    for (i, record) in ["r5", "r6", "r7", "r8"].into_iter().enumerate() {
+        first.push(named(record, "phone", "PW", "张伟"));
+        first.push(named(record, "device_id", &format!("x{i}"), "张伟"));
+    }
+    // A new lead of 李娜 on her phone: r4 is hers, not 王磊's.
+    let second = vec![
+        named("r9", "phone", "PW", "李娜"),
+        named("r9", "device_id", "x9", "李娜"),
+    ];
+    let days = [first, second];
+    append_days(&days, &rules, true, "witness");
+    let mut graph = MemoryGraph::default();
+    let mut statuses = Vec::new();
+    for day in &days {
+        let appended = append(&graph, day, &rules, true).unwrap();
+        graph.apply(day, &appended);
+        let status = |value: &str| graph.get(&("phone".into(), value.into())).unwrap().status;
+        statuses.push((status("PY"), status("PW")));
+    }
+    assert_eq!(
+        statuses,
+        vec![(Status::Shared, Status::Shared), (Status::Merged, Status::Shared)]
+    );
+    assert_eq!(graph.get(&("phone".into(), "PY".into())).unwrap().cluster_size, 4);
 }

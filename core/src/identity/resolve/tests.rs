@@ -9,7 +9,7 @@ use hashbrown::HashSet;
 use super::*;
 use crate::identity::evidence::Reason;
 use crate::identity::records::RecordStatus;
-use crate::identity::test_worlds::random_world;
+use crate::identity::test_worlds::{WorldRow, random_world};
 
 type Row<'a> = (Option<&'a str>, Option<&'a str>, Option<&'a str>);
 
@@ -688,7 +688,7 @@ fn a_blank_record_between_two_named_persons_links_neither() {
     assert_eq!(out["phone:+8613600000001"].0, out["phone:+8613617440129"].0);
 }
 
-fn builder_of(rows: &[&(String, String, &'static str, String)], rules: &Rules) -> IdentityGraphBuilder {
+fn builder_of(rows: &[&WorldRow], rules: &Rules) -> IdentityGraphBuilder {
     let column = |values: Vec<&str>| -> ArrayRef { Arc::new(StringArray::from(values)) };
     let mut builder = IdentityGraphBuilder::new(rules).unwrap();
     builder
@@ -740,7 +740,7 @@ fn pinned_evidence_resolves_a_closure_as_the_whole() {
         );
         let excluded = |id: &(String, String)| whole[id].2 >= Status::Shared;
         // Components of the identifiers not set aside, joined by records.
-        let key = |row: &(String, String, &str, String)| (row.2.to_string(), row.3.clone());
+        let key = |row: &WorldRow| (row.2.to_string(), row.3.clone());
         let mut component: HashMap<(String, String), (String, String)> = HashMap::new();
         fn find(
             component: &mut HashMap<(String, String), (String, String)>,
