@@ -87,6 +87,15 @@ impl RecordNames {
     }
 }
 
+/// A name's words as the evidence reads them (pinyin, distinct, separated
+/// by spaces), or `None` when it is no name (a title alone, a junk value).
+pub fn name_words(name: &str, block: &mut BlockMatcher) -> Option<String> {
+    let mut names = RecordNames::default();
+    names.note(0, name, block);
+    let words = names.name(0);
+    (!words.is_empty()).then(|| words.to_string())
+}
+
 /// Words this long or longer may differ by a typing error and still agree.
 /// Shorter ones must be equal: pinyin family names one letter apart are
 /// other families (chen and cheng, 陈 and 程; zhan and zhang).

@@ -29,9 +29,9 @@
 //! - a pinned identifier's every record takes part with its name (not its
 //!   other rows), so that the names judge it, and it witnesses, as in a
 //!   whole run;
-//! - the day's set-aside identifiers that the names judge (those set aside
-//!   by their links alone) are opened: a new record of theirs may witness a
-//!   dissent on any of their records;
+//! - a new record of a pinned identifier that the names judge (one set
+//!   aside by its links alone) may witness a dissent on its other records:
+//!   those whose name shares a word with the new record's are read whole;
 //! - after resolving, a pinned identifier whose names tell something new
 //!   (its reason before links, its majority name), or that sits on a
 //!   record whose dropped memberships changed, is opened and the closure
@@ -55,8 +55,9 @@ use std::sync::Arc;
 use arrow::array::{ArrayRef, Int64Array, StringArray};
 
 use crate::identity::evidence::Reason;
+use crate::identity::record_names::{name_words, share_a_word};
 use crate::identity::resolve::{CLIQUE_LIMIT, IdentityGraphBuilder, Resolution, ResolveError};
-use crate::identity::rules::Rules;
+use crate::identity::rules::{BlockMatcher, Rules};
 
 /// How much of the stored graph an append read and resolved again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -110,11 +111,15 @@ pub fn append<S: GraphStore>(
 ) -> Result<Appended, AppendError<S::Error>> {
     let with_names = with_names && rules.shared_on_name_disagreement;
     let taken = store.taken_one_ids().map_err(AppendError::Store)?;
+    let mut block = rules
+        .compile_block_list()
+        .map_err(|e| AppendError::Resolve(ResolveError::Rules(e)))?;
     let mut opened_by_names: HashSet<IdentifierKey> = HashSet::new();
     let mut rounds = 0;
     loop {
         rounds += 1;
-        let closure = Closure::find(store, day, with_names, &opened_by_names).map_err(AppendError::Store)?;
+        let closure = Closure::find(store, day, with_names, &opened_by_names, &mut block)
+            .map_err(AppendError::Store)?;
         let (builder, record_order) = closure.builder(rules, with_names).map_err(AppendError::Resolve)?;
         let resolution = closure
             .resolve(builder, rules, &taken)
@@ -202,6 +207,7 @@ impl Closure {
         day: &[AppendRow],
         with_names: bool,
         opened_by_names: &HashSet<IdentifierKey>,
+        block: &mut BlockMatcher,
     ) -> Result<Closure, S::Error> {
         // The sources each identifier comes with today, for the exclusion a
         // new source can turn.
@@ -241,22 +247,21 @@ impl Closure {
         let mut pinned: HashMap<IdentifierKey, StoredIdentifier> = HashMap::new();
         let mut previous = Vec::new();
         let mut opened = 0;
-        while !frontier.is_empty() {
+        let mut to_read: Vec<RecordKey> = Vec::new();
+        let mut witnesses_read = !with_names;
+        loop {
             frontier.sort_unstable();
             frontier.dedup();
             frontier.retain(|key| !decided.contains(key));
             let stored = store.identifiers(&frontier)?;
-            let mut to_read: Vec<RecordKey> = Vec::new();
             for (key, stored) in frontier.drain(..).zip(stored) {
                 decided.insert(key.clone());
                 let Some(stored) = stored else { continue };
                 previous.push((key.clone(), stored.one_id));
-                let touched = day_sources.get(&key);
                 let open = forced.contains(&key)
                     || !stored.reason.excludes()
                     || (stored.reason == Reason::MaxRecordsPerIdentifier
-                        && brings_a_new_source(&stored, touched))
-                    || (with_names && touched.is_some() && !stored.reason_before_links.excludes());
+                        && brings_a_new_source(&stored, day_sources.get(&key)));
                 if open {
                     opened += 1;
                     to_read.extend(stored.records.iter().filter(|r| !read.contains_key(*r)).cloned());
@@ -264,9 +269,19 @@ impl Closure {
                     pinned.insert(key, stored);
                 }
             }
+            if to_read.is_empty() && !witnesses_read {
+                // Every identifier of the day is decided: read the records
+                // on which the day's pinned witnesses may confirm a dissent.
+                witnesses_read = true;
+                to_read = witnessed_records(store, day, &pinned, &read, block)?;
+            }
+            if to_read.is_empty() {
+                break;
+            }
             to_read.sort_unstable();
             to_read.dedup();
-            for (record, stored) in to_read.iter().zip(store.records(&to_read)?) {
+            let records = store.records(&to_read)?;
+            for (record, stored) in to_read.drain(..).zip(records) {
                 frontier.extend(
                     stored
                         .identifiers
@@ -275,7 +290,7 @@ impl Closure {
                         .filter(|key| !decided.contains(*key))
                         .cloned(),
                 );
-                read.insert(record.clone(), stored);
+                read.insert(record, stored);
             }
         }
         let mut rows: Vec<AppendRow> = Vec::new();
@@ -410,6 +425,65 @@ impl Closure {
             .map(|((id_type, id_value), one_id)| (id_type.as_str(), id_value.as_str(), *one_id));
         builder.resolve(rules, previous)
     }
+}
+
+/// The stored records, not read whole, on which a dissent may be confirmed
+/// by a record of the day: a dissent from an identifier's name is
+/// confirmed by a witness (another identifier of the dissenting record, not
+/// set aside by its records or names) with another record carrying the
+/// dissenting name. So a pinned witness the day brings a record of, with
+/// a name, may confirm a dissent on each of its records whose name shares
+/// a word with that name; those records are read whole, and what the
+/// confirmation drops shows after resolving.
+fn witnessed_records<S: GraphStore>(
+    store: &S,
+    day: &[AppendRow],
+    pinned: &HashMap<IdentifierKey, StoredIdentifier>,
+    read: &HashMap<RecordKey, StoredRecord>,
+    block: &mut BlockMatcher,
+) -> Result<Vec<RecordKey>, S::Error> {
+    let mut new_names: HashMap<&IdentifierKey, Vec<String>> = HashMap::new();
+    for row in day {
+        let Some(stored) = pinned.get(&row.identifier) else {
+            continue;
+        };
+        if stored.reason_before_links.excludes() {
+            continue;
+        }
+        let stored_name = row
+            .record
+            .as_ref()
+            .and_then(|r| read.get(r))
+            .and_then(|r| r.name.as_deref());
+        for name in [stored_name, row.name.as_deref()].into_iter().flatten() {
+            if let Some(words) = name_words(name, block) {
+                new_names.entry(&row.identifier).or_default().push(words);
+            }
+        }
+    }
+    let candidates: Vec<(RecordKey, &IdentifierKey)> = new_names
+        .keys()
+        .flat_map(|&key| {
+            pinned[key]
+                .records
+                .iter()
+                .filter(|r| !read.contains_key(*r))
+                .map(move |r| (r.clone(), key))
+        })
+        .collect();
+    let records: Vec<RecordKey> = candidates.iter().map(|(r, _)| r.clone()).collect();
+    let names = store.record_names(&records)?;
+    Ok(candidates
+        .into_iter()
+        .zip(names)
+        .filter_map(|((record, key), name)| {
+            let words = name_words(name.as_deref()?, block)?;
+            new_names[key]
+                .iter()
+                .any(|new| share_a_word(new, &words))
+                .then_some(record)
+        })
+        .collect())
 }
 
 /// Whether the day holds an identifier on a record of a source none of its
