@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use super::Appended;
 use super::store::{AppendRow, GraphStore, IdentifierKey, RecordKey, StoredIdentifier, StoredRecord};
 use crate::identity::evidence::Reason;
-use crate::identity::resolve::Status;
+use crate::identity::resolve::{Resolution, Status};
 
 /// Every identifier's state and every record's identifiers.
 #[derive(Default)]
@@ -85,6 +85,46 @@ impl MemoryGraph {
         self.identifiers
             .iter()
             .map(|((id_type, id_value), stored)| (id_type.as_str(), id_value.as_str(), stored.one_id))
+    }
+
+    /// The identifiers whose status or person differs from `whole`'s (a run
+    /// over every row), or that one of the two lacks. Persons are compared
+    /// by their identifiers, each named by its first, not by their one_ids.
+    pub fn differences_from(&self, whole: &Resolution) -> Vec<IdentifierKey> {
+        let mut differ: Vec<IdentifierKey> = Vec::new();
+        let mut first_whole: HashMap<i64, IdentifierKey> = HashMap::new();
+        let mut first_here: HashMap<i64, IdentifierKey> = HashMap::new();
+        let mut both = Vec::with_capacity(whole.len());
+        for r in whole.iter() {
+            let key = (r.id_type.to_string(), r.id_value.to_string());
+            let Some(stored) = self.identifiers.get(&key) else {
+                differ.push(key);
+                continue;
+            };
+            for (first, one_id) in [(&mut first_whole, r.one_id), (&mut first_here, stored.one_id)] {
+                first
+                    .entry(one_id)
+                    .and_modify(|k| {
+                        if key < *k {
+                            *k = key.clone()
+                        }
+                    })
+                    .or_insert_with(|| key.clone());
+            }
+            both.push((key, r.one_id, r.status, stored));
+        }
+        if both.len() < self.identifiers.len() {
+            let in_whole: HashSet<&IdentifierKey> = both.iter().map(|(key, ..)| key).collect();
+            differ.extend(self.identifiers.keys().filter(|k| !in_whole.contains(k)).cloned());
+        }
+        differ.extend(
+            both.into_iter()
+                .filter(|(_, one_id, status, stored)| {
+                    stored.status != *status || first_whole[one_id] != first_here[&stored.one_id]
+                })
+                .map(|(key, ..)| key),
+        );
+        differ
     }
 
     pub fn len(&self) -> usize {

@@ -47,7 +47,9 @@ mod store;
 mod tests;
 
 pub use memory::MemoryGraph;
-pub use store::{AppendRow, GraphStore, IdentifierKey, RecordId, RecordKey, StoredIdentifier, StoredRecord};
+pub use store::{
+    AppendRow, GraphStore, IdentifierKey, RecordId, RecordKey, StoredIdentifier, StoredRecord, append_rows,
+};
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;

@@ -1,7 +1,11 @@
 //! What an append reads of a stored graph, and the rows it takes.
 
+use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::compute::cast;
+use arrow::datatypes::{DataType, Int64Type};
+
 use crate::identity::evidence::Reason;
-use crate::identity::resolve::Status;
+use crate::identity::resolve::{ResolveError, Status};
 
 /// An identifier: its type and value.
 pub type IdentifierKey = (String, String);
@@ -76,4 +80,78 @@ pub trait GraphStore {
     /// The one_ids of the newest mapping: a new person never takes one, as
     /// in a run over every row with the mapping as `previous`.
     fn taken_one_ids(&self) -> Result<Vec<i64>, Self::Error>;
+}
+
+/// The rows of one batch of links, from its `record_id`, `id_type`,
+/// `id_value` and optional `source` and `name` columns (as
+/// [`crate::identity::resolve::IdentityGraphBuilder::add_batch`] takes
+/// them). Rows with a NULL `id_type` or `id_value` name no identifier and
+/// are left out.
+pub fn append_rows(
+    record_ids: &ArrayRef,
+    id_types: &ArrayRef,
+    id_values: &ArrayRef,
+    sources: Option<&ArrayRef>,
+    names: Option<&ArrayRef>,
+) -> Result<Vec<AppendRow>, ResolveError> {
+    let text = |array: &ArrayRef, column: &'static str| -> Result<ArrayRef, ResolveError> {
+        match array.data_type() {
+            DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => {
+                cast(array, &DataType::Utf8).map_err(|e| ResolveError::Capacity(e.to_string()))
+            }
+            other => Err(ResolveError::ColumnType {
+                column,
+                expected: "a string",
+                got: other.to_string(),
+            }),
+        }
+    };
+    let (id_types, id_values) = (text(id_types, "id_type")?, text(id_values, "id_value")?);
+    let sources = sources.map(|s| text(s, "source")).transpose()?;
+    let names = names.map(|n| text(n, "name")).transpose()?;
+    let integer_ids = match record_ids.data_type() {
+        DataType::Int32 | DataType::Int64 | DataType::UInt32 => true,
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View | DataType::Null => false,
+        other => {
+            return Err(ResolveError::ColumnType {
+                column: "record_id",
+                expected: "a string or a signed integer",
+                got: other.to_string(),
+            });
+        }
+    };
+    let record_ids = cast(
+        record_ids,
+        if integer_ids {
+            &DataType::Int64
+        } else {
+            &DataType::Utf8
+        },
+    )
+    .map_err(|e| ResolveError::Capacity(e.to_string()))?;
+    let string_at = |array: &ArrayRef, i: usize| {
+        let strings = array.as_string::<i32>();
+        strings.is_valid(i).then(|| strings.value(i).to_string())
+    };
+    let mut rows = Vec::with_capacity(id_types.len());
+    for i in 0..id_types.len() {
+        let (Some(id_type), Some(id_value)) = (string_at(&id_types, i), string_at(&id_values, i)) else {
+            continue;
+        };
+        let record_id = if integer_ids {
+            let ids = record_ids.as_primitive::<Int64Type>();
+            ids.is_valid(i).then(|| RecordId::Integer(ids.value(i)))
+        } else {
+            string_at(&record_ids, i).map(RecordId::Text)
+        };
+        rows.push(AppendRow {
+            record: record_id.map(|record_id| RecordKey {
+                source: sources.as_ref().and_then(|s| string_at(s, i)),
+                record_id,
+            }),
+            identifier: (id_type, id_value),
+            name: names.as_ref().and_then(|n| string_at(n, i)),
+        });
+    }
+    Ok(rows)
 }
