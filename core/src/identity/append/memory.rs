@@ -5,9 +5,9 @@ use std::collections::{HashMap, HashSet};
 use std::convert::Infallible;
 
 use super::Appended;
+use super::changes::changes;
 use super::store::{AppendRow, GraphStore, IdentifierKey, RecordKey, StoredIdentifier, StoredRecord};
-use crate::identity::evidence::Reason;
-use crate::identity::resolve::{Resolution, Status};
+use crate::identity::resolve::Resolution;
 
 /// Every identifier's state and every record's identifiers.
 #[derive(Default)]
@@ -20,59 +20,9 @@ impl MemoryGraph {
     /// Takes a day's rows and what their append found
     /// ([`super::append`]).
     pub fn apply(&mut self, day: &[AppendRow], appended: &Appended) {
-        for row in day {
-            let stored = self
-                .identifiers
-                .entry(row.identifier.clone())
-                .or_insert_with(|| StoredIdentifier {
-                    one_id: 0,
-                    cluster_size: 1,
-                    status: Status::Singleton,
-                    reason: Reason::None,
-                    reason_before_links: Reason::None,
-                    majority_name: 0,
-                    records: Vec::new(),
-                });
-            let Some(record) = &row.record else { continue };
-            if !stored.records.contains(record) {
-                stored.records.push(record.clone());
-            }
-            let stored_record = self.records.entry(record.clone()).or_default();
-            if stored_record.name.is_none() {
-                stored_record.name = row.name.clone();
-            }
-            if !stored_record
-                .identifiers
-                .iter()
-                .any(|(key, _)| key == &row.identifier)
-            {
-                stored_record.identifiers.push((row.identifier.clone(), false));
-            }
-        }
-        let resolution = &appended.resolution;
-        let judged = resolution.judged();
-        for (i, identifier) in resolution.iter().enumerate() {
-            let key = (identifier.id_type.to_string(), identifier.id_value.to_string());
-            let judged_whole = !judged.majority_names.is_empty() || !appended.pinned.contains(&key);
-            let stored = self
-                .identifiers
-                .get_mut(&key)
-                .expect("a closure identifier is stored");
-            stored.one_id = identifier.one_id;
-            stored.cluster_size = identifier.cluster_size;
-            stored.status = identifier.status;
-            stored.reason = resolution.reasons()[i];
-            if judged_whole {
-                stored.reason_before_links = judged.reasons_before_links[i];
-                stored.majority_name = judged.majority_names.get(i).copied().unwrap_or(0);
-            }
-        }
-        for record in &appended.whole_records {
-            let stored = self.records.get_mut(record).expect("a closure record is stored");
-            for (key, dropped) in &mut stored.identifiers {
-                *dropped = appended.dropped.contains(&(record.clone(), key.clone()));
-            }
-        }
+        let Ok(changes) = changes(&*self, day, appended);
+        self.identifiers.extend(changes.identifiers);
+        self.records.extend(changes.records);
     }
 
     /// The stored state of one identifier.

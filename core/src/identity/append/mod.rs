@@ -41,11 +41,13 @@
 //! graph's or what the closure's records show, whichever is stronger, and
 //! may be weaker than a whole run's when more than one rule holds.
 
+mod changes;
 mod memory;
 mod store;
 #[cfg(test)]
 mod tests;
 
+pub use changes::{Changes, changes};
 pub use memory::MemoryGraph;
 pub use store::{
     AppendRow, GraphStore, IdentifierKey, RecordId, RecordKey, StoredIdentifier, StoredRecord, append_rows,
