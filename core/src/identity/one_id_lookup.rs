@@ -243,9 +243,6 @@ impl BucketTable {
 /// bucket instead of ten.
 pub fn find_in_bucket(entries: &[u8], bits: u32, key: u128) -> Option<i64> {
     let count = entries.len() / ENTRY_BYTES;
-    if count == 0 {
-        return None;
-    }
     let key_at = |i: usize| {
         u128::from_le_bytes(
             entries[i * ENTRY_BYTES..i * ENTRY_BYTES + 16]
@@ -254,7 +251,21 @@ pub fn find_in_bucket(entries: &[u8], bits: u32, key: u128) -> Option<i64> {
         )
     };
     let below_bucket = ((key << bits) >> 64) as u64;
-    let guess = ((below_bucket as u128 * count as u128) >> 64) as usize;
+    let at = find_spread(count, below_bucket, key_at, key)? * ENTRY_BYTES + 16;
+    Some(i64::from_le_bytes(
+        entries[at..at + 8].try_into().unwrap_or_default(),
+    ))
+}
+
+/// Where `key` is among `count` sorted keys (`key_at(i)`) that are hashes,
+/// spread evenly over their range: `fraction` is where the key's value
+/// puts it, as a fraction of 2^64. The search starts there and gallops, so
+/// it touches a cache line or two instead of ten.
+pub fn find_spread(count: usize, fraction: u64, key_at: impl Fn(usize) -> u128, key: u128) -> Option<usize> {
+    if count == 0 {
+        return None;
+    }
+    let guess = ((fraction as u128 * count as u128) >> 64) as usize;
     // Bracket the key between `low` and `high` by doubling steps from the
     // guess, then search between them.
     let (mut low, mut high);
@@ -283,12 +294,7 @@ pub fn find_in_bucket(entries: &[u8], bits: u32, key: u128) -> Option<i64> {
         match key_at(middle).cmp(&key) {
             std::cmp::Ordering::Less => low = middle + 1,
             std::cmp::Ordering::Greater => high = middle,
-            std::cmp::Ordering::Equal => {
-                let at = middle * ENTRY_BYTES + 16;
-                return Some(i64::from_le_bytes(
-                    entries[at..at + 8].try_into().unwrap_or_default(),
-                ));
-            }
+            std::cmp::Ordering::Equal => return Some(middle),
         }
     }
     None

@@ -43,12 +43,14 @@
 
 mod changes;
 mod memory;
+mod state_file;
 mod store;
 #[cfg(test)]
 mod tests;
 
 pub use changes::{Changes, changes};
 pub use memory::MemoryGraph;
+pub use state_file::{DamagedState, StateFile, StateStack, encode as encode_state, record_hash};
 pub use store::{
     AppendRow, GraphStore, IdentifierKey, RecordId, RecordKey, StoredIdentifier, StoredRecord, append_rows,
 };

@@ -290,3 +290,87 @@ fn a_new_record_of_a_set_aside_identifier_witnesses_a_dissent_on_an_old_one() {
     );
     assert_eq!(graph.get(&("phone".into(), "PY".into())).unwrap().cluster_size, 4);
 }
+
+/// A graph kept as a stack of state files, each day's changes one more
+/// file, now and then merged into one, holds after every day what the
+/// in-memory graph holds.
+#[test]
+fn a_stack_of_state_files_keeps_what_the_memory_graph_keeps() {
+    for seed in [1u64, 2, 3, 4] {
+        let rules = Rules::from_json(if seed % 2 == 0 { STRICT } else { REFUSING }).unwrap();
+        let mut memory = MemoryGraph::default();
+        let mut stack: StateStack<Vec<u8>> = StateStack {
+            files: Vec::new(),
+            taken_one_ids: Vec::new(),
+        };
+        for (d, day) in random_days(seed, true).iter().enumerate() {
+            let appended = append(&memory, day, &rules, true).unwrap();
+            memory.apply(day, &appended);
+            let appended = append(&stack, day, &rules, true).unwrap();
+            let changes = changes(&stack, day, &appended).unwrap();
+            stack.taken_one_ids = changes.taken_one_ids(&stack.taken_one_ids);
+            stack
+                .files
+                .insert(0, StateFile::read(encode_state(&changes)).unwrap());
+            if d % 4 == 3 {
+                let merged = encode_state(&stack.merged().unwrap());
+                stack.files = vec![StateFile::read(merged).unwrap()];
+            }
+            let stored = stack.all_identifiers().unwrap();
+            assert_eq!(stored.len(), memory.len(), "seed {seed} day {d}");
+            for (key, state) in &stored {
+                assert_eq!(Some(state), memory.get(key), "seed {seed} day {d}: {key:?}");
+            }
+            let mut taken = memory.taken_one_ids().unwrap();
+            taken.sort_unstable();
+            assert_eq!(stack.taken_one_ids, taken, "seed {seed} day {d}");
+        }
+        assert_eq!(
+            stack.files.len(),
+            3,
+            "merged after the eighth day, a file a day since"
+        );
+    }
+}
+
+#[test]
+fn a_damaged_state_file_is_an_error_not_a_panic() {
+    let rules = Rules::default();
+    let day = vec![
+        named("r1", "phone", "P1", "王磊"),
+        named("r1", "email", "e1@qq.com", "王磊"),
+    ];
+    let empty: StateStack<Vec<u8>> = StateStack {
+        files: Vec::new(),
+        taken_one_ids: Vec::new(),
+    };
+    let appended = append(&empty, &day, &rules, true).unwrap();
+    let bytes = encode_state(&changes(&empty, &day, &appended).unwrap());
+    let whole = StateFile::read(bytes.clone()).unwrap();
+    assert_eq!(whole.identifiers().count(), 2);
+    for cut in [0, 7, 20, 40, bytes.len() - 1] {
+        let cut_short = StateFile::read(bytes[..cut].to_vec());
+        let read_all = cut_short.map(|file| {
+            file.identifiers()
+                .chain(file.identifiers())
+                .map(|e| e.map(|_| ()))
+                .collect::<Result<Vec<()>, _>>()
+                .and_then(|_| {
+                    file.records()
+                        .map(|e| e.map(|_| ()))
+                        .collect::<Result<Vec<()>, _>>()
+                })
+        });
+        assert!(
+            matches!(read_all, Err(_) | Ok(Err(_))),
+            "a file cut to {cut} of {} bytes reads",
+            bytes.len()
+        );
+    }
+    let mut other = bytes.clone();
+    other[0] = b'X';
+    assert_eq!(
+        StateFile::read(other).err().unwrap().to_string(),
+        "the state file is damaged: it does not start as one"
+    );
+}
