@@ -10,7 +10,7 @@ use std::hash::{Hash, Hasher};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use cdpfusion_core::identity::append::{AppendRow, MemoryGraph, RecordKey, append, append_rows};
+use cdpfusion_core::identity::append::{AppendRow, MemoryGraph, RecordKey, append, batch_rows};
 use cdpfusion_core::identity::resolve::Status;
 use cdpfusion_core::identity::rules::Rules;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
@@ -48,21 +48,10 @@ async fn world_links(dir: &Path, profile: &str, seed: u64) -> Vec<AppendRow> {
         .collect()
         .await
         .unwrap();
-    let mut rows = Vec::new();
-    for batch in batches {
-        let column = |name: &str| batch.column_by_name(name).unwrap();
-        rows.extend(
-            append_rows(
-                column("record_id"),
-                column("id_type"),
-                column("id_value"),
-                Some(column("source")),
-                Some(column("name")),
-            )
-            .unwrap(),
-        );
-    }
-    rows
+    batches
+        .iter()
+        .flat_map(|batch| batch_rows(batch).unwrap())
+        .collect()
 }
 
 fn day_of(record: &Option<RecordKey>) -> u64 {

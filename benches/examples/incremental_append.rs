@@ -13,7 +13,7 @@
 use std::hash::{Hash, Hasher};
 use std::time::Instant;
 
-use cdpfusion_core::identity::append::{AppendRow, MemoryGraph, append, append_rows};
+use cdpfusion_core::identity::append::{AppendRow, MemoryGraph, append, batch_rows};
 use cdpfusion_core::identity::rules::Rules;
 use datafusion::prelude::{ParquetReadOptions, SessionContext};
 
@@ -32,21 +32,10 @@ async fn main() {
         .collect()
         .await
         .unwrap();
-    let mut links = Vec::new();
-    for batch in &batches {
-        let column = |name: &str| batch.column_by_name(name).expect(name);
-        let names = batch.column_by_name("name");
-        links.extend(
-            append_rows(
-                column("record_id"),
-                column("id_type"),
-                column("id_value"),
-                batch.column_by_name("source"),
-                names,
-            )
-            .unwrap(),
-        );
-    }
+    let links: Vec<AppendRow> = batches
+        .iter()
+        .flat_map(|batch| batch_rows(batch).unwrap())
+        .collect();
     let with_names = batches
         .first()
         .is_some_and(|b| b.column_by_name("name").is_some());

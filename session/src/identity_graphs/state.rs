@@ -15,7 +15,7 @@ use datafusion::error::{DataFusionError, Result};
 
 use cdpfusion_catalog::{GraphState, GraphVersion, IdentityGraphs};
 use cdpfusion_core::identity::append::{
-    AppendRow, Changes, IdentifierKey, StateFile, StateStack, StoredIdentifier, append, append_rows, changes,
+    AppendRow, Changes, IdentifierKey, StateFile, StateStack, StoredIdentifier, append, batch_rows, changes,
     encode_state,
 };
 use cdpfusion_core::identity::rules::Rules;
@@ -45,17 +45,7 @@ fn rules_of(name: &str, rules: Option<&str>) -> Result<Rules> {
 fn rows_of(name: &str, links: &[RecordBatch]) -> Result<Vec<AppendRow>> {
     let mut rows = Vec::new();
     for batch in links {
-        let column = |c: &str| batch.column_by_name(c).expect("the links schema");
-        rows.extend(
-            append_rows(
-                column("record_id"),
-                column("id_type"),
-                column("id_value"),
-                Some(column("source")),
-                Some(column("name")),
-            )
-            .map_err(|e| graph_error(name, e))?,
-        );
+        rows.extend(batch_rows(batch).map_err(|e| graph_error(name, e))?);
     }
     Ok(rows)
 }
@@ -73,7 +63,7 @@ pub(super) fn create(
         files: Vec::new(),
         taken_one_ids: Vec::new(),
     };
-    let appended = append(&empty, &rows, &rules, true).map_err(|e| graph_error(name, format!("{e:?}")))?;
+    let appended = append(&empty, &rows, &rules, true).map_err(|e| graph_error(name, e))?;
     let changes = changes(&empty, &rows, &appended).map_err(|e| graph_error(name, e))?;
     let map = vec![map_rows(&changes.identifiers)?];
     Ok(Resolved {
@@ -103,7 +93,7 @@ pub(super) async fn append_day(
         .map(|bytes| StateFile::read(bytes).map_err(|e| graph_error(name, e)))
         .collect::<Result<Vec<_>>>()?;
     let mut stack = StateStack { files, taken_one_ids };
-    let appended = append(&stack, &rows, &rules, true).map_err(|e| graph_error(name, format!("{e:?}")))?;
+    let appended = append(&stack, &rows, &rules, true).map_err(|e| graph_error(name, e))?;
     let changes = changes(&stack, &rows, &appended).map_err(|e| graph_error(name, e))?;
     let one_ids = changes.taken_one_ids(&stack.taken_one_ids);
     let map = changed_map(graphs, name, latest, &changes).await?;

@@ -1,7 +1,7 @@
 //! What an append writes: the new state of every identifier and record it
 //! changed, for a store to keep beside (or over) the old.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::Appended;
 use super::store::{AppendRow, GraphStore, IdentifierKey, RecordKey, StoredIdentifier, StoredRecord};
@@ -52,6 +52,15 @@ pub fn changes<S: GraphStore>(
         .iter()
         .map(|r| (r.id_type.to_string(), r.id_value.to_string()))
         .collect();
+    // The day's rows by identifier and by record, each looked up once.
+    let mut day_records_of: HashMap<&IdentifierKey, Vec<&RecordKey>> = HashMap::new();
+    let mut day_rows_of: HashMap<&RecordKey, Vec<&AppendRow>> = HashMap::new();
+    for row in day {
+        if let Some(record) = &row.record {
+            day_records_of.entry(&row.identifier).or_default().push(record);
+            day_rows_of.entry(record).or_default().push(row);
+        }
+    }
     let mut identifiers = Vec::with_capacity(keys.len());
     let mut previous_one_ids = Vec::new();
     for (i, (key, stored)) in keys.iter().zip(store.identifiers(&keys)?).enumerate() {
@@ -82,12 +91,16 @@ pub fn changes<S: GraphStore>(
             state.reason_before_links = judged.reasons_before_links[i];
             state.majority_name = judged.majority_names.get(i).copied().unwrap_or(0);
         }
-        for row in day.iter().filter(|r| &r.identifier == key) {
-            if let Some(record) = &row.record
-                && !state.records.contains(record)
-            {
-                state.records.push(record.clone());
-            }
+        // A blocked value joins no record: its records (a placeholder's
+        // may be many) are never read.
+        if let Some(new) = day_records_of.get(key).filter(|_| state.reason != Reason::Block) {
+            let mut held: HashSet<&RecordKey> = state.records.iter().collect();
+            let added: Vec<RecordKey> = new
+                .iter()
+                .filter(|r| held.insert(r))
+                .map(|&r| r.clone())
+                .collect();
+            state.records.extend(added);
         }
         identifiers.push((key.clone(), state));
     }
@@ -98,11 +111,12 @@ pub fn changes<S: GraphStore>(
         .zip(store.records(&appended.whole_records)?)
     {
         let mut state = stored;
-        for row in day.iter().filter(|r| r.record.as_ref() == Some(key)) {
+        for &row in day_rows_of.get(key).into_iter().flatten() {
             // A record's name is the first its rows give.
             if state.name.is_none() {
                 state.name = row.name.clone();
             }
+            // A record holds a handful of identifiers: a scan is fastest.
             if !state.identifiers.iter().any(|(k, _)| k == &row.identifier) {
                 state.identifiers.push((row.identifier.clone(), false));
             }

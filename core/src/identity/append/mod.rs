@@ -53,6 +53,7 @@ pub use memory::MemoryGraph;
 pub use state_file::{DamagedState, StateFile, StateStack, encode as encode_state, record_hash};
 pub use store::{
     AppendRow, GraphStore, IdentifierKey, RecordId, RecordKey, StoredIdentifier, StoredRecord, append_rows,
+    batch_rows,
 };
 
 use std::collections::{HashMap, HashSet};
@@ -105,6 +106,15 @@ pub struct Appended {
 pub enum AppendError<E> {
     Store(E),
     Resolve(ResolveError),
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for AppendError<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AppendError::Store(e) => e.fmt(f),
+            AppendError::Resolve(e) => e.fmt(f),
+        }
+    }
 }
 
 /// Resolves `day` against `store` (see the module's documentation).
@@ -233,16 +243,21 @@ impl Closure {
         let mut day_records: Vec<RecordKey> = day.iter().filter_map(|r| r.record.clone()).collect();
         day_records.sort_unstable();
         day_records.dedup();
+        let mut day_identifiers_of: HashMap<&RecordKey, Vec<&IdentifierKey>> = HashMap::new();
+        for row in day {
+            if let Some(record) = &row.record {
+                day_identifiers_of
+                    .entry(record)
+                    .or_default()
+                    .push(&row.identifier);
+            }
+        }
         for (record, stored) in day_records.iter().zip(store.records(&day_records)?) {
             if stored.identifiers.is_empty() {
                 continue;
             }
             let mut all: HashSet<&IdentifierKey> = stored.identifiers.iter().map(|(key, _)| key).collect();
-            all.extend(
-                day.iter()
-                    .filter(|r| r.record.as_ref() == Some(record))
-                    .map(|r| &r.identifier),
-            );
+            all.extend(day_identifiers_of.get(record).into_iter().flatten().copied());
             if all.len() > CLIQUE_LIMIT {
                 forced.extend(all.into_iter().cloned());
             }

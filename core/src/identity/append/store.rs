@@ -1,6 +1,6 @@
 //! What an append reads of a stored graph, and the rows it takes.
 
-use arrow::array::{Array, ArrayRef, AsArray};
+use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
 
@@ -80,6 +80,27 @@ pub trait GraphStore {
     /// The one_ids of the newest mapping: a new person never takes one, as
     /// in a run over every row with the mapping as `previous`.
     fn taken_one_ids(&self) -> Result<Vec<i64>, Self::Error>;
+}
+
+/// The rows of a batch of links: its `record_id`, `id_type` and `id_value`
+/// columns, and `source` and `name` when it has them ([`append_rows`]).
+pub fn batch_rows(batch: &RecordBatch) -> Result<Vec<AppendRow>, ResolveError> {
+    let column = |name: &'static str| {
+        batch
+            .column_by_name(name)
+            .ok_or_else(|| ResolveError::ColumnType {
+                column: name,
+                expected: "a column of the links",
+                got: "no such column".to_string(),
+            })
+    };
+    append_rows(
+        column("record_id")?,
+        column("id_type")?,
+        column("id_value")?,
+        batch.column_by_name("source"),
+        batch.column_by_name("name"),
+    )
 }
 
 /// The rows of one batch of links, from its `record_id`, `id_type`,
