@@ -26,9 +26,11 @@
 //! With names, links also fall away: a record whose name dissents from an
 //! identifier's majority name, confirmed by a witness, is dropped from the
 //! identifier. So with names:
-//! - a pinned identifier's every record takes part with its name (not its
-//!   other rows), so that the names judge it, and it witnesses, as in a
-//!   whole run;
+//! - a pinned identifier that the day touches, or that the names judge (one
+//!   set aside by its links alone), takes part with every record's name
+//!   (not their other rows), so that the names judge it, and it witnesses,
+//!   as in a whole run; any other keeps the reason its records' counts and
+//!   names gave it, as they are unchanged;
 //! - a new record of a pinned identifier that the names judge (one set
 //!   aside by its links alone) may witness a dissent on its other records:
 //!   those whose name shares a word with the new record's are read whole;
@@ -158,8 +160,8 @@ pub fn append<S: GraphStore>(
             .collect();
         let before = opened_by_names.len();
         if with_names {
-            for (key, stored) in &closure.pinned {
-                let i = position[&(key.0.as_str(), key.1.as_str())];
+            for key in &closure.judged_here {
+                let (stored, i) = (&closure.pinned[key], position[&(key.0.as_str(), key.1.as_str())]);
                 if judged.reasons_before_links[i] != stored.reason_before_links
                     || judged.majority_names[i] != stored.majority_name
                 {
@@ -206,11 +208,16 @@ pub fn append<S: GraphStore>(
 
 /// What an append resolves: rows, the pins, and the stored ids.
 struct Closure {
-    /// The stored records read whole, then the pinned identifiers' other
-    /// records (their rows of the identifier alone), then the day's: a
-    /// record's name is the first its rows give.
+    /// The stored records read whole, then the other records of the pinned
+    /// identifiers judged here (their rows of the identifier alone), then
+    /// the day's: a record's name is the first its rows give.
     rows: Vec<AppendRow>,
     pinned: HashMap<IdentifierKey, StoredIdentifier>,
+    /// The pinned identifiers the closure's rows judge again by the names of
+    /// all their records: those the day touches, and those the names judge
+    /// (set aside by their links alone). The others keep what the graph
+    /// found before their links were counted: their records are unchanged.
+    judged_here: HashSet<IdentifierKey>,
     /// Stored records read whole, with their memberships' dropped flags.
     stored_whole: HashMap<RecordKey, Vec<(IdentifierKey, bool)>>,
     previous: Vec<(IdentifierKey, i64)>,
@@ -322,10 +329,18 @@ impl Closure {
                 name: stored.name.clone(),
             }));
         }
+        let judged_here: HashSet<IdentifierKey> = pinned
+            .iter()
+            .filter(|(key, stored)| {
+                with_names && (day_sources.contains_key(key) || !stored.reason_before_links.excludes())
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
         if with_names {
-            // A pinned identifier's other records, with their names.
-            let mut others: Vec<(RecordKey, &IdentifierKey)> = pinned
+            // Their other records, with their names.
+            let mut others: Vec<(RecordKey, &IdentifierKey)> = judged_here
                 .iter()
+                .map(|key| (key, &pinned[key]))
                 .flat_map(|(key, stored)| {
                     stored
                         .records
@@ -352,6 +367,7 @@ impl Closure {
         Ok(Closure {
             rows,
             pinned,
+            judged_here,
             stored_whole,
             previous,
             opened,
@@ -437,7 +453,13 @@ impl Closure {
         taken: &[i64],
     ) -> Result<Resolution, ResolveError> {
         for ((id_type, id_value), stored) in &self.pinned {
-            builder.pin(id_type, id_value, stored.reason);
+            let key = (id_type.clone(), id_value.clone());
+            let before_links = if self.judged_here.contains(&key) {
+                Reason::None
+            } else {
+                stored.reason_before_links
+            };
+            builder.pin(id_type, id_value, before_links, stored.reason);
         }
         builder.retire(taken.iter().copied());
         let previous = self

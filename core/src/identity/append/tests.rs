@@ -1,7 +1,7 @@
 //! A world appended day by day has, after every day, the persons of one run
 //! over all of its rows with the graph's mapping as `previous`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use rand::{Rng, SeedableRng};
 
@@ -35,6 +35,7 @@ fn whole_run(
     let closure = Closure {
         rows: rows.to_vec(),
         pinned: HashMap::new(),
+        judged_here: HashSet::new(),
         stored_whole: HashMap::new(),
         previous: Vec::new(),
         opened: 0,

@@ -32,7 +32,7 @@ pub struct IdentityGraphBuilder {
     block: BlockMatcher,
     pub(super) blocked: Vec<bool>,
     /// Evidence given rather than gathered ([`Self::pin`]).
-    pub(super) pinned: Vec<(u32, Reason)>,
+    pub(super) pinned: Vec<(u32, Reason, Reason)>,
     /// One_ids of persons outside the rows ([`Self::retire`]).
     pub(super) retired: Vec<i64>,
     pub(super) rows: u64,
@@ -81,21 +81,24 @@ impl IdentityGraphBuilder {
         self
     }
 
-    /// Gives an identifier of the rows added so far the reason an earlier
+    /// Gives an identifier of the rows added so far the reasons an earlier
     /// run found for it, on top of what these rows show: an incremental run
     /// resolves the records of the persons it touches, and an identifier
     /// of those records that another person's records set aside (shared,
     /// blocked) is pinned, since its other records are not among the rows.
-    /// The pin is applied once the links are counted: the records' counts
-    /// and names judge the identifier first, as in a run over every row,
-    /// so with names its every record must be among the rows (with its
-    /// name; the record's other identifiers are not needed), for its
-    /// majority name and as a witness of dissents
-    /// (`crate::identity::append` gives them). An identifier not in the
-    /// rows is ignored.
-    pub fn pin(&mut self, id_type: &str, id_value: &str, reason: Reason) {
+    ///
+    /// `before_links` is applied before the records' counts and names are
+    /// read: what they found of the identifier over all its records (set
+    /// aside by them, it is neither judged by names nor a witness). Give
+    /// `Reason::None` to have them judge it here instead, as in a run over
+    /// every row: with names its every record must then be among the rows
+    /// (with its name; the record's other identifiers are not needed), for
+    /// its majority name and as a witness of dissents. `reason` is applied
+    /// once the links are counted. An identifier not in the rows is
+    /// ignored.
+    pub fn pin(&mut self, id_type: &str, id_value: &str, before_links: Reason, reason: Reason) {
         if let Some(ident) = self.interner.find_named(id_type, id_value) {
-            self.pinned.push((ident, reason));
+            self.pinned.push((ident, before_links, reason));
         }
     }
 

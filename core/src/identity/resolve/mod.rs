@@ -64,6 +64,11 @@ impl IdentityGraphBuilder {
         let mut memberships = links::memberships_by_record(memberships, &ranking, record_count);
         let mut reasons = links::block_reasons(&blocked, &ranking);
         drop(blocked);
+        // Evidence only raises a reason: a pinned exclusion stands.
+        for &(ident, before_links, _) in &pinned {
+            let rank = ranking.rank_of[ident as usize] as usize;
+            reasons[rank] = reasons[rank].max(before_links);
+        }
         let name_evidence = links::shared_by_records_and_names(
             &memberships,
             &mut reasons,
@@ -88,10 +93,9 @@ impl IdentityGraphBuilder {
         };
         links::sort_links(&mut record_links, n);
         links::shared_by_link_counts(&record_links, &mut reasons, rules, &interner, &ranking);
-        // Evidence only raises a reason: a pinned exclusion stands. Pinned
-        // after the names, which judge an identifier set aside by its links
-        // only, and take it as a witness.
-        for (ident, reason) in pinned {
+        // Pinned after the names, which judge an identifier set aside by
+        // its links only, and take it as a witness.
+        for (ident, _, reason) in pinned {
             let rank = ranking.rank_of[ident as usize] as usize;
             reasons[rank] = reasons[rank].max(reason);
         }

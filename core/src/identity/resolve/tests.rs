@@ -802,7 +802,7 @@ fn pinned_evidence_resolves_a_closure_as_the_whole() {
                 excluded(id),
                 "seed {seed}: {id:?} is on a closure record, not set aside, yet outside"
             );
-            builder.pin(&id.0, &id.1, whole[id].3);
+            builder.pin(&id.0, &id.1, Reason::None, whole[id].3);
         }
         let part = outcomes(&builder.resolve(&rules, std::iter::empty()).unwrap());
         for id in &closure {
