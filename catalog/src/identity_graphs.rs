@@ -41,11 +41,6 @@ pub const IDENTITY_GRAPHS_FOLDER: &str = "identity-graphs";
 const LOOKUP_FILE: &str = "lookup.bin";
 const LINKS_FILE: &str = "links.parquet";
 const MAP_FILE: &str = "map.parquet";
-/// What the version changed, for incremental appends
-/// ([`cdpfusion_core::identity::append::StateFile`]).
-const STATE_FILE: &str = "state.bin";
-/// The one_ids of the version's mapping, sorted, as little-endian i64s.
-const IDS_FILE: &str = "ids.bin";
 
 /// Calls `row` with each `(id_type, id_value, one_id, status)` of a
 /// mapping's rows (the columns `resolve_identities` returns; rows with a
@@ -97,22 +92,9 @@ pub struct GraphVersion {
     /// Where its files are, under the graph's folder; set when written.
     #[serde(default)]
     pub folder: String,
-    /// The oldest version whose state file an append reads: the graph's
-    /// state is the state files of that version up to this one, the newest
-    /// first. `None` for a version written without state files, which an
-    /// append resolves again in whole.
-    #[serde(default)]
-    pub state_base: Option<u64>,
     /// Each file's size and checksum, by file name; set when written.
     #[serde(default)]
     pub files: BTreeMap<String, StoredFile>,
-}
-
-/// What a version writes for the next append to read: its state file and
-/// the one_ids of its mapping.
-pub struct GraphState {
-    pub changes: Vec<u8>,
-    pub one_ids: Vec<i64>,
 }
 
 /// A file of a version as written.
@@ -219,6 +201,13 @@ impl IdentityGraphs {
     /// were kept are taken as they are.
     pub async fn intact(&self, name: &str, version: &GraphVersion) -> Result<bool> {
         self.intact_files(name, version, |_| true).await
+    }
+
+    /// Whether a version's links are there as written: what an append
+    /// needs of a version that is no longer the newest, whose mapping the
+    /// history may have removed ([`Self::prune`]).
+    pub async fn intact_links(&self, name: &str, version: &GraphVersion) -> Result<bool> {
+        self.intact_files(name, version, |file| file == LINKS_FILE).await
     }
 
     async fn intact_files(
@@ -346,30 +335,6 @@ impl IdentityGraphs {
         Ok(stored)
     }
 
-    /// The state an append reads of `latest` (which `versions` end with):
-    /// the state files of its stack, the newest first, and the one_ids of
-    /// its mapping. Each file is checked.
-    pub async fn read_state(
-        &self,
-        name: &str,
-        versions: &[GraphVersion],
-    ) -> Result<(Vec<bytes::Bytes>, Vec<i64>)> {
-        let Some(latest) = versions.last() else {
-            return Err(graph_error(name, "it has no version"));
-        };
-        let base = latest.state_base.unwrap_or(latest.version);
-        let mut files = Vec::new();
-        for version in versions.iter().rev().take_while(|v| v.version >= base) {
-            files.push(self.read_checked(name, version, STATE_FILE).await?);
-        }
-        let ids = self.read_checked(name, latest, IDS_FILE).await?;
-        let one_ids = ids
-            .chunks_exact(8)
-            .map(|b| i64::from_le_bytes(b.try_into().unwrap_or_default()))
-            .collect();
-        Ok((files, one_ids))
-    }
-
     /// Writes a version: its links, mapping and lookup file first, into a
     /// folder of this writer's own, then its JSON, which only the first
     /// writer of a version number creates. Returns the version as written
@@ -381,7 +346,6 @@ impl IdentityGraphs {
         links: (SchemaRef, &[RecordBatch]),
         map: (SchemaRef, &[RecordBatch]),
         lookup: Vec<u8>,
-        state: Option<GraphState>,
     ) -> Result<GraphVersion> {
         let writer = format!(
             "{}-{}",
@@ -394,18 +358,11 @@ impl IdentityGraphs {
             folder: format!("{}/{writer}", version.version),
             ..version.clone()
         };
-        let mut files = vec![
+        let files = [
             (LINKS_FILE, Self::encode_table(name, "links", links.0, links.1)?),
             (MAP_FILE, Self::encode_table(name, "map", map.0, map.1)?),
             (LOOKUP_FILE, lookup),
         ];
-        if let Some(state) = state {
-            files.push((STATE_FILE, state.changes));
-            files.push((
-                IDS_FILE,
-                state.one_ids.iter().flat_map(|id| id.to_le_bytes()).collect(),
-            ));
-        }
         for (file, bytes) in files {
             let stored = self.write_file(name, &version.folder, file, bytes).await?;
             version.files.insert(file.to_string(), stored);
@@ -441,7 +398,6 @@ impl IdentityGraphs {
             return Ok(());
         };
         let kept_from = newest.saturating_sub(keep.max(1) as u64 - 1);
-        let state_base = versions.last().and_then(|v| v.state_base).unwrap_or(newest);
         let graph = self.root.clone().join(name);
         let files = crate::catalog::file_paths(&*self.store, &graph)
             .await
@@ -460,10 +416,8 @@ impl IdentityGraphs {
             };
             let folder = format!("{number}/{writer}");
             let written = versions.iter().any(|v| v.version == number && v.folder == folder);
-            // The newest version's state stack is what the next append reads.
-            let in_stack = file_name == STATE_FILE && number >= state_base;
             let remove = if written {
-                number < kept_from && file_name != LINKS_FILE && !in_stack
+                number < kept_from && file_name != LINKS_FILE
             } else {
                 number <= newest
             };
@@ -515,7 +469,6 @@ mod tests {
             identifiers: 1,
             persons: 1,
             folder: String::new(),
-            state_base: None,
             files: BTreeMap::new(),
         }
     }
@@ -526,21 +479,12 @@ mod tests {
         RecordBatch::try_new(schema, vec![Arc::new(StringArray::from(vec![value]))]).unwrap()
     }
 
-    /// Writes version `number` of graph `g` with `batch` as links and map,
-    /// and a state whose stack starts at version `state_base`.
+    /// Writes version `number` of graph `g` with `batch` as links and map.
     async fn write(graphs: &IdentityGraphs, number: u64, batch: &RecordBatch) -> Result<GraphVersion> {
         let table = (batch.schema(), std::slice::from_ref(batch));
         let lookup = cdpfusion_core::identity::one_id_lookup::encode([("phone", "a", 7)]);
-        let state = GraphState {
-            changes: vec![number as u8],
-            one_ids: vec![7],
-        };
-        let version = GraphVersion {
-            state_base: Some(number.min(2)),
-            ..version(number)
-        };
         graphs
-            .write_version("g", &version, table.clone(), table, lookup, Some(state))
+            .write_version("g", &version(number), table.clone(), table, lookup)
             .await
     }
 
@@ -578,32 +522,13 @@ mod tests {
         let (one, two) = (rows("one"), rows("two"));
         let first = write(&graphs, 1, &one).await.unwrap();
         let second = write(&graphs, 2, &two).await.unwrap();
-        assert_eq!(second.files.len(), 5);
-        let folder = dir
+        assert_eq!(second.files.len(), 3);
+        let map_file = dir
             .path()
             .join(IDENTITY_GRAPHS_FOLDER)
             .join("g")
-            .join(&second.folder);
-        // The state an append reads is checked as well.
-        let state_file = folder.join(STATE_FILE);
-        std::fs::write(&state_file, b"X").unwrap();
-        let error = graphs
-            .read_state("g", &[first.clone(), second.clone()])
-            .await
-            .unwrap_err()
-            .to_string();
-        assert!(error.contains("version 2's state.bin is damaged"), "{error}");
-        std::fs::write(&state_file, [2u8]).unwrap();
-        let (files, one_ids) = graphs
-            .read_state("g", &[first.clone(), second.clone()])
-            .await
-            .unwrap();
-        assert_eq!(
-            (files.len(), one_ids),
-            (1, vec![7]),
-            "version 2's stack starts at itself"
-        );
-        let map_file = folder.join("map.parquet");
+            .join(&second.folder)
+            .join("map.parquet");
         let written = std::fs::read(&map_file).unwrap();
         // A byte changed: the version is there, its rows are refused.
         let mut changed = written.clone();
@@ -625,7 +550,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_history_keeps_every_versions_links_the_newest_mappings_and_the_state_stack() {
+    async fn the_history_keeps_every_versions_links_and_the_newest_mappings() {
         let dir = tempfile::TempDir::new().unwrap();
         let catalog = crate::open_location(dir.path().to_str().unwrap()).unwrap();
         let graphs = catalog.identity_graphs();
@@ -656,19 +581,7 @@ mod tests {
                 "version {}'s lookup",
                 version.version
             );
-            // The newest version's stack starts at version 2.
-            assert_eq!(
-                exists(version, STATE_FILE),
-                version.version >= 2,
-                "version {}'s state",
-                version.version
-            );
-            assert_eq!(
-                exists(version, IDS_FILE),
-                kept,
-                "version {}'s ids",
-                version.version
-            );
+            assert!(graphs.intact_links("g", version).await.unwrap());
             assert_eq!(graphs.intact("g", version).await.unwrap(), kept);
         }
         assert!(

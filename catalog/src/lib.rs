@@ -14,7 +14,7 @@ pub mod options;
 pub mod refresh;
 
 pub use catalog::{SegmentCatalog, SegmentDefinition};
-pub use identity_graphs::{GraphState, GraphVersion, IdentityGraphs, for_each_mapped};
+pub use identity_graphs::{GraphVersion, IdentityGraphs, for_each_mapped};
 pub use models::{ModelVersion, Models};
 pub use open::{graph_history, open_catalog, open_location};
 pub use options::CdpfusionOptions;

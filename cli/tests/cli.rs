@@ -384,54 +384,6 @@ fn a_changed_byte_in_an_identity_graphs_lookup_file_is_told_by_one_id_of() {
     );
 }
 
-/// An append reads the newest version's state: a changed byte in it, or a
-/// version written without one, is an error that says what to do.
-#[test]
-fn an_append_to_a_graph_whose_state_is_damaged_or_missing_is_told() {
-    let dir = tempfile::tempdir().unwrap();
-    let catalog = dir.path().join("catalog");
-    with_catalog(
-        &catalog,
-        "CREATE IDENTITY GRAPH g AS SELECT 1 AS record_id, 'phone' AS id_type, '+8613800138000' AS id_value",
-    );
-    let append =
-        "APPEND TO IDENTITY GRAPH g SELECT 2 AS record_id, 'phone' AS id_type, '+8613800138000' AS id_value";
-    let run = |sql: &str| cdpfusion(&["-q", "--catalog", catalog.to_str().unwrap(), "-c", sql]);
-    let state = files_named(&catalog, "state.bin");
-    assert_eq!(state.len(), 1);
-    let written = std::fs::read(&state[0]).unwrap();
-    let mut changed = written.clone();
-    changed[written.len() / 2] ^= 0x40;
-    std::fs::write(&state[0], &changed).unwrap();
-    assert_clean_failure(
-        &run(append),
-        "identity graph 'g': version 1's state.bin is damaged (its size or checksum differs from what was written); CREATE OR REPLACE IDENTITY GRAPH builds the graph again",
-    );
-    // A version of an earlier cdpfusion: no state stack in its JSON.
-    std::fs::write(&state[0], &written).unwrap();
-    let json = files_named(&catalog, "1.json");
-    let text = std::fs::read_to_string(&json[0]).unwrap();
-    let without: String = text
-        .lines()
-        .filter(|l| !l.contains("state_base"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    std::fs::write(&json[0], without).unwrap();
-    assert_clean_failure(
-        &run(append),
-        "identity graph 'g': it was written by an earlier cdpfusion, without the state files an append reads; CREATE OR REPLACE IDENTITY GRAPH builds it again",
-    );
-    std::fs::write(&json[0], text).unwrap();
-    with_catalog(&catalog, append);
-    assert_eq!(
-        with_catalog(
-            &catalog,
-            "SELECT count(*) AS n, max(cluster_size) AS size FROM identity_map('g')"
-        ),
-        "n,size\n1,1\n"
-    );
-}
-
 fn with_stdin(args: &[&str], script: &str) -> Output {
     use std::io::Write;
     let mut child = Command::new(env!("CARGO_BIN_EXE_cdpfusion"))

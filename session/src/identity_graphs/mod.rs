@@ -5,7 +5,6 @@
 
 mod parse;
 mod run;
-mod state;
 
 pub use parse::{IdentityGraphStatement, parse_identity_graph_statement};
 pub use run::{execute_identity_graph_statement, identity_graph_statement_schema};

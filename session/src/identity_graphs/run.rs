@@ -1,16 +1,17 @@
-//! Running the identity graph statements. `CREATE` resolves every link;
-//! `APPEND` resolves the new links with only the stored records they can
-//! change ([`super::state`]). Either way the persons are exactly those of
-//! one `resolve_identities` over all the links, and keep their `one_id`s
-//! under the rules of "Stable ids" (docs/one-id.md). The catalog
-//! (`cdpfusion_catalog`) stores each version's new links, its whole
-//! mapping and lookup file, and its state.
+//! Running the identity graph statements. Every version is one
+//! `resolve_identities` over all the links the graph holds, with the
+//! previous version's mapping as `previous`: the persons are exactly those
+//! of one run over all the links, and keep their `one_id`s under the rules
+//! of "Stable ids" (docs/one-id.md). The catalog (`cdpfusion_catalog`)
+//! stores each version's new links and its whole mapping.
 
+use std::collections::HashSet;
 use std::sync::{Arc, LazyLock};
 
-use datafusion::arrow::array::{Array, BooleanArray, RecordBatch, StringArray, UInt64Array};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::array::{Array, AsArray, BooleanArray, RecordBatch, StringArray, UInt64Array};
+use datafusion::arrow::datatypes::{DataType, Field, Int64Type, Schema, SchemaRef};
 use datafusion::common::ScalarValue;
+use datafusion::datasource::MemTable;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::prelude::{SessionContext, cast, col, lit};
 
@@ -18,7 +19,6 @@ use cdpfusion_catalog::{GraphVersion, IdentityGraphs, for_each_mapped, graph_his
 use cdpfusion_core::identity::one_id_lookup;
 
 use super::parse::IdentityGraphStatement;
-use super::state;
 use crate::statement_syntax::{describe_columns, plan_one_query};
 
 /// The links a graph stores: the columns `resolve_identities` reads, as text.
@@ -58,11 +58,10 @@ pub async fn execute_identity_graph_statement(
                 )));
             }
             let links = links_of(ctx, &name, &query).await?;
-            let resolved = state::create(&name, 1, rules.as_deref(), &links)?;
             if exists {
                 graphs.drop_graph(&name).await?;
             }
-            let version = write_resolved(&graphs, &name, 1, rules, 0, &links, resolved).await?;
+            let version = resolve_version(ctx, &graphs, &name, 1, rules, Vec::new(), links, None).await?;
             version_rows(&[(name, version)])
         }
         IdentityGraphStatement::Append { name, query } => {
@@ -72,31 +71,38 @@ pub async fn execute_identity_graph_statement(
                     "identity graph '{name}' does not exist"
                 )));
             };
-            if latest.state_base.is_none() {
-                return Err(graph_error(
-                    &name,
-                    "it was written by an earlier cdpfusion, without the state files an append reads; CREATE OR REPLACE IDENTITY GRAPH builds it again",
-                ));
+            for version in &versions {
+                // Older versions' mappings may have gone with the history.
+                let intact = if version.version == latest.version {
+                    graphs.intact(&name, version).await?
+                } else {
+                    graphs.intact_links(&name, version).await?
+                };
+                if !intact {
+                    return Err(graph_error(
+                        &name,
+                        format!(
+                            "version {}'s files are damaged or missing, so its links cannot be carried on; CREATE OR REPLACE IDENTITY GRAPH builds the graph again",
+                            version.version
+                        ),
+                    ));
+                }
             }
-            if !graphs.intact(&name, latest).await? {
-                return Err(graph_error(
-                    &name,
-                    format!(
-                        "version {}'s files are damaged or missing, so it cannot be carried on; CREATE OR REPLACE IDENTITY GRAPH builds the graph again",
-                        latest.version
-                    ),
-                ));
+            let new_links = links_of(ctx, &name, &query).await?;
+            let mut links = Vec::new();
+            for version in &versions {
+                links.extend(graphs.read_table(&name, version, "links").await?);
             }
-            let day = links_of(ctx, &name, &query).await?;
-            let resolved = state::append_day(&graphs, &name, &versions, &day).await?;
-            let version = write_resolved(
+            let previous = graphs.read_table(&name, latest, "map").await?;
+            let version = resolve_version(
+                ctx,
                 &graphs,
                 &name,
                 latest.version + 1,
                 latest.rules.clone(),
-                latest.links,
-                &day,
-                resolved,
+                links,
+                new_links,
+                Some(previous),
             )
             .await?;
             // The version is written: a removal that fails now is done by a
@@ -186,43 +192,90 @@ async fn links_of(ctx: &SessionContext, name: &str, query: &str) -> Result<Vec<R
         .collect()
 }
 
-/// Writes a version resolved through the graph's state ([`state`]): the
-/// day's links, the mapping, its lookup file, and the state.
-async fn write_resolved(
+/// Resolves `links` and `new_links` together (with `previous`, the mapping
+/// of the version before) and stores the result as version `number`.
+#[allow(clippy::too_many_arguments)]
+async fn resolve_version(
+    ctx: &SessionContext,
     graphs: &IdentityGraphs,
     name: &str,
     number: u64,
     rules: Option<String>,
-    links_before: u64,
-    new_links: &[RecordBatch],
-    resolved: state::Resolved,
+    mut links: Vec<RecordBatch>,
+    new_links: Vec<RecordBatch>,
+    previous: Option<Vec<RecordBatch>>,
 ) -> Result<GraphVersion> {
     let links_added: usize = new_links.iter().map(RecordBatch::num_rows).sum();
+    links.extend(new_links.iter().cloned());
+    let total_links: usize = links.iter().map(RecordBatch::num_rows).sum();
+    // Session tables of this statement alone, removed whatever happens.
+    let unique = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let links_table = format!("__cdpfusion_graph_links_{unique}");
+    let previous_table = format!("__cdpfusion_graph_previous_{unique}");
+    ctx.register_table(
+        &links_table,
+        Arc::new(MemTable::try_new(LINKS_SCHEMA.clone(), vec![links])?),
+    )?;
+    let mut rules_json: serde_json::Value = match &rules {
+        Some(rules) => {
+            serde_json::from_str(rules).map_err(|e| graph_error(name, format!("invalid rules JSON: {e}")))?
+        }
+        None => serde_json::json!({}),
+    };
+    if let Some(previous) = previous {
+        let schema = previous
+            .first()
+            .map_or_else(|| Arc::new(Schema::empty()), RecordBatch::schema);
+        ctx.register_table(
+            &previous_table,
+            Arc::new(MemTable::try_new(schema, vec![previous])?),
+        )?;
+        rules_json["previous"] = serde_json::Value::String(previous_table.clone());
+    }
+    let sql = format!(
+        "SELECT * FROM resolve_identities('SELECT * FROM {links_table}', '{}')",
+        rules_json.to_string().replace('\'', "''")
+    );
+    let mapped = async {
+        let frame = ctx.sql(&sql).await?;
+        // The call's schema carries its arguments; the stored one does not.
+        let schema = Arc::new(Schema::new(frame.schema().as_arrow().fields().clone()));
+        Ok::<_, DataFusionError>((schema, frame.collect().await?))
+    }
+    .await;
+    let _ = ctx.deregister_table(&links_table);
+    let _ = ctx.deregister_table(&previous_table);
+    let (map_schema, map) = mapped.map_err(|e| graph_error(name, e))?;
+    let map: Vec<RecordBatch> = map
+        .iter()
+        .map(|b| RecordBatch::try_new(map_schema.clone(), b.columns().to_vec()))
+        .collect::<std::result::Result<_, _>>()?;
+    let mut persons = HashSet::new();
+    for batch in &map {
+        let ids = batch.column(2).as_primitive::<Int64Type>();
+        persons.extend(ids.iter().flatten());
+    }
     let version = GraphVersion {
         version: number,
         created_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         rules,
         links_added: links_added as u64,
-        links: links_before + links_added as u64,
-        identifiers: resolved.map.iter().map(|b| b.num_rows() as u64).sum(),
-        persons: resolved.state.one_ids.len() as u64,
+        links: total_links as u64,
+        identifiers: map.iter().map(|b| b.num_rows() as u64).sum(),
+        persons: persons.len() as u64,
         folder: String::new(),
-        state_base: Some(resolved.state_base),
         files: Default::default(),
     };
-    let lookup = lookup_file(&resolved.map).map_err(|e| graph_error(name, e))?;
-    let map_schema = resolved
-        .map
-        .first()
-        .map_or_else(|| Arc::new(Schema::empty()), RecordBatch::schema);
+    let lookup = lookup_file(&map).map_err(|e| graph_error(name, e))?;
     graphs
         .write_version(
             name,
             &version,
-            (LINKS_SCHEMA.clone(), new_links),
-            (map_schema, &resolved.map),
+            (LINKS_SCHEMA.clone(), &new_links),
+            (map_schema, &map),
             lookup,
-            Some(resolved.state),
         )
         .await
 }

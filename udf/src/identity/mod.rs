@@ -28,7 +28,7 @@ pub use identity_map::IdentityMapFunc;
 pub use normalize_email::NormalizeEmail;
 pub use normalize_phone::NormalizePhone;
 pub use one_id_of::OneIdOf;
-pub use resolve_identities::{OUTPUT_SCHEMA as RESOLVE_IDENTITIES_SCHEMA, ResolveIdentitiesFunc};
+pub use resolve_identities::ResolveIdentitiesFunc;
 pub use resolve_records::ResolveRecordsFunc;
 
 singleton!(scalar normalize_phone = NormalizePhone::new());
