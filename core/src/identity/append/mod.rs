@@ -381,7 +381,7 @@ impl Closure {
         rules: &Rules,
         with_names: bool,
     ) -> Result<(IdentityGraphBuilder, Vec<RecordKey>), ResolveError> {
-        let mut builder = IdentityGraphBuilder::new(rules)?;
+        let mut builder = IdentityGraphBuilder::new(rules)?.with_judged_evidence();
         let strings = |values: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(values)) };
         let is_integer = |row: &&AppendRow| {
             matches!(

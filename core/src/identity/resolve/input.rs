@@ -35,6 +35,9 @@ pub struct IdentityGraphBuilder {
     pub(super) pinned: Vec<(u32, Reason, Reason)>,
     /// One_ids of persons outside the rows ([`Self::retire`]).
     pub(super) retired: Vec<i64>,
+    /// Whether the resolution tells its judged evidence
+    /// ([`Self::with_judged_evidence`]).
+    pub(super) judged_evidence: bool,
     pub(super) rows: u64,
     pub(super) skipped_rows: u64,
 }
@@ -69,6 +72,7 @@ impl IdentityGraphBuilder {
             blocked: Vec::new(),
             pinned: Vec::new(),
             retired: Vec::new(),
+            judged_evidence: false,
             rows: 0,
             skipped_rows: 0,
         })
@@ -78,6 +82,15 @@ impl IdentityGraphBuilder {
     /// record's person ([`super::Resolution::records`]).
     pub fn with_record_map(mut self) -> Self {
         self.record_ids = Some(RecordIdTexts::default());
+        self
+    }
+
+    /// Keeps what the records' counts and names said of each identifier
+    /// before its links were counted ([`super::Resolution::judged`]): what an
+    /// incremental append stores. Without it the resolution holds none of
+    /// it (nine bytes an identifier, and the dropped memberships).
+    pub fn with_judged_evidence(mut self) -> Self {
+        self.judged_evidence = true;
         self
     }
 

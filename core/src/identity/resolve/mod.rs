@@ -52,6 +52,7 @@ impl IdentityGraphBuilder {
             blocked,
             pinned,
             retired,
+            judged_evidence,
             rows,
             skipped_rows,
             ..
@@ -82,7 +83,11 @@ impl IdentityGraphBuilder {
         if let Some(evidence) = &name_evidence {
             links::drop_memberships(&mut memberships, &evidence.dissents);
         }
-        let reasons_before_links = reasons.clone();
+        let reasons_before_links = if judged_evidence {
+            reasons.clone()
+        } else {
+            Vec::new()
+        };
         let mut record_links = links::record_links(&memberships);
         // The record map needs each record's identifiers once more; without
         // it they are freed before the links are sorted.
@@ -103,17 +108,21 @@ impl IdentityGraphBuilder {
         if let (Some(evidence), Some(names)) = (&name_evidence, &names) {
             refuse_links_between_names(&mut record_links, &evidence.majority_record, names);
         }
-        let judged = JudgedEvidence {
-            reasons_before_links,
-            majority_names: match (&name_evidence, &names) {
-                (Some(evidence), Some(names)) => evidence
+        let judged = match (judged_evidence, name_evidence, &names) {
+            (false, ..) => JudgedEvidence::default(),
+            (true, Some(evidence), Some(names)) => JudgedEvidence {
+                reasons_before_links,
+                majority_names: evidence
                     .majority_record
                     .iter()
                     .map(|&record| majority_name_hash(names, record))
                     .collect(),
-                _ => Vec::new(),
+                dropped: evidence.dissents,
             },
-            dropped: name_evidence.map(|e| e.dissents).unwrap_or_default(),
+            (true, ..) => JudgedEvidence {
+                reasons_before_links,
+                ..Default::default()
+            },
         };
         drop(names);
 

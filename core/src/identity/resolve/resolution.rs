@@ -158,7 +158,8 @@ impl Resolution {
     }
 
     /// What the records' counts and names said before the links were
-    /// counted ([`JudgedEvidence`]).
+    /// counted ([`JudgedEvidence`]; empty unless the builder was asked,
+    /// [`super::IdentityGraphBuilder::with_judged_evidence`]).
     pub fn judged(&self) -> &JudgedEvidence {
         &self.judged
     }
