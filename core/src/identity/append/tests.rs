@@ -375,3 +375,51 @@ fn a_damaged_state_file_is_an_error_not_a_panic() {
         "the state file is damaged: it does not start as one"
     );
 }
+
+/// Links of the wrong shape are errors that name the column; NULL
+/// identifiers are left out and NULL record ids kept, not lost.
+#[test]
+fn links_of_the_wrong_shape_are_told_and_nulls_are_not_lost() {
+    use arrow::array::{ArrayRef, Float64Array, Int32Array, StringArray};
+    use std::sync::Arc;
+    let strings = |values: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(values)) };
+    let ids: ArrayRef = Arc::new(Int32Array::from(vec![Some(7), None, Some(8)]));
+    let rows = append_rows(
+        &ids,
+        &strings(vec![Some("phone"), Some("phone"), None]),
+        &strings(vec![Some("P1"), Some("P2"), Some("P3")]),
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(rows.len(), 2, "the row without an id_type names no identifier");
+    assert_eq!(rows[0].record.as_ref().unwrap().record_id, RecordId::Integer(7));
+    assert_eq!(rows[1].record, None, "a NULL record id keeps its identifier");
+    let floats: ArrayRef = Arc::new(Float64Array::from(vec![1.0]));
+    let error = append_rows(
+        &floats,
+        &strings(vec![Some("phone")]),
+        &strings(vec![Some("P1")]),
+        None,
+        None,
+    )
+    .err()
+    .unwrap();
+    assert_eq!(
+        error.to_string(),
+        "record_id must be a string or a signed integer, got Float64"
+    );
+    let error = append_rows(
+        &strings(vec![Some("r1")]),
+        &floats,
+        &strings(vec![Some("P1")]),
+        None,
+        None,
+    )
+    .err()
+    .unwrap();
+    assert_eq!(error.to_string(), "id_type must be a string, got Float64");
+    // An empty day changes nothing.
+    let appended = append(&MemoryGraph::default(), &[], &Rules::default(), true).unwrap();
+    assert!(appended.resolution.is_empty() && appended.whole_records.is_empty());
+}
