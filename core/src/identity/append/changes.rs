@@ -1,7 +1,7 @@
 //! What an append writes: the new state of every identifier and record it
 //! changed, for a store to keep beside (or over) the old.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 
 use super::Appended;
 use super::store::{AppendRow, GraphStore, IdentifierKey, RecordKey, StoredIdentifier, StoredRecord};
@@ -100,6 +100,7 @@ pub fn changes<S: GraphStore>(
                 .filter(|r| held.insert(r))
                 .map(|&r| r.clone())
                 .collect();
+            drop(held);
             state.records.extend(added);
         }
         identifiers.push((key.clone(), state));

@@ -1,7 +1,7 @@
 //! A stored graph held in memory: the reference an on-disk store is held
 //! to, and the tests' store.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 use std::convert::Infallible;
 
 use super::Appended;

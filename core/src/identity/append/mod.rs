@@ -58,7 +58,7 @@ pub use store::{
     batch_rows,
 };
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, Int64Array, StringArray};
@@ -184,6 +184,7 @@ pub fn append<S: GraphStore>(
             }
         }
         if opened_by_names.len() == before {
+            drop(position);
             let stats = AppendStats {
                 opened: closure.opened,
                 pinned: closure.pinned.len(),
@@ -266,8 +267,9 @@ impl Closure {
             let mut all: HashSet<&IdentifierKey> = stored.identifiers.iter().map(|(key, _)| key).collect();
             all.extend(day_identifiers_of.get(record).into_iter().flatten().copied());
             if all.len() > CLIQUE_LIMIT {
-                forced.extend(all.into_iter().cloned());
+                forced.extend(all.iter().map(|&key| key.clone()));
             }
+            drop(all);
             frontier.extend(stored.identifiers.iter().map(|(key, _)| key.clone()));
             read.insert(record.clone(), stored);
         }

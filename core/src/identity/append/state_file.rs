@@ -24,7 +24,7 @@
 //! no checksum of its own: the catalog keeps one per file, as for its
 //! other files, and checks it when it reads a file whole.
 
-use std::collections::HashSet;
+use hashbrown::HashSet;
 use std::fmt;
 
 use twox_hash::XxHash3_128;

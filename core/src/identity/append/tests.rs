@@ -1,7 +1,7 @@
 //! A world appended day by day has, after every day, the persons of one run
 //! over all of its rows with the graph's mapping as `previous`.
 
-use std::collections::{HashMap, HashSet};
+use hashbrown::{HashMap, HashSet};
 
 use rand::{Rng, SeedableRng};
 
