@@ -4,7 +4,10 @@
 use hashbrown::{HashMap, HashSet};
 
 use super::Appended;
-use super::store::{AppendRow, GraphStore, IdentifierKey, RecordKey, StoredIdentifier, StoredRecord};
+use super::store::{
+    AppendRow, GraphStore, IdentifierKey, KeyHash, Membership, RecordKey, StoredIdentifier, StoredRecord, identifier_hash,
+    record_hash,
+};
 use crate::identity::evidence::Reason;
 use crate::identity::resolve::Status;
 
@@ -13,8 +16,10 @@ use crate::identity::resolve::Status;
 /// else keeps its stored state.
 #[derive(Debug, Default)]
 pub struct Changes {
-    pub identifiers: Vec<(IdentifierKey, StoredIdentifier)>,
-    pub records: Vec<(RecordKey, StoredRecord)>,
+    /// Each with its hash ([`super::identifier_hash`]).
+    pub identifiers: Vec<(KeyHash, IdentifierKey, StoredIdentifier)>,
+    /// Each with its hash ([`super::record_hash`]).
+    pub records: Vec<(KeyHash, StoredRecord)>,
     /// The one_ids the changed identifiers held before: a person whose
     /// identifier is among them is wholly among them (the closure holds
     /// whole persons), so an id no changed identifier holds now is held by
@@ -25,7 +30,7 @@ pub struct Changes {
 impl Changes {
     /// The one_ids of the mapping after the append, from those before.
     pub fn taken_one_ids(&self, before: &[i64]) -> Vec<i64> {
-        let now: HashSet<i64> = self.identifiers.iter().map(|(_, s)| s.one_id).collect();
+        let now: HashSet<i64> = self.identifiers.iter().map(|(_, _, s)| s.one_id).collect();
         let gone: HashSet<i64> = self
             .previous_one_ids
             .iter()
@@ -48,26 +53,29 @@ pub fn changes<S: GraphStore>(
 ) -> Result<Changes, S::Error> {
     let resolution = &appended.resolution;
     let judged = resolution.judged();
-    let keys: Vec<IdentifierKey> = resolution
+    let mut buffer = Vec::new();
+    let hashes: Vec<KeyHash> = resolution
         .iter()
-        .map(|r| (r.id_type.to_string(), r.id_value.to_string()))
+        .map(|r| identifier_hash(r.id_type, r.id_value, &mut buffer))
         .collect();
     // The day's rows by identifier and by record, each looked up once.
-    let mut day_records_of: HashMap<&IdentifierKey, Vec<&RecordKey>> = HashMap::new();
-    let mut day_rows_of: HashMap<&RecordKey, Vec<&AppendRow>> = HashMap::new();
+    let mut day_records_of: HashMap<KeyHash, Vec<KeyHash>> = HashMap::new();
+    let mut day_rows_of: HashMap<KeyHash, Vec<(&AppendRow, &RecordKey, KeyHash)>> = HashMap::new();
     for row in day {
-        if let Some(record) = &row.record {
-            day_records_of.entry(&row.identifier).or_default().push(record);
-            day_rows_of.entry(record).or_default().push(row);
+        if let Some(key) = &row.record {
+            let record = record_hash(key, &mut buffer);
+            let identifier = identifier_hash(&row.identifier.0, &row.identifier.1, &mut buffer);
+            day_records_of.entry(identifier).or_default().push(record);
+            day_rows_of.entry(record).or_default().push((row, key, identifier));
         }
     }
-    let mut identifiers = Vec::with_capacity(keys.len());
+    let mut identifiers = Vec::with_capacity(hashes.len());
     let mut previous_one_ids = Vec::new();
-    for (i, (key, stored)) in keys.iter().zip(store.identifiers(&keys)?).enumerate() {
+    for (i, (&hash, stored)) in hashes.iter().zip(store.identifiers(&hashes)?).enumerate() {
         let resolved = resolution.get(i);
-        let judged_whole = !judged.majority_names.is_empty() || !appended.pinned.contains(key);
+        let judged_whole = !judged.majority_names.is_empty() || !appended.pinned.contains(&hash);
         let mut state = match stored {
-            Some(stored) => {
+            Some((_, stored)) => {
                 previous_one_ids.push(stored.one_id);
                 stored
             }
@@ -93,39 +101,48 @@ pub fn changes<S: GraphStore>(
         }
         // A blocked value joins no record: its records (a placeholder's
         // may be many) are never read.
-        if let Some(new) = day_records_of.get(key).filter(|_| state.reason != Reason::Block) {
-            let mut held: HashSet<&RecordKey> = state.records.iter().collect();
-            let added: Vec<RecordKey> = new
-                .iter()
-                .filter(|r| held.insert(r))
-                .map(|&r| r.clone())
-                .collect();
-            drop(held);
-            state.records.extend(added);
+        if let Some(new) = day_records_of.get(&hash).filter(|_| state.reason != Reason::Block) {
+            let mut held: HashSet<KeyHash> = state.records.iter().copied().collect();
+            state.records.extend(new.iter().filter(|&&r| held.insert(r)));
         }
-        identifiers.push((key.clone(), state));
+        let key = (resolved.id_type.to_string(), resolved.id_value.to_string());
+        identifiers.push((hash, key, state));
     }
     let mut records = Vec::with_capacity(appended.whole_records.len());
-    for (key, stored) in appended
+    for (&hash, stored) in appended
         .whole_records
         .iter()
         .zip(store.records(&appended.whole_records)?)
     {
-        let mut state = stored;
-        for &row in day_rows_of.get(key).into_iter().flatten() {
+        let day_rows = day_rows_of.get(&hash).map_or(&[][..], Vec::as_slice);
+        let mut state = match (stored, day_rows.first()) {
+            (Some(stored), _) => stored,
+            (None, Some((_, key, _))) => StoredRecord {
+                key: (*key).clone(),
+                name: None,
+                identifiers: Vec::new(),
+            },
+            // Neither stored nor the day's: nothing to keep.
+            (None, None) => continue,
+        };
+        for &(row, _, identifier) in day_rows {
             // A record's name is the first its rows give.
             if state.name.is_none() {
                 state.name = row.name.clone();
             }
             // A record holds a handful of identifiers: a scan is fastest.
-            if !state.identifiers.iter().any(|(k, _)| k == &row.identifier) {
-                state.identifiers.push((row.identifier.clone(), false));
+            if !state.identifiers.iter().any(|m| m.hash == identifier) {
+                state.identifiers.push(Membership {
+                    hash: identifier,
+                    identifier: row.identifier.clone(),
+                    dropped: false,
+                });
             }
         }
-        for (identifier, dropped) in &mut state.identifiers {
-            *dropped = appended.dropped.contains(&(key.clone(), identifier.clone()));
+        for m in &mut state.identifiers {
+            m.dropped = appended.dropped.contains(&(hash, m.hash));
         }
-        records.push((key.clone(), state));
+        records.push((hash, state));
     }
     Ok(Changes {
         identifiers,

@@ -6,14 +6,17 @@ use std::convert::Infallible;
 
 use super::Appended;
 use super::changes::changes;
-use super::store::{AppendRow, GraphStore, IdentifierKey, RecordKey, StoredIdentifier, StoredRecord};
+use super::store::{
+    AppendRow, GraphStore, IdentifierKey, KeyHash, RecordKey, StoredIdentifier, StoredRecord, identifier_hash,
+};
 use crate::identity::resolve::Resolution;
 
-/// Every identifier's state and every record's identifiers.
+/// Every identifier's state and every record's identifiers, by their
+/// hashes.
 #[derive(Default)]
 pub struct MemoryGraph {
-    identifiers: HashMap<IdentifierKey, StoredIdentifier>,
-    records: HashMap<RecordKey, StoredRecord>,
+    identifiers: HashMap<KeyHash, (IdentifierKey, StoredIdentifier)>,
+    records: HashMap<KeyHash, StoredRecord>,
 }
 
 impl MemoryGraph {
@@ -21,19 +24,25 @@ impl MemoryGraph {
     /// ([`super::append`]).
     pub fn apply(&mut self, day: &[AppendRow], appended: &Appended) {
         let Ok(changes) = changes(&*self, day, appended);
-        self.identifiers.extend(changes.identifiers);
+        self.identifiers.extend(
+            changes
+                .identifiers
+                .into_iter()
+                .map(|(hash, key, state)| (hash, (key, state))),
+        );
         self.records.extend(changes.records);
     }
 
     /// The stored state of one identifier.
     pub fn get(&self, key: &IdentifierKey) -> Option<&StoredIdentifier> {
-        self.identifiers.get(key)
+        let hash = identifier_hash(&key.0, &key.1, &mut Vec::new());
+        self.identifiers.get(&hash).map(|(_, state)| state)
     }
 
     /// Every identifier's one_id, as `previous` of a run over all rows.
     pub fn one_ids(&self) -> impl Iterator<Item = (&str, &str, i64)> {
         self.identifiers
-            .iter()
+            .values()
             .map(|((id_type, id_value), stored)| (id_type.as_str(), id_value.as_str(), stored.one_id))
     }
 
@@ -45,12 +54,16 @@ impl MemoryGraph {
         let mut first_whole: HashMap<i64, IdentifierKey> = HashMap::new();
         let mut first_here: HashMap<i64, IdentifierKey> = HashMap::new();
         let mut both = Vec::with_capacity(whole.len());
+        let mut in_whole: HashSet<KeyHash> = HashSet::with_capacity(whole.len());
+        let mut buffer = Vec::new();
         for r in whole.iter() {
             let key = (r.id_type.to_string(), r.id_value.to_string());
-            let Some(stored) = self.identifiers.get(&key) else {
+            let hash = identifier_hash(r.id_type, r.id_value, &mut buffer);
+            let Some((_, stored)) = self.identifiers.get(&hash) else {
                 differ.push(key);
                 continue;
             };
+            in_whole.insert(hash);
             for (first, one_id) in [(&mut first_whole, r.one_id), (&mut first_here, stored.one_id)] {
                 first
                     .entry(one_id)
@@ -63,10 +76,12 @@ impl MemoryGraph {
             }
             both.push((key, r.one_id, r.status, stored));
         }
-        if both.len() < self.identifiers.len() {
-            let in_whole: HashSet<&IdentifierKey> = both.iter().map(|(key, ..)| key).collect();
-            differ.extend(self.identifiers.keys().filter(|k| !in_whole.contains(k)).cloned());
-        }
+        differ.extend(
+            self.identifiers
+                .iter()
+                .filter(|(hash, _)| !in_whole.contains(*hash))
+                .map(|(_, (key, _))| key.clone()),
+        );
         differ.extend(
             both.into_iter()
                 .filter(|(_, one_id, status, stored)| {
@@ -89,29 +104,36 @@ impl MemoryGraph {
 impl GraphStore for MemoryGraph {
     type Error = Infallible;
 
-    fn identifiers(&self, keys: &[IdentifierKey]) -> Result<Vec<Option<StoredIdentifier>>, Infallible> {
-        Ok(keys
+    fn identifiers(
+        &self,
+        hashes: &[KeyHash],
+    ) -> Result<Vec<Option<(IdentifierKey, StoredIdentifier)>>, Infallible> {
+        Ok(hashes
             .iter()
-            .map(|key| self.identifiers.get(key).cloned())
+            .map(|hash| self.identifiers.get(hash).cloned())
             .collect())
     }
 
-    fn records(&self, keys: &[RecordKey]) -> Result<Vec<StoredRecord>, Infallible> {
-        Ok(keys
-            .iter()
-            .map(|key| self.records.get(key).cloned().unwrap_or_default())
-            .collect())
+    fn records(&self, hashes: &[KeyHash]) -> Result<Vec<Option<StoredRecord>>, Infallible> {
+        Ok(hashes.iter().map(|hash| self.records.get(hash).cloned()).collect())
     }
 
-    fn record_names(&self, keys: &[RecordKey]) -> Result<Vec<Option<String>>, Infallible> {
-        Ok(keys
+    fn record_names(
+        &self,
+        hashes: &[KeyHash],
+    ) -> Result<Vec<Option<(RecordKey, Option<String>)>>, Infallible> {
+        Ok(hashes
             .iter()
-            .map(|key| self.records.get(key).and_then(|r| r.name.clone()))
+            .map(|hash| {
+                self.records
+                    .get(hash)
+                    .map(|r| (r.key.clone(), r.name.clone()))
+            })
             .collect())
     }
 
     fn taken_one_ids(&self) -> Result<Vec<i64>, Infallible> {
-        let taken: HashSet<i64> = self.identifiers.values().map(|s| s.one_id).collect();
+        let taken: HashSet<i64> = self.identifiers.values().map(|(_, s)| s.one_id).collect();
         Ok(taken.into_iter().collect())
     }
 }

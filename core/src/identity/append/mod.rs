@@ -52,16 +52,16 @@ mod tests;
 
 pub use changes::{Changes, changes};
 pub use memory::MemoryGraph;
-pub use state_file::{DamagedState, StateFile, StateStack, encode as encode_state, record_hash};
+pub use state_file::{DamagedState, StateFile, StateStack, encode as encode_state};
 pub use store::{
-    AppendRow, GraphStore, IdentifierKey, RecordId, RecordKey, StoredIdentifier, StoredRecord, append_rows,
-    batch_rows,
+    AppendRow, GraphStore, IdentifierKey, KeyHash, Membership, RecordId, RecordKey, StoredIdentifier, StoredRecord,
+    append_rows, batch_rows, identifier_hash, record_hash,
 };
 
-use hashbrown::{HashMap, HashSet};
 use std::sync::Arc;
 
-use arrow::array::{ArrayRef, Int64Array, StringArray};
+use arrow::array::{ArrayRef, Int64Builder, StringBuilder};
+use hashbrown::{HashMap, HashSet};
 
 use crate::identity::evidence::Reason;
 use crate::identity::record_names::{name_words, share_a_word};
@@ -94,12 +94,12 @@ pub struct Appended {
     pub stats: AppendStats,
     /// The identifiers kept set aside: their reason before links and
     /// majority name are exact only with names.
-    pub pinned: HashSet<IdentifierKey>,
+    pub pinned: HashSet<KeyHash>,
     /// Records resolved with all of their rows: the day's and those read
-    /// whole. Their dropped memberships are `dropped`; other records keep
-    /// theirs.
-    pub whole_records: Vec<RecordKey>,
-    pub dropped: HashSet<(RecordKey, IdentifierKey)>,
+    /// whole. Their dropped memberships are `dropped`, as (record,
+    /// identifier); other records keep theirs.
+    pub whole_records: Vec<KeyHash>,
+    pub dropped: HashSet<(KeyHash, KeyHash)>,
 }
 
 /// Why an append failed: the store could not be read, or the resolver
@@ -119,6 +119,27 @@ impl<E: std::fmt::Display> std::fmt::Display for AppendError<E> {
     }
 }
 
+/// The hashes of a day's rows: each row's identifier, and its record's.
+pub(crate) struct DayHashes {
+    identifiers: Vec<KeyHash>,
+    records: Vec<Option<KeyHash>>,
+}
+
+impl DayHashes {
+    fn of(day: &[AppendRow]) -> DayHashes {
+        let mut buffer = Vec::new();
+        let identifiers = day
+            .iter()
+            .map(|r| identifier_hash(&r.identifier.0, &r.identifier.1, &mut buffer))
+            .collect();
+        let records = day
+            .iter()
+            .map(|r| r.record.as_ref().map(|k| record_hash(k, &mut buffer)))
+            .collect();
+        DayHashes { identifiers, records }
+    }
+}
+
 /// Resolves `day` against `store` (see the module's documentation).
 /// `with_names`: the graph's links carry names.
 pub fn append<S: GraphStore>(
@@ -132,68 +153,66 @@ pub fn append<S: GraphStore>(
     let mut block = rules
         .compile_block_list()
         .map_err(|e| AppendError::Resolve(ResolveError::Rules(e)))?;
-    let mut opened_by_names: HashSet<IdentifierKey> = HashSet::new();
+    let hashes = DayHashes::of(day);
+    let mut opened_by_names: HashSet<KeyHash> = HashSet::new();
     let mut rounds = 0;
     loop {
         rounds += 1;
-        let closure = Closure::find(store, day, with_names, &opened_by_names, &mut block)
+        let closure = Closure::find(store, day, &hashes, with_names, &opened_by_names, &mut block)
             .map_err(AppendError::Store)?;
-        let (builder, record_order) = closure.builder(rules, with_names).map_err(AppendError::Resolve)?;
+        let (builder, record_order) = closure
+            .builder(day, &hashes, rules, with_names)
+            .map_err(AppendError::Resolve)?;
         let resolution = closure
             .resolve(builder, rules, &taken)
             .map_err(AppendError::Resolve)?;
-        let position: HashMap<(&str, &str), usize> = (0..resolution.len())
-            .map(|i| ((resolution.id_type(i), resolution.id_value(i)), i))
+        let mut buffer = Vec::new();
+        let resolved: Vec<KeyHash> = (0..resolution.len())
+            .map(|i| identifier_hash(resolution.id_type(i), resolution.id_value(i), &mut buffer))
             .collect();
         let judged = resolution.judged();
-        let dropped: HashSet<(RecordKey, IdentifierKey)> = judged
+        let dropped: HashSet<(KeyHash, KeyHash)> = judged
             .dropped
             .iter()
-            .map(|&m| {
-                let (record, i) = ((m >> 32) as usize, m as u32 as usize);
-                let identifier = (
-                    resolution.id_type(i).to_string(),
-                    resolution.id_value(i).to_string(),
-                );
-                (record_order[record].clone(), identifier)
-            })
+            .map(|&m| (record_order[(m >> 32) as usize], resolved[m as u32 as usize]))
             .collect();
         let before = opened_by_names.len();
         if with_names {
-            for key in &closure.judged_here {
-                let (stored, i) = (&closure.pinned[key], position[&(key.0.as_str(), key.1.as_str())]);
+            let position: HashMap<KeyHash, usize> = resolved.iter().enumerate().map(|(i, &h)| (h, i)).collect();
+            for hash in &closure.judged_here {
+                let (stored, i) = (&closure.pinned[hash].1, position[hash]);
                 if judged.reasons_before_links[i] != stored.reason_before_links
                     || judged.majority_names[i] != stored.majority_name
                 {
-                    opened_by_names.insert(key.clone());
+                    opened_by_names.insert(*hash);
                 }
             }
-            for (record, identifiers) in &closure.stored_whole {
-                let changed = identifiers
+            for (&record, stored) in &closure.stored_whole {
+                let changed = stored
+                    .identifiers
                     .iter()
-                    .any(|(key, was)| dropped.contains(&(record.clone(), key.clone())) != *was);
+                    .any(|m| dropped.contains(&(record, m.hash)) != m.dropped);
                 if changed {
                     opened_by_names.extend(
-                        identifiers
+                        stored
+                            .identifiers
                             .iter()
-                            .map(|(key, _)| key)
-                            .filter(|key| closure.pinned.contains_key(*key))
-                            .cloned(),
+                            .map(|m| m.hash)
+                            .filter(|hash| closure.pinned.contains_key(hash)),
                     );
                 }
             }
         }
         if opened_by_names.len() == before {
-            drop(position);
             let stats = AppendStats {
                 opened: closure.opened,
                 pinned: closure.pinned.len(),
                 records_read: closure.stored_whole.len(),
-                rows: closure.rows.len(),
+                rows: closure.rows(day),
                 rounds,
             };
-            let mut whole_records: Vec<RecordKey> = closure.stored_whole.into_keys().collect();
-            whole_records.extend(day.iter().filter_map(|r| r.record.clone()));
+            let mut whole_records: Vec<KeyHash> = closure.stored_whole.into_keys().collect();
+            whole_records.extend(hashes.records.iter().flatten());
             whole_records.sort_unstable();
             whole_records.dedup();
             return Ok(Appended {
@@ -207,20 +226,22 @@ pub fn append<S: GraphStore>(
     }
 }
 
-/// What an append resolves: rows, the pins, and the stored ids.
+/// What an append resolves besides the day's rows, the pins, and the
+/// stored ids.
+#[derive(Default)]
 struct Closure {
-    /// The stored records read whole, then the other records of the pinned
-    /// identifiers judged here (their rows of the identifier alone), then
-    /// the day's: a record's name is the first its rows give.
-    rows: Vec<AppendRow>,
-    pinned: HashMap<IdentifierKey, StoredIdentifier>,
+    /// The stored records read whole: resolved with all of their rows.
+    stored_whole: HashMap<KeyHash, StoredRecord>,
+    /// The other records of the pinned identifiers judged here, each with
+    /// its name, for a row of the identifier alone.
+    name_rows: Vec<(RecordKey, Option<String>, KeyHash)>,
+    /// The identifiers kept set aside, with their keys.
+    pinned: HashMap<KeyHash, (IdentifierKey, StoredIdentifier)>,
     /// The pinned identifiers the closure's rows judge again by the names of
     /// all their records: those the day touches, and those the names judge
     /// (set aside by their links alone). The others keep what the graph
     /// found before their links were counted: their records are unchanged.
-    judged_here: HashSet<IdentifierKey>,
-    /// Stored records read whole, with their memberships' dropped flags.
-    stored_whole: HashMap<RecordKey, Vec<(IdentifierKey, bool)>>,
+    judged_here: HashSet<KeyHash>,
     previous: Vec<(IdentifierKey, i64)>,
     opened: usize,
 }
@@ -229,81 +250,76 @@ impl Closure {
     fn find<S: GraphStore>(
         store: &S,
         day: &[AppendRow],
+        hashes: &DayHashes,
         with_names: bool,
-        opened_by_names: &HashSet<IdentifierKey>,
+        opened_by_names: &HashSet<KeyHash>,
         block: &mut BlockMatcher,
     ) -> Result<Closure, S::Error> {
         // The sources each identifier comes with today, for the exclusion a
         // new source can turn.
-        let mut day_sources: HashMap<&IdentifierKey, HashSet<Option<&str>>> = HashMap::new();
-        for row in day {
+        let mut day_sources: HashMap<KeyHash, HashSet<Option<&str>>> = HashMap::new();
+        for (row, &identifier) in day.iter().zip(&hashes.identifiers) {
             let source = row.record.as_ref().map(|r| r.source.as_deref());
-            day_sources.entry(&row.identifier).or_default().extend(source);
+            day_sources.entry(identifier).or_default().extend(source);
         }
-        let mut forced: HashSet<IdentifierKey> = opened_by_names.clone();
-        let mut read: HashMap<RecordKey, StoredRecord> = HashMap::new();
-        let mut frontier: Vec<IdentifierKey> = day.iter().map(|r| r.identifier.clone()).collect();
+        let mut forced: HashSet<KeyHash> = opened_by_names.clone();
+        let mut read: HashMap<KeyHash, StoredRecord> = HashMap::new();
+        let mut frontier: Vec<KeyHash> = hashes.identifiers.clone();
         // Records of the day the graph holds already: read whole, and a
         // record grown past the clique limit opens all of its identifiers.
         // (One named for the first time needs nothing more: read whole, it
         // is judged as in a whole run, and what its name changes shows
         // after resolving.)
-        let mut day_records: Vec<RecordKey> = day.iter().filter_map(|r| r.record.clone()).collect();
+        let mut day_identifiers_of: HashMap<KeyHash, Vec<KeyHash>> = HashMap::new();
+        for (&record, &identifier) in hashes.records.iter().zip(&hashes.identifiers) {
+            if let Some(record) = record {
+                day_identifiers_of.entry(record).or_default().push(identifier);
+            }
+        }
+        let mut day_records: Vec<KeyHash> = day_identifiers_of.keys().copied().collect();
         day_records.sort_unstable();
-        day_records.dedup();
-        let mut day_identifiers_of: HashMap<&RecordKey, Vec<&IdentifierKey>> = HashMap::new();
-        for row in day {
-            if let Some(record) = &row.record {
-                day_identifiers_of
-                    .entry(record)
-                    .or_default()
-                    .push(&row.identifier);
-            }
-        }
         for (record, stored) in day_records.iter().zip(store.records(&day_records)?) {
-            if stored.identifiers.is_empty() {
+            let Some(stored) = stored.filter(|s| !s.identifiers.is_empty()) else {
                 continue;
-            }
-            let mut all: HashSet<&IdentifierKey> = stored.identifiers.iter().map(|(key, _)| key).collect();
-            all.extend(day_identifiers_of.get(record).into_iter().flatten().copied());
+            };
+            let mut all: HashSet<KeyHash> = stored.identifiers.iter().map(|m| m.hash).collect();
+            all.extend(day_identifiers_of.get(record).into_iter().flatten());
             if all.len() > CLIQUE_LIMIT {
-                forced.extend(all.iter().map(|&key| key.clone()));
+                forced.extend(all);
             }
-            drop(all);
-            frontier.extend(stored.identifiers.iter().map(|(key, _)| key.clone()));
-            read.insert(record.clone(), stored);
+            frontier.extend(stored.identifiers.iter().map(|m| m.hash));
+            read.insert(*record, stored);
         }
-        let mut decided: HashSet<IdentifierKey> = HashSet::new();
-        let mut pinned: HashMap<IdentifierKey, StoredIdentifier> = HashMap::new();
-        let mut previous = Vec::new();
-        let mut opened = 0;
-        let mut to_read: Vec<RecordKey> = Vec::new();
+        let mut closure = Closure::default();
+        let mut decided: HashSet<KeyHash> = HashSet::new();
+        let mut to_read: Vec<KeyHash> = Vec::new();
         let mut witnesses_read = !with_names;
         loop {
             frontier.sort_unstable();
             frontier.dedup();
-            frontier.retain(|key| !decided.contains(key));
+            frontier.retain(|hash| !decided.contains(hash));
             let stored = store.identifiers(&frontier)?;
-            for (key, stored) in frontier.drain(..).zip(stored) {
-                decided.insert(key.clone());
-                let Some(stored) = stored else { continue };
-                previous.push((key.clone(), stored.one_id));
-                let open = forced.contains(&key)
+            for (hash, stored) in frontier.drain(..).zip(stored) {
+                decided.insert(hash);
+                let Some((key, stored)) = stored else { continue };
+                let open = forced.contains(&hash)
                     || !stored.reason.excludes()
                     || (stored.reason == Reason::MaxRecordsPerIdentifier
-                        && brings_a_new_source(&stored, day_sources.get(&key)));
+                        && brings_a_new_source(store, &stored, day_sources.get(&hash))?);
                 if open {
-                    opened += 1;
-                    to_read.extend(stored.records.iter().filter(|r| !read.contains_key(*r)).cloned());
+                    closure.opened += 1;
+                    to_read.extend(stored.records.iter().filter(|r| !read.contains_key(*r)));
+                    closure.previous.push((key, stored.one_id));
                 } else {
-                    pinned.insert(key, stored);
+                    closure.previous.push((key.clone(), stored.one_id));
+                    closure.pinned.insert(hash, (key, stored));
                 }
             }
             if to_read.is_empty() && !witnesses_read {
                 // Every identifier of the day is decided: read the records
                 // on which the day's pinned witnesses may confirm a dissent.
                 witnesses_read = true;
-                to_read = witnessed_records(store, day, &pinned, &read, block)?;
+                to_read = witnessed_records(store, day, hashes, &closure.pinned, &read, block)?;
             }
             if to_read.is_empty() {
                 break;
@@ -311,138 +327,111 @@ impl Closure {
             to_read.sort_unstable();
             to_read.dedup();
             let records = store.records(&to_read)?;
-            for (record, stored) in to_read.drain(..).zip(records) {
+            for (hash, stored) in to_read.drain(..).zip(records) {
+                let Some(stored) = stored else { continue };
                 frontier.extend(
                     stored
                         .identifiers
                         .iter()
-                        .map(|(key, _)| key)
-                        .filter(|key| !decided.contains(*key))
-                        .cloned(),
+                        .map(|m| m.hash)
+                        .filter(|hash| !decided.contains(hash)),
                 );
-                read.insert(record, stored);
+                read.insert(hash, stored);
             }
         }
-        let mut rows: Vec<AppendRow> = Vec::new();
-        for (record, stored) in &read {
-            rows.extend(stored.identifiers.iter().map(|(identifier, _)| AppendRow {
-                record: Some(record.clone()),
-                identifier: identifier.clone(),
-                name: stored.name.clone(),
-            }));
-        }
-        let judged_here: HashSet<IdentifierKey> = pinned
+        closure.judged_here = closure
+            .pinned
             .iter()
-            .filter(|(key, stored)| {
-                with_names && (day_sources.contains_key(key) || !stored.reason_before_links.excludes())
+            .filter(|(hash, (_, stored))| {
+                with_names && (day_sources.contains_key(*hash) || !stored.reason_before_links.excludes())
             })
-            .map(|(key, _)| key.clone())
+            .map(|(hash, _)| *hash)
             .collect();
         if with_names {
             // Their other records, with their names.
-            let mut others: Vec<(RecordKey, &IdentifierKey)> = judged_here
+            let mut others: Vec<(KeyHash, KeyHash)> = closure
+                .judged_here
                 .iter()
-                .map(|key| (key, &pinned[key]))
-                .flat_map(|(key, stored)| {
-                    stored
+                .flat_map(|hash| {
+                    closure.pinned[hash]
+                        .1
                         .records
                         .iter()
                         .filter(|r| !read.contains_key(*r))
-                        .map(move |r| (r.clone(), key))
+                        .map(move |r| (*r, *hash))
                 })
                 .collect();
             others.sort_unstable();
-            let records: Vec<RecordKey> = others.iter().map(|(r, _)| r.clone()).collect();
-            for ((record, key), name) in others.iter().zip(store.record_names(&records)?) {
-                rows.push(AppendRow {
-                    record: Some(record.clone()),
-                    identifier: (*key).clone(),
-                    name,
-                });
-            }
-        }
-        rows.extend(day.iter().cloned());
-        let stored_whole = read
-            .into_iter()
-            .map(|(record, stored)| (record, stored.identifiers))
-            .collect();
-        Ok(Closure {
-            rows,
-            pinned,
-            judged_here,
-            stored_whole,
-            previous,
-            opened,
-        })
-    }
-
-    /// A builder holding the closure's rows (text and integer record ids in
-    /// a batch each), and the records in the order the builder numbers them.
-    fn builder(
-        &self,
-        rules: &Rules,
-        with_names: bool,
-    ) -> Result<(IdentityGraphBuilder, Vec<RecordKey>), ResolveError> {
-        let mut builder = IdentityGraphBuilder::new(rules)?.with_judged_evidence();
-        let strings = |values: Vec<Option<&str>>| -> ArrayRef { Arc::new(StringArray::from(values)) };
-        let is_integer = |row: &&AppendRow| {
-            matches!(
-                row.record,
-                Some(RecordKey {
-                    record_id: RecordId::Integer(_),
-                    ..
-                })
-            )
-        };
-        let (integers, texts): (Vec<&AppendRow>, Vec<&AppendRow>) = self.rows.iter().partition(is_integer);
-        let mut order: Vec<RecordKey> = Vec::new();
-        let mut numbered: HashSet<&RecordKey> = HashSet::new();
-        for (rows, integer_ids) in [(&texts, false), (&integers, true)] {
-            if rows.is_empty() {
-                continue;
-            }
-            let record_ids: ArrayRef = if integer_ids {
-                Arc::new(Int64Array::from(
-                    rows.iter()
-                        .map(|r| match &r.record {
-                            Some(RecordKey {
-                                record_id: RecordId::Integer(id),
-                                ..
-                            }) => Some(*id),
-                            _ => None,
-                        })
-                        .collect::<Vec<_>>(),
-                ))
-            } else {
-                strings(
-                    rows.iter()
-                        .map(|r| match &r.record {
-                            Some(RecordKey {
-                                record_id: RecordId::Text(id),
-                                ..
-                            }) => Some(id.as_str()),
-                            _ => None,
-                        })
-                        .collect(),
-                )
-            };
-            let names = with_names.then(|| strings(rows.iter().map(|r| r.name.as_deref()).collect()));
-            builder.add_batch(
-                &record_ids,
-                &strings(rows.iter().map(|r| Some(r.identifier.0.as_str())).collect()),
-                &strings(rows.iter().map(|r| Some(r.identifier.1.as_str())).collect()),
-                Some(&strings(
-                    rows.iter()
-                        .map(|r| r.record.as_ref().and_then(|k| k.source.as_deref()))
-                        .collect(),
-                )),
-                names.as_ref(),
-            )?;
-            for record in rows.iter().filter_map(|r| r.record.as_ref()) {
-                if numbered.insert(record) {
-                    order.push(record.clone());
+            let records: Vec<KeyHash> = others.iter().map(|(r, _)| *r).collect();
+            for ((_, identifier), named) in others.iter().zip(store.record_names(&records)?) {
+                if let Some((key, name)) = named {
+                    closure.name_rows.push((key, name, *identifier));
                 }
             }
+        }
+        closure.stored_whole = read;
+        Ok(closure)
+    }
+
+    /// The rows resolved: the stored records' read whole, the pinned
+    /// identifiers' names, the day's.
+    fn rows(&self, day: &[AppendRow]) -> usize {
+        let stored: usize = self.stored_whole.values().map(|r| r.identifiers.len()).sum();
+        stored + self.name_rows.len() + day.len()
+    }
+
+    /// A builder holding the closure's rows and the day's (text and integer
+    /// record ids in a batch each; a record's name is the first its rows
+    /// give, so the stored records come first), and the records in the
+    /// order the builder numbers them.
+    fn builder(
+        &self,
+        day: &[AppendRow],
+        hashes: &DayHashes,
+        rules: &Rules,
+        with_names: bool,
+    ) -> Result<(IdentityGraphBuilder, Vec<KeyHash>), ResolveError> {
+        let mut builder = IdentityGraphBuilder::new(rules)?.with_judged_evidence();
+        let (mut texts, mut integers) = (RowColumns::new(false), RowColumns::new(true));
+        let mut push = |record: Option<(&RecordKey, KeyHash)>, identifier: &IdentifierKey, name: Option<&str>| {
+            let columns = match record {
+                Some((key, _)) if matches!(key.record_id, RecordId::Integer(_)) => &mut integers,
+                _ => &mut texts,
+            };
+            columns.push(record, identifier, name);
+        };
+        for (&hash, stored) in &self.stored_whole {
+            for m in &stored.identifiers {
+                push(Some((&stored.key, hash)), &m.identifier, stored.name.as_deref());
+            }
+        }
+        let mut buffer = Vec::new();
+        for (key, name, identifier) in &self.name_rows {
+            let hash = record_hash(key, &mut buffer);
+            push(Some((key, hash)), &self.pinned[identifier].0, name.as_deref());
+        }
+        for (row, record) in day.iter().zip(&hashes.records) {
+            push(
+                row.record.as_ref().zip(*record),
+                &row.identifier,
+                row.name.as_deref(),
+            );
+        }
+        let mut order: Vec<KeyHash> = Vec::new();
+        let mut numbered: HashSet<KeyHash> = HashSet::new();
+        for mut columns in [texts, integers] {
+            if columns.record_hashes.is_empty() {
+                continue;
+            }
+            let names = with_names.then(|| Arc::new(columns.names.finish()) as ArrayRef);
+            builder.add_batch(
+                &columns.record_ids(),
+                &(Arc::new(columns.id_types.finish()) as ArrayRef),
+                &(Arc::new(columns.id_values.finish()) as ArrayRef),
+                Some(&(Arc::new(columns.sources.finish()) as ArrayRef)),
+                names.as_ref(),
+            )?;
+            order.extend(columns.record_hashes.iter().flatten().filter(|&&h| numbered.insert(h)));
         }
         Ok((builder, order))
     }
@@ -454,9 +443,8 @@ impl Closure {
         rules: &Rules,
         taken: &[i64],
     ) -> Result<Resolution, ResolveError> {
-        for ((id_type, id_value), stored) in &self.pinned {
-            let key = (id_type.clone(), id_value.clone());
-            let before_links = if self.judged_here.contains(&key) {
+        for (hash, ((id_type, id_value), stored)) in &self.pinned {
+            let before_links = if self.judged_here.contains(hash) {
                 Reason::None
             } else {
                 stored.reason_before_links
@@ -472,6 +460,60 @@ impl Closure {
     }
 }
 
+/// The columns of the rows of one kind of record id, built without a
+/// string per row.
+struct RowColumns {
+    text_ids: Option<StringBuilder>,
+    integer_ids: Option<Int64Builder>,
+    id_types: StringBuilder,
+    id_values: StringBuilder,
+    sources: StringBuilder,
+    names: StringBuilder,
+    record_hashes: Vec<Option<KeyHash>>,
+}
+
+impl RowColumns {
+    fn new(integer_ids: bool) -> RowColumns {
+        RowColumns {
+            text_ids: (!integer_ids).then(StringBuilder::new),
+            integer_ids: integer_ids.then(Int64Builder::new),
+            id_types: StringBuilder::new(),
+            id_values: StringBuilder::new(),
+            sources: StringBuilder::new(),
+            names: StringBuilder::new(),
+            record_hashes: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, record: Option<(&RecordKey, KeyHash)>, identifier: &IdentifierKey, name: Option<&str>) {
+        let key = record.map(|(key, _)| key);
+        match (&mut self.text_ids, &mut self.integer_ids) {
+            (Some(ids), _) => ids.append_option(key.and_then(|k| match &k.record_id {
+                RecordId::Text(id) => Some(id.as_str()),
+                RecordId::Integer(_) => None,
+            })),
+            (_, Some(ids)) => ids.append_option(key.and_then(|k| match k.record_id {
+                RecordId::Integer(id) => Some(id),
+                RecordId::Text(_) => None,
+            })),
+            (None, None) => unreachable!("a kind of record id"),
+        }
+        self.id_types.append_value(&identifier.0);
+        self.id_values.append_value(&identifier.1);
+        self.sources.append_option(key.and_then(|k| k.source.as_deref()));
+        self.names.append_option(name);
+        self.record_hashes.push(record.map(|(_, hash)| hash));
+    }
+
+    fn record_ids(&mut self) -> ArrayRef {
+        match (&mut self.text_ids, &mut self.integer_ids) {
+            (Some(ids), _) => Arc::new(ids.finish()),
+            (_, Some(ids)) => Arc::new(ids.finish()),
+            (None, None) => unreachable!("a kind of record id"),
+        }
+    }
+}
+
 /// The stored records, not read whole, on which a dissent may be confirmed
 /// by a record of the day: a dissent from an identifier's name is
 /// confirmed by a witness (another identifier of the dissenting record, not
@@ -483,47 +525,47 @@ impl Closure {
 fn witnessed_records<S: GraphStore>(
     store: &S,
     day: &[AppendRow],
-    pinned: &HashMap<IdentifierKey, StoredIdentifier>,
-    read: &HashMap<RecordKey, StoredRecord>,
+    hashes: &DayHashes,
+    pinned: &HashMap<KeyHash, (IdentifierKey, StoredIdentifier)>,
+    read: &HashMap<KeyHash, StoredRecord>,
     block: &mut BlockMatcher,
-) -> Result<Vec<RecordKey>, S::Error> {
-    let mut new_names: HashMap<&IdentifierKey, Vec<String>> = HashMap::new();
-    for row in day {
-        let Some(stored) = pinned.get(&row.identifier) else {
+) -> Result<Vec<KeyHash>, S::Error> {
+    let mut new_names: HashMap<KeyHash, Vec<String>> = HashMap::new();
+    for ((row, identifier), record) in day.iter().zip(&hashes.identifiers).zip(&hashes.records) {
+        let Some((_, stored)) = pinned.get(identifier) else {
             continue;
         };
         if stored.reason_before_links.excludes() {
             continue;
         }
-        let stored_name = row
-            .record
-            .as_ref()
-            .and_then(|r| read.get(r))
+        let stored_name = record
+            .and_then(|r| read.get(&r))
             .and_then(|r| r.name.as_deref());
         for name in [stored_name, row.name.as_deref()].into_iter().flatten() {
             if let Some(words) = name_words(name, block) {
-                new_names.entry(&row.identifier).or_default().push(words);
+                new_names.entry(*identifier).or_default().push(words);
             }
         }
     }
-    let candidates: Vec<(RecordKey, &IdentifierKey)> = new_names
+    let candidates: Vec<(KeyHash, KeyHash)> = new_names
         .keys()
-        .flat_map(|&key| {
-            pinned[key]
+        .flat_map(|&identifier| {
+            pinned[&identifier]
+                .1
                 .records
                 .iter()
                 .filter(|r| !read.contains_key(*r))
-                .map(move |r| (r.clone(), key))
+                .map(move |r| (*r, identifier))
         })
         .collect();
-    let records: Vec<RecordKey> = candidates.iter().map(|(r, _)| r.clone()).collect();
+    let records: Vec<KeyHash> = candidates.iter().map(|(r, _)| *r).collect();
     let names = store.record_names(&records)?;
     Ok(candidates
         .into_iter()
         .zip(names)
-        .filter_map(|((record, key), name)| {
-            let words = name_words(name.as_deref()?, block)?;
-            new_names[key]
+        .filter_map(|((record, identifier), named)| {
+            let words = name_words(named?.1.as_deref()?, block)?;
+            new_names[&identifier]
                 .iter()
                 .any(|new| share_a_word(new, &words))
                 .then_some(record)
@@ -533,11 +575,21 @@ fn witnessed_records<S: GraphStore>(
 
 /// Whether the day holds an identifier on a record of a source none of its
 /// stored records has: the only way an identifier set aside for its records
-/// can be confirmed without names, as one source alone held it.
-fn brings_a_new_source(stored: &StoredIdentifier, day_sources: Option<&HashSet<Option<&str>>>) -> bool {
-    day_sources.is_some_and(|sources| {
-        sources
-            .iter()
-            .any(|&source| !stored.records.iter().any(|r| r.source.as_deref() == source))
-    })
+/// can be confirmed without names, as one source alone held it. Its
+/// records' keys are read for it: few identifiers are set aside so.
+fn brings_a_new_source<S: GraphStore>(
+    store: &S,
+    stored: &StoredIdentifier,
+    day_sources: Option<&HashSet<Option<&str>>>,
+) -> Result<bool, S::Error> {
+    let Some(sources) = day_sources.filter(|s| !s.is_empty()) else {
+        return Ok(false);
+    };
+    let held: HashSet<Option<String>> = store
+        .record_names(&stored.records)?
+        .into_iter()
+        .flatten()
+        .map(|(key, _)| key.source)
+        .collect();
+    Ok(sources.iter().any(|source| !held.contains(&source.map(str::to_string))))
 }

@@ -6,7 +6,7 @@
 //! state is the newest file's that holds it.
 //!
 //! ```text
-//! "CDPFSTA1"                  8 bytes
+//! "CDPFSTA2"                  8 bytes
 //! identifiers n, records m    u64, u64
 //! identifiers' payload bytes  u64
 //! identifiers' index          n × (key u128, payload offset u64), sorted by key
@@ -17,8 +17,9 @@
 //!
 //! An identifier's payload: one_id i64, cluster size u32, status u8, reason
 //! u8, reason before links u8, majority name u64, type and value, then its
-//! records. A record's: its source and id, its name, then its identifiers
-//! (type, value, dropped u8). Strings are a u32 length and UTF-8; an absent
+//! records' hashes (u128 each). A record's: its source and id, its name,
+//! then its identifiers (type, value, dropped u8), whose hashes a reader
+//! computes. Strings are a u32 length and UTF-8; an absent
 //! one is length `u32::MAX`; a record id is a tag byte (0 text, 1 integer)
 //! and the text or an i64. All numbers are little-endian. The file carries
 //! no checksum of its own: the catalog keeps one per file, as for its
@@ -27,15 +28,17 @@
 use hashbrown::HashSet;
 use std::fmt;
 
-use twox_hash::XxHash3_128;
 
 use super::changes::Changes;
-use super::store::{GraphStore, IdentifierKey, RecordId, RecordKey, StoredIdentifier, StoredRecord};
+use super::store::{
+    GraphStore, IdentifierKey, KeyHash, Membership, RecordId, RecordKey, StoredIdentifier, StoredRecord,
+    identifier_hash,
+};
 use crate::identity::evidence::Reason;
-use crate::identity::one_id_lookup::{find_spread, key as identifier_hash};
+use crate::identity::one_id_lookup::find_spread;
 use crate::identity::resolve::Status;
 
-const MAGIC: &[u8; 8] = b"CDPFSTA1";
+const MAGIC: &[u8; 8] = b"CDPFSTA2";
 const HEADER_BYTES: usize = 32;
 const INDEX_ENTRY_BYTES: usize = 24;
 const ABSENT: u32 = u32::MAX;
@@ -50,49 +53,24 @@ impl fmt::Display for DamagedState {
     }
 }
 
-/// The hash a record is kept under: its source and id.
-pub fn record_hash(record: &RecordKey, buffer: &mut Vec<u8>) -> u128 {
-    buffer.clear();
-    match &record.source {
-        Some(source) => {
-            buffer.push(1);
-            buffer.extend_from_slice(source.as_bytes());
-        }
-        None => buffer.push(0),
-    }
-    buffer.push(0xFF);
-    match &record.record_id {
-        RecordId::Text(id) => {
-            buffer.push(0);
-            buffer.extend_from_slice(id.as_bytes());
-        }
-        RecordId::Integer(id) => {
-            buffer.push(1);
-            buffer.extend_from_slice(&id.to_le_bytes());
-        }
-    }
-    XxHash3_128::oneshot(buffer)
-}
-
 /// The file of a version's changes.
 pub fn encode(changes: &Changes) -> Vec<u8> {
-    let mut buffer = Vec::new();
     let mut identifiers: Vec<(u128, Vec<u8>)> = changes
         .identifiers
         .iter()
-        .map(|((id_type, id_value), state)| {
+        .map(|(hash, (id_type, id_value), state)| {
             let mut payload = Vec::new();
             encode_identifier(&mut payload, id_type, id_value, state);
-            (identifier_hash(id_type, id_value, &mut buffer), payload)
+            (*hash, payload)
         })
         .collect();
     let mut records: Vec<(u128, Vec<u8>)> = changes
         .records
         .iter()
-        .map(|(key, state)| {
+        .map(|(hash, state)| {
             let mut payload = Vec::new();
-            encode_record(&mut payload, key, state);
-            (record_hash(key, &mut buffer), payload)
+            encode_record(&mut payload, state);
+            (*hash, payload)
         })
         .collect();
     for entries in [&mut identifiers, &mut records] {
@@ -160,18 +138,18 @@ fn encode_identifier(out: &mut Vec<u8>, id_type: &str, id_value: &str, state: &S
     put_str(out, Some(id_value));
     out.extend_from_slice(&(state.records.len() as u32).to_le_bytes());
     for record in &state.records {
-        put_record_key(out, record);
+        out.extend_from_slice(&record.to_le_bytes());
     }
 }
 
-fn encode_record(out: &mut Vec<u8>, key: &RecordKey, state: &StoredRecord) {
-    put_record_key(out, key);
+fn encode_record(out: &mut Vec<u8>, state: &StoredRecord) {
+    put_record_key(out, &state.key);
     put_str(out, state.name.as_deref());
     out.extend_from_slice(&(state.identifiers.len() as u32).to_le_bytes());
-    for ((id_type, id_value), dropped) in &state.identifiers {
-        put_str(out, Some(id_type));
-        put_str(out, Some(id_value));
-        out.push(*dropped as u8);
+    for m in &state.identifiers {
+        put_str(out, Some(&m.identifier.0));
+        put_str(out, Some(&m.identifier.1));
+        out.push(m.dropped as u8);
     }
 }
 
@@ -228,6 +206,10 @@ impl<'a> Cursor<'a> {
         Ok(u64::from_le_bytes(self.take(8)?.try_into().unwrap_or_default()))
     }
 
+    fn u128(&mut self) -> Result<u128, DamagedState> {
+        Ok(u128::from_le_bytes(self.take(16)?.try_into().unwrap_or_default()))
+    }
+
     fn string(&mut self) -> Result<Option<String>, DamagedState> {
         let length = self.u32()?;
         if length == ABSENT {
@@ -271,7 +253,7 @@ impl<'a> Cursor<'a> {
         let majority_name = self.u64()?;
         let key = (self.required()?, self.required()?);
         let count = self.u32()?;
-        let records = (0..count).map(|_| self.record_key()).collect::<Result<_, _>>()?;
+        let records = (0..count).map(|_| self.u128()).collect::<Result<_, _>>()?;
         Ok((
             key,
             StoredIdentifier {
@@ -286,14 +268,25 @@ impl<'a> Cursor<'a> {
         ))
     }
 
-    fn record(&mut self) -> Result<(RecordKey, StoredRecord), DamagedState> {
-        let key = self.record_key()?;
-        let name = self.string()?;
+    /// A record's key and name, the start of its payload.
+    fn record_head(&mut self) -> Result<(RecordKey, Option<String>), DamagedState> {
+        Ok((self.record_key()?, self.string()?))
+    }
+
+    fn record(&mut self, buffer: &mut Vec<u8>) -> Result<StoredRecord, DamagedState> {
+        let (key, name) = self.record_head()?;
         let count = self.u32()?;
         let identifiers = (0..count)
-            .map(|_| Ok(((self.required()?, self.required()?), self.u8()? != 0)))
+            .map(|_| {
+                let identifier = (self.required()?, self.required()?);
+                Ok(Membership {
+                    hash: identifier_hash(&identifier.0, &identifier.1, buffer),
+                    identifier,
+                    dropped: self.u8()? != 0,
+                })
+            })
             .collect::<Result<_, DamagedState>>()?;
-        Ok((key, StoredRecord { name, identifiers }))
+        Ok(StoredRecord { key, name, identifiers })
     }
 }
 
@@ -387,16 +380,14 @@ impl<B: AsRef<[u8]>> StateFile<B> {
         .map(Some)
     }
 
-    fn record(&self, hash: u128) -> Result<Option<StoredRecord>, DamagedState> {
+    fn record_cursor(&self, hash: u128) -> Result<Option<Cursor<'_>>, DamagedState> {
         let bytes = self.bytes.as_ref();
         let Some(i) = self.records.find(bytes, hash) else {
             return Ok(None);
         };
-        let (_, record) = Cursor {
+        Ok(Some(Cursor {
             bytes: self.records.payload(bytes, i)?,
-        }
-        .record()?;
-        Ok(Some(record))
+        }))
     }
 
     /// Every identifier the file holds, with its key's hash.
@@ -414,16 +405,15 @@ impl<B: AsRef<[u8]>> StateFile<B> {
     }
 
     /// Every record the file holds, with its key's hash.
-    pub fn records(
-        &self,
-    ) -> impl Iterator<Item = Result<(u128, RecordKey, StoredRecord), DamagedState>> + '_ {
+    pub fn records(&self) -> impl Iterator<Item = Result<(u128, StoredRecord), DamagedState>> + '_ {
         let bytes = self.bytes.as_ref();
+        let mut buffer = Vec::new();
         (0..self.records.count).map(move |i| {
-            let (key, state) = Cursor {
+            let state = Cursor {
                 bytes: self.records.payload(bytes, i)?,
             }
-            .record()?;
-            Ok((self.records.key_at(bytes, i), key, state))
+            .record(&mut buffer)?;
+            Ok((self.records.key_at(bytes, i), state))
         })
     }
 }
@@ -437,14 +427,14 @@ pub struct StateStack<B> {
 
 impl<B: AsRef<[u8]>> StateStack<B> {
     /// Every identifier's newest state: what the graph's mapping is.
-    pub fn all_identifiers(&self) -> Result<Vec<(IdentifierKey, StoredIdentifier)>, DamagedState> {
+    pub fn all_identifiers(&self) -> Result<Vec<(u128, IdentifierKey, StoredIdentifier)>, DamagedState> {
         let mut seen: HashSet<u128> = HashSet::new();
         let mut all = Vec::new();
         for file in &self.files {
             for entry in file.identifiers() {
                 let (hash, key, state) = entry?;
                 if seen.insert(hash) {
-                    all.push((key, state));
+                    all.push((hash, key, state));
                 }
             }
         }
@@ -458,9 +448,9 @@ impl<B: AsRef<[u8]>> StateStack<B> {
         let mut records = Vec::new();
         for file in &self.files {
             for entry in file.records() {
-                let (hash, key, state) = entry?;
+                let (hash, state) = entry?;
                 if seen.insert(hash) {
-                    records.push((key, state));
+                    records.push((hash, state));
                 }
             }
         }
@@ -472,17 +462,31 @@ impl<B: AsRef<[u8]>> StateStack<B> {
     }
 }
 
+impl<B: AsRef<[u8]>> StateStack<B> {
+    /// The newest file's cursor at a record, if any file holds it.
+    fn record_cursor(&self, hash: u128) -> Result<Option<Cursor<'_>>, DamagedState> {
+        for file in &self.files {
+            if let Some(cursor) = file.record_cursor(hash)? {
+                return Ok(Some(cursor));
+            }
+        }
+        Ok(None)
+    }
+}
+
 impl<B: AsRef<[u8]>> GraphStore for StateStack<B> {
     type Error = DamagedState;
 
-    fn identifiers(&self, keys: &[IdentifierKey]) -> Result<Vec<Option<StoredIdentifier>>, DamagedState> {
-        let mut buffer = Vec::new();
-        keys.iter()
-            .map(|(id_type, id_value)| {
-                let hash = identifier_hash(id_type, id_value, &mut buffer);
+    fn identifiers(
+        &self,
+        hashes: &[KeyHash],
+    ) -> Result<Vec<Option<(IdentifierKey, StoredIdentifier)>>, DamagedState> {
+        hashes
+            .iter()
+            .map(|&hash| {
                 for file in &self.files {
-                    if let Some((_, state)) = file.identifier(hash)? {
-                        return Ok(Some(state));
+                    if let Some(found) = file.identifier(hash)? {
+                        return Ok(Some(found));
                     }
                 }
                 Ok(None)
@@ -490,23 +494,26 @@ impl<B: AsRef<[u8]>> GraphStore for StateStack<B> {
             .collect()
     }
 
-    fn records(&self, keys: &[RecordKey]) -> Result<Vec<StoredRecord>, DamagedState> {
+    fn records(&self, hashes: &[KeyHash]) -> Result<Vec<Option<StoredRecord>>, DamagedState> {
         let mut buffer = Vec::new();
-        keys.iter()
-            .map(|key| {
-                let hash = record_hash(key, &mut buffer);
-                for file in &self.files {
-                    if let Some(state) = file.record(hash)? {
-                        return Ok(state);
-                    }
-                }
-                Ok(StoredRecord::default())
+        hashes
+            .iter()
+            .map(|&hash| {
+                self.record_cursor(hash)?
+                    .map(|mut cursor| cursor.record(&mut buffer))
+                    .transpose()
             })
             .collect()
     }
 
-    fn record_names(&self, keys: &[RecordKey]) -> Result<Vec<Option<String>>, DamagedState> {
-        Ok(self.records(keys)?.into_iter().map(|r| r.name).collect())
+    fn record_names(
+        &self,
+        hashes: &[KeyHash],
+    ) -> Result<Vec<Option<(RecordKey, Option<String>)>>, DamagedState> {
+        hashes
+            .iter()
+            .map(|&hash| self.record_cursor(hash)?.map(|mut cursor| cursor.record_head()).transpose())
+            .collect()
     }
 
     fn taken_one_ids(&self) -> Result<Vec<i64>, DamagedState> {

@@ -3,6 +3,7 @@
 use arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use arrow::compute::cast;
 use arrow::datatypes::{DataType, Int64Type};
+use twox_hash::XxHash3_128;
 
 use crate::identity::evidence::Reason;
 use crate::identity::resolve::{ResolveError, Status};
@@ -34,6 +35,42 @@ pub struct AppendRow {
     pub name: Option<String>,
 }
 
+/// The hash a store keeps a key under: an identifier's by
+/// [`identifier_hash`], a record's by [`record_hash`]. With 128 bits, two
+/// of a billion keys share one with a chance of about 10^-21, so an append
+/// finds its closure by hashes alone and reads keys only for the rows it
+/// resolves.
+pub type KeyHash = u128;
+
+/// The hash an identifier is kept under (the lookup file's, too).
+pub fn identifier_hash(id_type: &str, id_value: &str, buffer: &mut Vec<u8>) -> KeyHash {
+    crate::identity::one_id_lookup::key(id_type, id_value, buffer)
+}
+
+/// The hash a record is kept under: its source and id.
+pub fn record_hash(record: &RecordKey, buffer: &mut Vec<u8>) -> KeyHash {
+    buffer.clear();
+    match &record.source {
+        Some(source) => {
+            buffer.push(1);
+            buffer.extend_from_slice(source.as_bytes());
+        }
+        None => buffer.push(0),
+    }
+    buffer.push(0xFF);
+    match &record.record_id {
+        RecordId::Text(id) => {
+            buffer.push(0);
+            buffer.extend_from_slice(id.as_bytes());
+        }
+        RecordId::Integer(id) => {
+            buffer.push(1);
+            buffer.extend_from_slice(&id.to_le_bytes());
+        }
+    }
+    XxHash3_128::oneshot(buffer)
+}
+
 /// What the graph holds of an identifier.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredIdentifier {
@@ -47,35 +84,52 @@ pub struct StoredIdentifier {
     pub reason_before_links: Reason,
     /// A hash of the name most of its records carry (0: none, or no names).
     pub majority_name: u64,
-    /// Every record that holds it.
-    pub records: Vec<RecordKey>,
+    /// Every record that holds it, by [`record_hash`].
+    pub records: Vec<KeyHash>,
+}
+
+/// One identifier of a stored record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// [`identifier_hash`] of `identifier`.
+    pub hash: KeyHash,
+    pub identifier: IdentifierKey,
+    /// Name dissent dropped it from the record's links.
+    pub dropped: bool,
 }
 
 /// What the graph holds of a record.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredRecord {
+    pub key: RecordKey,
     /// The first name its rows gave.
     pub name: Option<String>,
-    /// Its identifiers, each with whether name dissent dropped it from
-    /// the record's links.
-    pub identifiers: Vec<(IdentifierKey, bool)>,
+    pub identifiers: Vec<Membership>,
 }
 
 /// A stored graph as an append reads it: a few identifiers and records at
 /// a time, in batches, so that a store on disk reads each batch's ranges
-/// together.
+/// together. Keys are asked for by their hashes.
 pub trait GraphStore {
     type Error;
 
-    /// Each identifier's stored state, `None` when the graph does not hold it.
-    fn identifiers(&self, keys: &[IdentifierKey]) -> Result<Vec<Option<StoredIdentifier>>, Self::Error>;
+    /// Each identifier's key and stored state, `None` when the graph does
+    /// not hold it.
+    fn identifiers(
+        &self,
+        hashes: &[KeyHash],
+    ) -> Result<Vec<Option<(IdentifierKey, StoredIdentifier)>>, Self::Error>;
 
-    /// Each record (empty for one the graph does not hold).
-    fn records(&self, keys: &[RecordKey]) -> Result<Vec<StoredRecord>, Self::Error>;
+    /// Each record, `None` when the graph does not hold it.
+    fn records(&self, hashes: &[KeyHash]) -> Result<Vec<Option<StoredRecord>>, Self::Error>;
 
-    /// Each record's name alone: an identifier kept set aside is judged by
-    /// the names of all of its records again, without their other rows.
-    fn record_names(&self, keys: &[RecordKey]) -> Result<Vec<Option<String>>, Self::Error>;
+    /// Each record's key and name alone: an identifier kept set aside is
+    /// judged by the names of all of its records again, without their other
+    /// rows.
+    fn record_names(
+        &self,
+        hashes: &[KeyHash],
+    ) -> Result<Vec<Option<(RecordKey, Option<String>)>>, Self::Error>;
 
     /// The one_ids of the newest mapping: a new person never takes one, as
     /// in a run over every row with the mapping as `previous`.

@@ -1,7 +1,7 @@
 //! A world appended day by day has, after every day, the persons of one run
 //! over all of its rows with the graph's mapping as `previous`.
 
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashMap;
 
 use rand::{Rng, SeedableRng};
 
@@ -32,16 +32,10 @@ fn whole_run(
     with_names: bool,
     previous: &[(String, String, i64)],
 ) -> HashMap<IdentifierKey, (i64, u32, Status, Reason)> {
-    let closure = Closure {
-        rows: rows.to_vec(),
-        pinned: HashMap::new(),
-        judged_here: HashSet::new(),
-        stored_whole: HashMap::new(),
-        previous: Vec::new(),
-        opened: 0,
-    };
     let previous = previous.iter().map(|(t, v, id)| (t.as_str(), v.as_str(), *id));
-    let (builder, _) = closure.builder(rules, with_names).unwrap();
+    let (builder, _) = Closure::default()
+        .builder(rows, &DayHashes::of(rows), rules, with_names)
+        .unwrap();
     let resolution = builder.resolve(rules, previous).unwrap();
     resolution
         .iter()
@@ -319,7 +313,7 @@ fn a_stack_of_state_files_keeps_what_the_memory_graph_keeps() {
             }
             let stored = stack.all_identifiers().unwrap();
             assert_eq!(stored.len(), memory.len(), "seed {seed} day {d}");
-            for (key, state) in &stored {
+            for (_, key, state) in &stored {
                 assert_eq!(Some(state), memory.get(key), "seed {seed} day {d}: {key:?}");
             }
             let mut taken = memory.taken_one_ids().unwrap();
