@@ -66,15 +66,18 @@ async fn main() {
     let took = started.elapsed();
     let stats = &appended.stats;
     println!(
-        "day appended in {took:.1?}: {} rows resolved ({:.2}% of all rows), {} stored records read whole, {} identifiers opened, {} pinned, {} rounds",
+        "day appended in {took:.1?}: {} rows resolved ({:.2}% of all rows), {} stored records read whole, {} rows of pinned identifiers' other records (for their names), {} identifiers opened, {} pinned, {} rounds",
         stats.rows,
         100.0 * stats.rows as f64 / links.len() as f64,
         stats.records_read,
+        stats.name_rows,
         stats.opened,
         stats.pinned,
         stats.rounds
     );
+    let started = Instant::now();
     graph.apply(&day, &appended);
+    println!("its changes applied in {:.1?}", started.elapsed());
 
     let started = Instant::now();
     let whole = append(&MemoryGraph::default(), &links, &rules, with_names)

@@ -4,6 +4,7 @@
 use hashbrown::{HashMap, HashSet};
 
 use super::Appended;
+use super::reads::Reads;
 use super::store::{
     AppendRow, GraphStore, IdentifierKey, KeyHash, Membership, RecordKey, StoredIdentifier, StoredRecord, identifier_hash,
     record_hash,
@@ -69,15 +70,25 @@ pub fn changes<S: GraphStore>(
             day_rows_of.entry(record).or_default().push((row, key, identifier));
         }
     }
+    // The append read all of them: the store is asked only for what it
+    // did not.
+    let reads = &appended.reads;
+    let mut more = Reads::default();
+    more.read_identifiers(store, hashes.iter().copied().filter(|h| !reads.knows_identifier(h)))?;
+    more.read_records(
+        store,
+        appended.whole_records.iter().copied().filter(|h| !reads.knows_record(h)),
+    )?;
     let mut identifiers = Vec::with_capacity(hashes.len());
     let mut previous_one_ids = Vec::new();
-    for (i, (&hash, stored)) in hashes.iter().zip(store.identifiers(&hashes)?).enumerate() {
+    for (i, &hash) in hashes.iter().enumerate() {
         let resolved = resolution.get(i);
         let judged_whole = !judged.majority_names.is_empty() || !appended.pinned.contains(&hash);
+        let stored = reads.identifier(&hash).or_else(|| more.identifier(&hash));
         let mut state = match stored {
             Some((_, stored)) => {
                 previous_one_ids.push(stored.one_id);
-                stored
+                stored.clone()
             }
             None => StoredIdentifier {
                 one_id: 0,
@@ -109,14 +120,12 @@ pub fn changes<S: GraphStore>(
         identifiers.push((hash, key, state));
     }
     let mut records = Vec::with_capacity(appended.whole_records.len());
-    for (&hash, stored) in appended
-        .whole_records
-        .iter()
-        .zip(store.records(&appended.whole_records)?)
-    {
+    for hash in &appended.whole_records {
+        let hash = *hash;
         let day_rows = day_rows_of.get(&hash).map_or(&[][..], Vec::as_slice);
+        let stored = reads.record(&hash).or_else(|| more.record(&hash));
         let mut state = match (stored, day_rows.first()) {
-            (Some(stored), _) => stored,
+            (Some(stored), _) => stored.clone(),
             (None, Some((_, key, _))) => StoredRecord {
                 key: (*key).clone(),
                 name: None,

@@ -45,6 +45,7 @@
 
 mod changes;
 mod memory;
+mod reads;
 mod state_file;
 mod store;
 #[cfg(test)]
@@ -64,6 +65,7 @@ use arrow::array::{ArrayRef, Int64Builder, StringBuilder};
 use hashbrown::{HashMap, HashSet};
 
 use crate::identity::evidence::Reason;
+use reads::Reads;
 use crate::identity::record_names::{name_words, share_a_word};
 use crate::identity::resolve::{CLIQUE_LIMIT, IdentityGraphBuilder, Resolution, ResolveError};
 use crate::identity::rules::{BlockMatcher, Rules};
@@ -78,6 +80,8 @@ pub struct AppendStats {
     pub pinned: usize,
     /// Stored records read whole.
     pub records_read: usize,
+    /// Rows of the pinned identifiers' other records, for their names.
+    pub name_rows: usize,
     /// Rows resolved: the closure records', the pinned identifiers' and the
     /// day's.
     pub rows: usize,
@@ -100,6 +104,8 @@ pub struct Appended {
     /// identifier); other records keep theirs.
     pub whole_records: Vec<KeyHash>,
     pub dropped: HashSet<(KeyHash, KeyHash)>,
+    /// What the append read of the store: the changes start from it.
+    pub(crate) reads: Reads,
 }
 
 /// Why an append failed: the store could not be read, or the resolver
@@ -154,17 +160,18 @@ pub fn append<S: GraphStore>(
         .compile_block_list()
         .map_err(|e| AppendError::Resolve(ResolveError::Rules(e)))?;
     let hashes = DayHashes::of(day);
+    let mut reads = Reads::default();
     let mut opened_by_names: HashSet<KeyHash> = HashSet::new();
     let mut rounds = 0;
     loop {
         rounds += 1;
-        let closure = Closure::find(store, day, &hashes, with_names, &opened_by_names, &mut block)
+        let closure = Closure::find(store, &mut reads, day, &hashes, with_names, &opened_by_names, &mut block)
             .map_err(AppendError::Store)?;
         let (builder, record_order) = closure
-            .builder(day, &hashes, rules, with_names)
+            .builder(&reads, day, &hashes, rules, with_names)
             .map_err(AppendError::Resolve)?;
         let resolution = closure
-            .resolve(builder, rules, &taken)
+            .resolve(&reads, builder, rules, &taken)
             .map_err(AppendError::Resolve)?;
         let mut buffer = Vec::new();
         let resolved: Vec<KeyHash> = (0..resolution.len())
@@ -180,14 +187,14 @@ pub fn append<S: GraphStore>(
         if with_names {
             let position: HashMap<KeyHash, usize> = resolved.iter().enumerate().map(|(i, &h)| (h, i)).collect();
             for hash in &closure.judged_here {
-                let (stored, i) = (&closure.pinned[hash].1, position[hash]);
+                let (stored, i) = (&closure.pinned_state(&reads, hash).1, position[hash]);
                 if judged.reasons_before_links[i] != stored.reason_before_links
                     || judged.majority_names[i] != stored.majority_name
                 {
                     opened_by_names.insert(*hash);
                 }
             }
-            for (&record, stored) in &closure.stored_whole {
+            for (record, stored) in closure.stored_whole(&reads) {
                 let changed = stored
                     .identifiers
                     .iter()
@@ -198,7 +205,7 @@ pub fn append<S: GraphStore>(
                             .identifiers
                             .iter()
                             .map(|m| m.hash)
-                            .filter(|hash| closure.pinned.contains_key(hash)),
+                            .filter(|hash| closure.pinned.contains(hash)),
                     );
                 }
             }
@@ -208,47 +215,52 @@ pub fn append<S: GraphStore>(
                 opened: closure.opened,
                 pinned: closure.pinned.len(),
                 records_read: closure.stored_whole.len(),
-                rows: closure.rows(day),
+                name_rows: closure.name_rows.len(),
+                rows: closure.rows(&reads, day),
                 rounds,
             };
-            let mut whole_records: Vec<KeyHash> = closure.stored_whole.into_keys().collect();
+            let mut whole_records = closure.stored_whole;
             whole_records.extend(hashes.records.iter().flatten());
             whole_records.sort_unstable();
             whole_records.dedup();
             return Ok(Appended {
                 resolution,
                 stats,
-                pinned: closure.pinned.into_keys().collect(),
+                pinned: closure.pinned,
                 whole_records,
                 dropped,
+                reads,
             });
         }
     }
 }
 
 /// What an append resolves besides the day's rows, the pins, and the
-/// stored ids.
+/// stored ids, by hash: the stored states are in the append's [`Reads`].
 #[derive(Default)]
 struct Closure {
     /// The stored records read whole: resolved with all of their rows.
-    stored_whole: HashMap<KeyHash, StoredRecord>,
-    /// The other records of the pinned identifiers judged here, each with
-    /// its name, for a row of the identifier alone.
-    name_rows: Vec<(RecordKey, Option<String>, KeyHash)>,
-    /// The identifiers kept set aside, with their keys.
-    pinned: HashMap<KeyHash, (IdentifierKey, StoredIdentifier)>,
+    stored_whole: Vec<KeyHash>,
+    /// The other records of the pinned identifiers judged here, each for a
+    /// row of the identifier alone with the record's name: (record,
+    /// identifier).
+    name_rows: Vec<(KeyHash, KeyHash)>,
+    /// The identifiers kept set aside.
+    pinned: HashSet<KeyHash>,
     /// The pinned identifiers the closure's rows judge again by the names of
     /// all their records: those the day touches, and those the names judge
     /// (set aside by their links alone). The others keep what the graph
     /// found before their links were counted: their records are unchanged.
     judged_here: HashSet<KeyHash>,
-    previous: Vec<(IdentifierKey, i64)>,
+    /// The stored identifiers of the closure, whose one_ids are `previous`.
+    stored: Vec<KeyHash>,
     opened: usize,
 }
 
 impl Closure {
     fn find<S: GraphStore>(
         store: &S,
+        reads: &mut Reads,
         day: &[AppendRow],
         hashes: &DayHashes,
         with_names: bool,
@@ -263,7 +275,7 @@ impl Closure {
             day_sources.entry(identifier).or_default().extend(source);
         }
         let mut forced: HashSet<KeyHash> = opened_by_names.clone();
-        let mut read: HashMap<KeyHash, StoredRecord> = HashMap::new();
+        let mut read: HashSet<KeyHash> = HashSet::new();
         let mut frontier: Vec<KeyHash> = hashes.identifiers.clone();
         // Records of the day the graph holds already: read whole, and a
         // record grown past the clique limit opens all of its identifiers.
@@ -276,19 +288,18 @@ impl Closure {
                 day_identifiers_of.entry(record).or_default().push(identifier);
             }
         }
-        let mut day_records: Vec<KeyHash> = day_identifiers_of.keys().copied().collect();
-        day_records.sort_unstable();
-        for (record, stored) in day_records.iter().zip(store.records(&day_records)?) {
-            let Some(stored) = stored.filter(|s| !s.identifiers.is_empty()) else {
+        reads.read_records(store, day_identifiers_of.keys().copied())?;
+        for (record, day_identifiers) in &day_identifiers_of {
+            let Some(stored) = reads.record(record).filter(|s| !s.identifiers.is_empty()) else {
                 continue;
             };
             let mut all: HashSet<KeyHash> = stored.identifiers.iter().map(|m| m.hash).collect();
-            all.extend(day_identifiers_of.get(record).into_iter().flatten());
+            all.extend(day_identifiers);
             if all.len() > CLIQUE_LIMIT {
                 forced.extend(all);
             }
             frontier.extend(stored.identifiers.iter().map(|m| m.hash));
-            read.insert(*record, stored);
+            read.insert(*record);
         }
         let mut closure = Closure::default();
         let mut decided: HashSet<KeyHash> = HashSet::new();
@@ -298,37 +309,47 @@ impl Closure {
             frontier.sort_unstable();
             frontier.dedup();
             frontier.retain(|hash| !decided.contains(hash));
-            let stored = store.identifiers(&frontier)?;
-            for (hash, stored) in frontier.drain(..).zip(stored) {
+            reads.read_identifiers(store, frontier.iter().copied())?;
+            // The records' sources of the identifiers a new source may
+            // confirm: few are set aside so.
+            let may_confirm = |hash: &KeyHash, stored: &StoredIdentifier| {
+                stored.reason == Reason::MaxRecordsPerIdentifier && day_sources.contains_key(hash)
+            };
+            let sources_to_read: Vec<KeyHash> = frontier
+                .iter()
+                .filter_map(|hash| reads.identifier(hash).map(|(_, stored)| (hash, stored)))
+                .filter(|(hash, stored)| may_confirm(hash, stored))
+                .flat_map(|(_, stored)| stored.records.iter().copied())
+                .collect();
+            reads.read_names(store, sources_to_read)?;
+            for hash in frontier.drain(..) {
                 decided.insert(hash);
-                let Some((key, stored)) = stored else { continue };
+                let Some((_, stored)) = reads.identifier(&hash) else {
+                    continue;
+                };
+                closure.stored.push(hash);
                 let open = forced.contains(&hash)
                     || !stored.reason.excludes()
-                    || (stored.reason == Reason::MaxRecordsPerIdentifier
-                        && brings_a_new_source(store, &stored, day_sources.get(&hash))?);
+                    || (may_confirm(&hash, stored) && brings_a_new_source(reads, stored, &day_sources[&hash]));
                 if open {
                     closure.opened += 1;
-                    to_read.extend(stored.records.iter().filter(|r| !read.contains_key(*r)));
-                    closure.previous.push((key, stored.one_id));
+                    to_read.extend(stored.records.iter().filter(|r| !read.contains(*r)));
                 } else {
-                    closure.previous.push((key.clone(), stored.one_id));
-                    closure.pinned.insert(hash, (key, stored));
+                    closure.pinned.insert(hash);
                 }
             }
             if to_read.is_empty() && !witnesses_read {
                 // Every identifier of the day is decided: read the records
                 // on which the day's pinned witnesses may confirm a dissent.
                 witnesses_read = true;
-                to_read = witnessed_records(store, day, hashes, &closure.pinned, &read, block)?;
+                to_read = witnessed_records(store, reads, day, hashes, &closure.pinned, &read, block)?;
             }
             if to_read.is_empty() {
                 break;
             }
-            to_read.sort_unstable();
-            to_read.dedup();
-            let records = store.records(&to_read)?;
-            for (hash, stored) in to_read.drain(..).zip(records) {
-                let Some(stored) = stored else { continue };
+            reads.read_records(store, to_read.iter().copied())?;
+            for hash in to_read.drain(..) {
+                let Some(stored) = reads.record(&hash) else { continue };
                 frontier.extend(
                     stored
                         .identifiers
@@ -336,16 +357,18 @@ impl Closure {
                         .map(|m| m.hash)
                         .filter(|hash| !decided.contains(hash)),
                 );
-                read.insert(hash, stored);
+                read.insert(hash);
             }
         }
         closure.judged_here = closure
             .pinned
             .iter()
-            .filter(|(hash, (_, stored))| {
-                with_names && (day_sources.contains_key(*hash) || !stored.reason_before_links.excludes())
+            .filter(|hash| {
+                with_names
+                    && (day_sources.contains_key(*hash)
+                        || !closure.pinned_state(reads, hash).1.reason_before_links.excludes())
             })
-            .map(|(hash, _)| *hash)
+            .copied()
             .collect();
         if with_names {
             // Their other records, with their names.
@@ -353,30 +376,41 @@ impl Closure {
                 .judged_here
                 .iter()
                 .flat_map(|hash| {
-                    closure.pinned[hash]
+                    closure
+                        .pinned_state(reads, hash)
                         .1
                         .records
                         .iter()
-                        .filter(|r| !read.contains_key(*r))
+                        .filter(|r| !read.contains(*r))
                         .map(move |r| (*r, *hash))
                 })
                 .collect();
             others.sort_unstable();
-            let records: Vec<KeyHash> = others.iter().map(|(r, _)| *r).collect();
-            for ((_, identifier), named) in others.iter().zip(store.record_names(&records)?) {
-                if let Some((key, name)) = named {
-                    closure.name_rows.push((key, name, *identifier));
-                }
-            }
+            reads.read_names(store, others.iter().map(|(r, _)| *r))?;
+            others.retain(|(record, _)| reads.name(record).is_some());
+            closure.name_rows = others;
         }
-        closure.stored_whole = read;
+        closure.stored_whole = read.into_iter().collect();
+        closure.stored_whole.sort_unstable();
         Ok(closure)
+    }
+
+    /// A pinned (or any stored) identifier's key and state.
+    fn pinned_state<'r>(&self, reads: &'r Reads, hash: &KeyHash) -> &'r (IdentifierKey, StoredIdentifier) {
+        reads.identifier(hash).expect("a closure's stored identifier was read")
+    }
+
+    /// The stored records read whole, with their hashes.
+    fn stored_whole<'r>(&'r self, reads: &'r Reads) -> impl Iterator<Item = (KeyHash, &'r StoredRecord)> + 'r {
+        self.stored_whole
+            .iter()
+            .filter_map(|hash| reads.record(hash).map(|record| (*hash, record)))
     }
 
     /// The rows resolved: the stored records' read whole, the pinned
     /// identifiers' names, the day's.
-    fn rows(&self, day: &[AppendRow]) -> usize {
-        let stored: usize = self.stored_whole.values().map(|r| r.identifiers.len()).sum();
+    fn rows(&self, reads: &Reads, day: &[AppendRow]) -> usize {
+        let stored: usize = self.stored_whole(reads).map(|(_, r)| r.identifiers.len()).sum();
         stored + self.name_rows.len() + day.len()
     }
 
@@ -386,6 +420,7 @@ impl Closure {
     /// order the builder numbers them.
     fn builder(
         &self,
+        reads: &Reads,
         day: &[AppendRow],
         hashes: &DayHashes,
         rules: &Rules,
@@ -400,15 +435,15 @@ impl Closure {
             };
             columns.push(record, identifier, name);
         };
-        for (&hash, stored) in &self.stored_whole {
+        for (hash, stored) in self.stored_whole(reads) {
             for m in &stored.identifiers {
                 push(Some((&stored.key, hash)), &m.identifier, stored.name.as_deref());
             }
         }
-        let mut buffer = Vec::new();
-        for (key, name, identifier) in &self.name_rows {
-            let hash = record_hash(key, &mut buffer);
-            push(Some((key, hash)), &self.pinned[identifier].0, name.as_deref());
+        for (record, identifier) in &self.name_rows {
+            if let Some((key, name)) = reads.name(record) {
+                push(Some((key, *record)), &self.pinned_state(reads, identifier).0, name);
+            }
         }
         for (row, record) in day.iter().zip(&hashes.records) {
             push(
@@ -439,11 +474,13 @@ impl Closure {
     /// Resolves the rows with the pins and the stored ids.
     fn resolve(
         &self,
+        reads: &Reads,
         mut builder: IdentityGraphBuilder,
         rules: &Rules,
         taken: &[i64],
     ) -> Result<Resolution, ResolveError> {
-        for (hash, ((id_type, id_value), stored)) in &self.pinned {
+        for hash in &self.pinned {
+            let ((id_type, id_value), stored) = self.pinned_state(reads, hash);
             let before_links = if self.judged_here.contains(hash) {
                 Reason::None
             } else {
@@ -452,10 +489,10 @@ impl Closure {
             builder.pin(id_type, id_value, before_links, stored.reason);
         }
         builder.retire(taken.iter().copied());
-        let previous = self
-            .previous
-            .iter()
-            .map(|((id_type, id_value), one_id)| (id_type.as_str(), id_value.as_str(), *one_id));
+        let previous = self.stored.iter().map(|hash| {
+            let ((id_type, id_value), stored) = self.pinned_state(reads, hash);
+            (id_type.as_str(), id_value.as_str(), stored.one_id)
+        });
         builder.resolve(rules, previous)
     }
 }
@@ -524,22 +561,24 @@ impl RowColumns {
 /// confirmation drops shows after resolving.
 fn witnessed_records<S: GraphStore>(
     store: &S,
+    reads: &mut Reads,
     day: &[AppendRow],
     hashes: &DayHashes,
-    pinned: &HashMap<KeyHash, (IdentifierKey, StoredIdentifier)>,
-    read: &HashMap<KeyHash, StoredRecord>,
+    pinned: &HashSet<KeyHash>,
+    read: &HashSet<KeyHash>,
     block: &mut BlockMatcher,
 ) -> Result<Vec<KeyHash>, S::Error> {
     let mut new_names: HashMap<KeyHash, Vec<String>> = HashMap::new();
     for ((row, identifier), record) in day.iter().zip(&hashes.identifiers).zip(&hashes.records) {
-        let Some((_, stored)) = pinned.get(identifier) else {
+        let Some((_, stored)) = reads.identifier(identifier).filter(|_| pinned.contains(identifier)) else {
             continue;
         };
         if stored.reason_before_links.excludes() {
             continue;
         }
         let stored_name = record
-            .and_then(|r| read.get(&r))
+            .filter(|r| read.contains(r))
+            .and_then(|r| reads.record(&r))
             .and_then(|r| r.name.as_deref());
         for name in [stored_name, row.name.as_deref()].into_iter().flatten() {
             if let Some(words) = name_words(name, block) {
@@ -549,22 +588,19 @@ fn witnessed_records<S: GraphStore>(
     }
     let candidates: Vec<(KeyHash, KeyHash)> = new_names
         .keys()
-        .flat_map(|&identifier| {
-            pinned[&identifier]
-                .1
-                .records
+        .flat_map(|identifier| {
+            let records = reads.identifier(identifier).map_or(&[][..], |(_, s)| &s.records);
+            records
                 .iter()
-                .filter(|r| !read.contains_key(*r))
-                .map(move |r| (*r, identifier))
+                .filter(|r| !read.contains(*r))
+                .map(move |r| (*r, *identifier))
         })
         .collect();
-    let records: Vec<KeyHash> = candidates.iter().map(|(r, _)| *r).collect();
-    let names = store.record_names(&records)?;
+    reads.read_names(store, candidates.iter().map(|(r, _)| *r))?;
     Ok(candidates
         .into_iter()
-        .zip(names)
-        .filter_map(|((record, identifier), named)| {
-            let words = name_words(named?.1.as_deref()?, block)?;
+        .filter_map(|(record, identifier)| {
+            let words = name_words(reads.name(&record)?.1?, block)?;
             new_names[&identifier]
                 .iter()
                 .any(|new| share_a_word(new, &words))
@@ -574,22 +610,15 @@ fn witnessed_records<S: GraphStore>(
 }
 
 /// Whether the day holds an identifier on a record of a source none of its
-/// stored records has: the only way an identifier set aside for its records
-/// can be confirmed without names, as one source alone held it. Its
-/// records' keys are read for it: few identifiers are set aside so.
-fn brings_a_new_source<S: GraphStore>(
-    store: &S,
-    stored: &StoredIdentifier,
-    day_sources: Option<&HashSet<Option<&str>>>,
-) -> Result<bool, S::Error> {
-    let Some(sources) = day_sources.filter(|s| !s.is_empty()) else {
-        return Ok(false);
-    };
-    let held: HashSet<Option<String>> = store
-        .record_names(&stored.records)?
-        .into_iter()
-        .flatten()
-        .map(|(key, _)| key.source)
+/// stored records has (their keys read before): the only way an identifier
+/// set aside for its records can be confirmed without names, as one source
+/// alone held it.
+fn brings_a_new_source(reads: &Reads, stored: &StoredIdentifier, day_sources: &HashSet<Option<&str>>) -> bool {
+    let held: HashSet<Option<&str>> = stored
+        .records
+        .iter()
+        .filter_map(|r| reads.name(r))
+        .map(|(key, _)| key.source.as_deref())
         .collect();
-    Ok(sources.iter().any(|source| !held.contains(&source.map(str::to_string))))
+    day_sources.iter().any(|source| !held.contains(source))
 }

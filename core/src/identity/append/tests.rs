@@ -34,7 +34,7 @@ fn whole_run(
 ) -> HashMap<IdentifierKey, (i64, u32, Status, Reason)> {
     let previous = previous.iter().map(|(t, v, id)| (t.as_str(), v.as_str(), *id));
     let (builder, _) = Closure::default()
-        .builder(rows, &DayHashes::of(rows), rules, with_names)
+        .builder(&Reads::default(), rows, &DayHashes::of(rows), rules, with_names)
         .unwrap();
     let resolution = builder.resolve(rules, previous).unwrap();
     resolution

@@ -1,0 +1,94 @@
+//! What an append has read of its store, each key once: the closure is
+//! found again each round, and the changes are taken from the same reads.
+
+use hashbrown::HashMap;
+
+use super::store::{GraphStore, IdentifierKey, KeyHash, RecordKey, StoredIdentifier, StoredRecord};
+
+/// The stored identifiers, records and record names read so far; `None`
+/// for a key the store does not hold.
+#[derive(Default)]
+pub struct Reads {
+    identifiers: HashMap<KeyHash, Option<(IdentifierKey, StoredIdentifier)>>,
+    records: HashMap<KeyHash, Option<StoredRecord>>,
+    names: HashMap<KeyHash, Option<(RecordKey, Option<String>)>>,
+}
+
+/// The keys of `hashes` not in `read`, each once.
+fn missing<V>(read: &HashMap<KeyHash, V>, hashes: impl IntoIterator<Item = KeyHash>) -> Vec<KeyHash> {
+    let mut missing: Vec<KeyHash> = hashes.into_iter().filter(|h| !read.contains_key(h)).collect();
+    missing.sort_unstable();
+    missing.dedup();
+    missing
+}
+
+impl Reads {
+    /// Reads the identifiers not read yet.
+    pub fn read_identifiers<S: GraphStore>(
+        &mut self,
+        store: &S,
+        hashes: impl IntoIterator<Item = KeyHash>,
+    ) -> Result<(), S::Error> {
+        let missing = missing(&self.identifiers, hashes);
+        let found = store.identifiers(&missing)?;
+        self.identifiers.extend(missing.into_iter().zip(found));
+        Ok(())
+    }
+
+    /// Reads the records not read yet, whole.
+    pub fn read_records<S: GraphStore>(
+        &mut self,
+        store: &S,
+        hashes: impl IntoIterator<Item = KeyHash>,
+    ) -> Result<(), S::Error> {
+        let missing = missing(&self.records, hashes);
+        let found = store.records(&missing)?;
+        self.records.extend(missing.into_iter().zip(found));
+        Ok(())
+    }
+
+    /// Reads the keys and names of the records not read yet (whole or so).
+    pub fn read_names<S: GraphStore>(
+        &mut self,
+        store: &S,
+        hashes: impl IntoIterator<Item = KeyHash>,
+    ) -> Result<(), S::Error> {
+        let records = &self.records;
+        let missing = missing(&self.names, hashes.into_iter().filter(|h| !records.contains_key(h)));
+        let found = store.record_names(&missing)?;
+        self.names.extend(missing.into_iter().zip(found));
+        Ok(())
+    }
+
+    /// Whether the identifier was read before (held by the store or not).
+    pub fn knows_identifier(&self, hash: &KeyHash) -> bool {
+        self.identifiers.contains_key(hash)
+    }
+
+    /// Whether the record was read whole before (held by the store or not).
+    pub fn knows_record(&self, hash: &KeyHash) -> bool {
+        self.records.contains_key(hash)
+    }
+
+    /// A stored identifier read before.
+    pub fn identifier(&self, hash: &KeyHash) -> Option<&(IdentifierKey, StoredIdentifier)> {
+        self.identifiers.get(hash).and_then(Option::as_ref)
+    }
+
+    /// A stored record read whole before.
+    pub fn record(&self, hash: &KeyHash) -> Option<&StoredRecord> {
+        self.records.get(hash).and_then(Option::as_ref)
+    }
+
+    /// A stored record's key and name, read whole or by name before.
+    pub fn name(&self, hash: &KeyHash) -> Option<(&RecordKey, Option<&str>)> {
+        match self.records.get(hash) {
+            Some(record) => record.as_ref().map(|r| (&r.key, r.name.as_deref())),
+            None => self
+                .names
+                .get(hash)
+                .and_then(Option::as_ref)
+                .map(|(key, name)| (key, name.as_deref())),
+        }
+    }
+}
