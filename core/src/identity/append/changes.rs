@@ -6,8 +6,8 @@ use hashbrown::{HashMap, HashSet};
 use super::Appended;
 use super::reads::Reads;
 use super::store::{
-    AppendRow, GraphStore, IdentifierKey, KeyHash, Membership, RecordKey, StoredIdentifier, StoredRecord, identifier_hash,
-    record_hash,
+    AppendRow, GraphStore, IdentifierKey, KeyHash, Membership, RecordKey, StoredIdentifier, StoredRecord,
+    identifier_hash, record_hash,
 };
 use crate::identity::evidence::Reason;
 use crate::identity::resolve::Status;
@@ -67,17 +67,27 @@ pub fn changes<S: GraphStore>(
             let record = record_hash(key, &mut buffer);
             let identifier = identifier_hash(&row.identifier.0, &row.identifier.1, &mut buffer);
             day_records_of.entry(identifier).or_default().push(record);
-            day_rows_of.entry(record).or_default().push((row, key, identifier));
+            day_rows_of
+                .entry(record)
+                .or_default()
+                .push((row, key, identifier));
         }
     }
     // The append read all of them: the store is asked only for what it
     // did not.
     let reads = &appended.reads;
     let mut more = Reads::default();
-    more.read_identifiers(store, hashes.iter().copied().filter(|h| !reads.knows_identifier(h)))?;
+    more.read_identifiers(
+        store,
+        hashes.iter().copied().filter(|h| !reads.knows_identifier(h)),
+    )?;
     more.read_records(
         store,
-        appended.whole_records.iter().copied().filter(|h| !reads.knows_record(h)),
+        appended
+            .whole_records
+            .iter()
+            .copied()
+            .filter(|h| !reads.knows_record(h)),
     )?;
     let mut identifiers = Vec::with_capacity(hashes.len());
     let mut previous_one_ids = Vec::new();
@@ -112,7 +122,10 @@ pub fn changes<S: GraphStore>(
         }
         // A blocked value joins no record: its records (a placeholder's
         // may be many) are never read.
-        if let Some(new) = day_records_of.get(&hash).filter(|_| state.reason != Reason::Block) {
+        if let Some(new) = day_records_of
+            .get(&hash)
+            .filter(|_| state.reason != Reason::Block)
+        {
             let mut held: HashSet<KeyHash> = state.records.iter().copied().collect();
             state.records.extend(new.iter().filter(|&&r| held.insert(r)));
         }

@@ -7,7 +7,8 @@ use std::convert::Infallible;
 use super::Appended;
 use super::changes::changes;
 use super::store::{
-    AppendRow, GraphStore, IdentifierKey, KeyHash, RecordKey, StoredIdentifier, StoredRecord, identifier_hash,
+    AppendRow, GraphStore, IdentifierKey, KeyAndName, KeyHash, StoredIdentifier, StoredRecord,
+    identifier_hash,
 };
 use crate::identity::resolve::Resolution;
 
@@ -115,20 +116,16 @@ impl GraphStore for MemoryGraph {
     }
 
     fn records(&self, hashes: &[KeyHash]) -> Result<Vec<Option<StoredRecord>>, Infallible> {
-        Ok(hashes.iter().map(|hash| self.records.get(hash).cloned()).collect())
-    }
-
-    fn record_names(
-        &self,
-        hashes: &[KeyHash],
-    ) -> Result<Vec<Option<(RecordKey, Option<String>)>>, Infallible> {
         Ok(hashes
             .iter()
-            .map(|hash| {
-                self.records
-                    .get(hash)
-                    .map(|r| (r.key.clone(), r.name.clone()))
-            })
+            .map(|hash| self.records.get(hash).cloned())
+            .collect())
+    }
+
+    fn record_names(&self, hashes: &[KeyHash]) -> Result<Vec<Option<KeyAndName>>, Infallible> {
+        Ok(hashes
+            .iter()
+            .map(|hash| self.records.get(hash).map(|r| (r.key.clone(), r.name.clone())))
             .collect())
     }
 

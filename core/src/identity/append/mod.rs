@@ -55,8 +55,8 @@ pub use changes::{Changes, changes};
 pub use memory::MemoryGraph;
 pub use state_file::{DamagedState, StateFile, StateStack, encode as encode_state};
 pub use store::{
-    AppendRow, GraphStore, IdentifierKey, KeyHash, Membership, RecordId, RecordKey, StoredIdentifier, StoredRecord,
-    append_rows, batch_rows, identifier_hash, record_hash,
+    AppendRow, GraphStore, IdentifierKey, KeyAndName, KeyHash, Membership, RecordId, RecordKey,
+    StoredIdentifier, StoredRecord, append_rows, batch_rows, identifier_hash, record_hash,
 };
 
 use std::sync::Arc;
@@ -65,10 +65,10 @@ use arrow::array::{ArrayRef, Int64Builder, StringBuilder};
 use hashbrown::{HashMap, HashSet};
 
 use crate::identity::evidence::Reason;
-use reads::Reads;
 use crate::identity::record_names::{name_words, share_a_word};
 use crate::identity::resolve::{CLIQUE_LIMIT, IdentityGraphBuilder, Resolution, ResolveError};
 use crate::identity::rules::{BlockMatcher, Rules};
+use reads::Reads;
 
 /// How much of the stored graph an append read and resolved again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -165,8 +165,16 @@ pub fn append<S: GraphStore>(
     let mut rounds = 0;
     loop {
         rounds += 1;
-        let closure = Closure::find(store, &mut reads, day, &hashes, with_names, &opened_by_names, &mut block)
-            .map_err(AppendError::Store)?;
+        let closure = Closure::find(
+            store,
+            &mut reads,
+            day,
+            &hashes,
+            with_names,
+            &opened_by_names,
+            &mut block,
+        )
+        .map_err(AppendError::Store)?;
         let (builder, record_order) = closure
             .builder(&reads, day, &hashes, rules, with_names)
             .map_err(AppendError::Resolve)?;
@@ -185,7 +193,8 @@ pub fn append<S: GraphStore>(
             .collect();
         let before = opened_by_names.len();
         if with_names {
-            let position: HashMap<KeyHash, usize> = resolved.iter().enumerate().map(|(i, &h)| (h, i)).collect();
+            let position: HashMap<KeyHash, usize> =
+                resolved.iter().enumerate().map(|(i, &h)| (h, i)).collect();
             for hash in &closure.judged_here {
                 let (stored, i) = (&closure.pinned_state(&reads, hash).1, position[hash]);
                 if judged.reasons_before_links[i] != stored.reason_before_links
@@ -330,7 +339,8 @@ impl Closure {
                 closure.stored.push(hash);
                 let open = forced.contains(&hash)
                     || !stored.reason.excludes()
-                    || (may_confirm(&hash, stored) && brings_a_new_source(reads, stored, &day_sources[&hash]));
+                    || (may_confirm(&hash, stored)
+                        && brings_a_new_source(reads, stored, &day_sources[&hash]));
                 if open {
                     closure.opened += 1;
                     to_read.extend(stored.records.iter().filter(|r| !read.contains(*r)));
@@ -349,7 +359,9 @@ impl Closure {
             }
             reads.read_records(store, to_read.iter().copied())?;
             for hash in to_read.drain(..) {
-                let Some(stored) = reads.record(&hash) else { continue };
+                let Some(stored) = reads.record(&hash) else {
+                    continue;
+                };
                 frontier.extend(
                     stored
                         .identifiers
@@ -397,11 +409,16 @@ impl Closure {
 
     /// A pinned (or any stored) identifier's key and state.
     fn pinned_state<'r>(&self, reads: &'r Reads, hash: &KeyHash) -> &'r (IdentifierKey, StoredIdentifier) {
-        reads.identifier(hash).expect("a closure's stored identifier was read")
+        reads
+            .identifier(hash)
+            .expect("a closure's stored identifier was read")
     }
 
     /// The stored records read whole, with their hashes.
-    fn stored_whole<'r>(&'r self, reads: &'r Reads) -> impl Iterator<Item = (KeyHash, &'r StoredRecord)> + 'r {
+    fn stored_whole<'r>(
+        &'r self,
+        reads: &'r Reads,
+    ) -> impl Iterator<Item = (KeyHash, &'r StoredRecord)> + 'r {
         self.stored_whole
             .iter()
             .filter_map(|hash| reads.record(hash).map(|record| (*hash, record)))
@@ -428,13 +445,14 @@ impl Closure {
     ) -> Result<(IdentityGraphBuilder, Vec<KeyHash>), ResolveError> {
         let mut builder = IdentityGraphBuilder::new(rules)?.with_judged_evidence();
         let (mut texts, mut integers) = (RowColumns::new(false), RowColumns::new(true));
-        let mut push = |record: Option<(&RecordKey, KeyHash)>, identifier: &IdentifierKey, name: Option<&str>| {
-            let columns = match record {
-                Some((key, _)) if matches!(key.record_id, RecordId::Integer(_)) => &mut integers,
-                _ => &mut texts,
+        let mut push =
+            |record: Option<(&RecordKey, KeyHash)>, identifier: &IdentifierKey, name: Option<&str>| {
+                let columns = match record {
+                    Some((key, _)) if matches!(key.record_id, RecordId::Integer(_)) => &mut integers,
+                    _ => &mut texts,
+                };
+                columns.push(record, identifier, name);
             };
-            columns.push(record, identifier, name);
-        };
         for (hash, stored) in self.stored_whole(reads) {
             for m in &stored.identifiers {
                 push(Some((&stored.key, hash)), &m.identifier, stored.name.as_deref());
@@ -442,7 +460,11 @@ impl Closure {
         }
         for (record, identifier) in &self.name_rows {
             if let Some((key, name)) = reads.name(record) {
-                push(Some((key, *record)), &self.pinned_state(reads, identifier).0, name);
+                push(
+                    Some((key, *record)),
+                    &self.pinned_state(reads, identifier).0,
+                    name,
+                );
             }
         }
         for (row, record) in day.iter().zip(&hashes.records) {
@@ -466,7 +488,13 @@ impl Closure {
                 Some(&(Arc::new(columns.sources.finish()) as ArrayRef)),
                 names.as_ref(),
             )?;
-            order.extend(columns.record_hashes.iter().flatten().filter(|&&h| numbered.insert(h)));
+            order.extend(
+                columns
+                    .record_hashes
+                    .iter()
+                    .flatten()
+                    .filter(|&&h| numbered.insert(h)),
+            );
         }
         Ok((builder, order))
     }
@@ -522,7 +550,12 @@ impl RowColumns {
         }
     }
 
-    fn push(&mut self, record: Option<(&RecordKey, KeyHash)>, identifier: &IdentifierKey, name: Option<&str>) {
+    fn push(
+        &mut self,
+        record: Option<(&RecordKey, KeyHash)>,
+        identifier: &IdentifierKey,
+        name: Option<&str>,
+    ) {
         let key = record.map(|(key, _)| key);
         match (&mut self.text_ids, &mut self.integer_ids) {
             (Some(ids), _) => ids.append_option(key.and_then(|k| match &k.record_id {
@@ -570,7 +603,10 @@ fn witnessed_records<S: GraphStore>(
 ) -> Result<Vec<KeyHash>, S::Error> {
     let mut new_names: HashMap<KeyHash, Vec<String>> = HashMap::new();
     for ((row, identifier), record) in day.iter().zip(&hashes.identifiers).zip(&hashes.records) {
-        let Some((_, stored)) = reads.identifier(identifier).filter(|_| pinned.contains(identifier)) else {
+        let Some((_, stored)) = reads
+            .identifier(identifier)
+            .filter(|_| pinned.contains(identifier))
+        else {
             continue;
         };
         if stored.reason_before_links.excludes() {
@@ -613,7 +649,11 @@ fn witnessed_records<S: GraphStore>(
 /// stored records has (their keys read before): the only way an identifier
 /// set aside for its records can be confirmed without names, as one source
 /// alone held it.
-fn brings_a_new_source(reads: &Reads, stored: &StoredIdentifier, day_sources: &HashSet<Option<&str>>) -> bool {
+fn brings_a_new_source(
+    reads: &Reads,
+    stored: &StoredIdentifier,
+    day_sources: &HashSet<Option<&str>>,
+) -> bool {
     let held: HashSet<Option<&str>> = stored
         .records
         .iter()

@@ -3,7 +3,9 @@
 
 use hashbrown::HashMap;
 
-use super::store::{GraphStore, IdentifierKey, KeyHash, RecordKey, StoredIdentifier, StoredRecord};
+use super::store::{
+    GraphStore, IdentifierKey, KeyAndName, KeyHash, RecordKey, StoredIdentifier, StoredRecord,
+};
 
 /// The stored identifiers, records and record names read so far; `None`
 /// for a key the store does not hold.
@@ -11,7 +13,7 @@ use super::store::{GraphStore, IdentifierKey, KeyHash, RecordKey, StoredIdentifi
 pub struct Reads {
     identifiers: HashMap<KeyHash, Option<(IdentifierKey, StoredIdentifier)>>,
     records: HashMap<KeyHash, Option<StoredRecord>>,
-    names: HashMap<KeyHash, Option<(RecordKey, Option<String>)>>,
+    names: HashMap<KeyHash, Option<KeyAndName>>,
 }
 
 /// The keys of `hashes` not in `read`, each once.
@@ -54,7 +56,10 @@ impl Reads {
         hashes: impl IntoIterator<Item = KeyHash>,
     ) -> Result<(), S::Error> {
         let records = &self.records;
-        let missing = missing(&self.names, hashes.into_iter().filter(|h| !records.contains_key(h)));
+        let missing = missing(
+            &self.names,
+            hashes.into_iter().filter(|h| !records.contains_key(h)),
+        );
         let found = store.record_names(&missing)?;
         self.names.extend(missing.into_iter().zip(found));
         Ok(())

@@ -28,11 +28,10 @@
 use hashbrown::HashSet;
 use std::fmt;
 
-
 use super::changes::Changes;
 use super::store::{
-    GraphStore, IdentifierKey, KeyHash, Membership, RecordId, RecordKey, StoredIdentifier, StoredRecord,
-    identifier_hash,
+    GraphStore, IdentifierKey, KeyAndName, KeyHash, Membership, RecordId, RecordKey, StoredIdentifier,
+    StoredRecord, identifier_hash,
 };
 use crate::identity::evidence::Reason;
 use crate::identity::one_id_lookup::find_spread;
@@ -286,7 +285,11 @@ impl<'a> Cursor<'a> {
                 })
             })
             .collect::<Result<_, DamagedState>>()?;
-        Ok(StoredRecord { key, name, identifiers })
+        Ok(StoredRecord {
+            key,
+            name,
+            identifiers,
+        })
     }
 }
 
@@ -506,13 +509,14 @@ impl<B: AsRef<[u8]>> GraphStore for StateStack<B> {
             .collect()
     }
 
-    fn record_names(
-        &self,
-        hashes: &[KeyHash],
-    ) -> Result<Vec<Option<(RecordKey, Option<String>)>>, DamagedState> {
+    fn record_names(&self, hashes: &[KeyHash]) -> Result<Vec<Option<KeyAndName>>, DamagedState> {
         hashes
             .iter()
-            .map(|&hash| self.record_cursor(hash)?.map(|mut cursor| cursor.record_head()).transpose())
+            .map(|&hash| {
+                self.record_cursor(hash)?
+                    .map(|mut cursor| cursor.record_head())
+                    .transpose()
+            })
             .collect()
     }
 

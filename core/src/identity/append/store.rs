@@ -107,6 +107,10 @@ pub struct StoredRecord {
     pub identifiers: Vec<Membership>,
 }
 
+/// A stored record's key and name: what judging an identifier by the names
+/// of its records needs of each.
+pub type KeyAndName = (RecordKey, Option<String>);
+
 /// A stored graph as an append reads it: a few identifiers and records at
 /// a time, in batches, so that a store on disk reads each batch's ranges
 /// together. Keys are asked for by their hashes.
@@ -126,10 +130,7 @@ pub trait GraphStore {
     /// Each record's key and name alone: an identifier kept set aside is
     /// judged by the names of all of its records again, without their other
     /// rows.
-    fn record_names(
-        &self,
-        hashes: &[KeyHash],
-    ) -> Result<Vec<Option<(RecordKey, Option<String>)>>, Self::Error>;
+    fn record_names(&self, hashes: &[KeyHash]) -> Result<Vec<Option<KeyAndName>>, Self::Error>;
 
     /// The one_ids of the newest mapping: a new person never takes one, as
     /// in a run over every row with the mapping as `previous`.
