@@ -18,6 +18,8 @@ use crate::identity::resolve::Resolution;
 pub struct MemoryGraph {
     identifiers: HashMap<KeyHash, (IdentifierKey, StoredIdentifier)>,
     records: HashMap<KeyHash, StoredRecord>,
+    /// The one_ids the identifiers hold.
+    one_ids: HashSet<i64>,
 }
 
 impl MemoryGraph {
@@ -32,6 +34,7 @@ impl MemoryGraph {
                 .map(|(hash, key, state)| (hash, (key, state))),
         );
         self.records.extend(changes.records);
+        self.one_ids = self.identifiers.values().map(|(_, s)| s.one_id).collect();
     }
 
     /// The stored state of one identifier.
@@ -129,8 +132,7 @@ impl GraphStore for MemoryGraph {
             .collect())
     }
 
-    fn taken_one_ids(&self) -> Result<Vec<i64>, Infallible> {
-        let taken: HashSet<i64> = self.identifiers.values().map(|(_, s)| s.one_id).collect();
-        Ok(taken.into_iter().collect())
+    fn one_id_taken(&self, one_id: i64) -> bool {
+        self.one_ids.contains(&one_id)
     }
 }

@@ -155,7 +155,6 @@ pub fn append<S: GraphStore>(
     with_names: bool,
 ) -> Result<Appended, AppendError<S::Error>> {
     let with_names = with_names && rules.shared_on_name_disagreement;
-    let taken = store.taken_one_ids().map_err(AppendError::Store)?;
     let mut block = rules
         .compile_block_list()
         .map_err(|e| AppendError::Resolve(ResolveError::Rules(e)))?;
@@ -179,7 +178,7 @@ pub fn append<S: GraphStore>(
             .builder(&reads, day, &hashes, rules, with_names)
             .map_err(AppendError::Resolve)?;
         let resolution = closure
-            .resolve(&reads, builder, rules, &taken)
+            .resolve(&reads, builder, rules, |one_id| store.one_id_taken(one_id))
             .map_err(AppendError::Resolve)?;
         let mut buffer = Vec::new();
         let resolved: Vec<KeyHash> = (0..resolution.len())
@@ -505,7 +504,7 @@ impl Closure {
         reads: &Reads,
         mut builder: IdentityGraphBuilder,
         rules: &Rules,
-        taken: &[i64],
+        taken: impl Fn(i64) -> bool,
     ) -> Result<Resolution, ResolveError> {
         for hash in &self.pinned {
             let ((id_type, id_value), stored) = self.pinned_state(reads, hash);
@@ -516,12 +515,11 @@ impl Closure {
             };
             builder.pin(id_type, id_value, before_links, stored.reason);
         }
-        builder.retire(taken.iter().copied());
         let previous = self.stored.iter().map(|hash| {
             let ((id_type, id_value), stored) = self.pinned_state(reads, hash);
             (id_type.as_str(), id_value.as_str(), stored.one_id)
         });
-        builder.resolve(rules, previous)
+        builder.resolve_retiring(rules, previous, taken)
     }
 }
 

@@ -425,6 +425,7 @@ impl<B: AsRef<[u8]>> StateFile<B> {
 /// its newest mapping holds.
 pub struct StateStack<B> {
     pub files: Vec<StateFile<B>>,
+    /// Sorted ([`Changes::taken_one_ids`] gives them so): searched.
     pub taken_one_ids: Vec<i64>,
 }
 
@@ -520,7 +521,7 @@ impl<B: AsRef<[u8]>> GraphStore for StateStack<B> {
             .collect()
     }
 
-    fn taken_one_ids(&self) -> Result<Vec<i64>, DamagedState> {
-        Ok(self.taken_one_ids.clone())
+    fn one_id_taken(&self, one_id: i64) -> bool {
+        self.taken_one_ids.binary_search(&one_id).is_ok()
     }
 }

@@ -132,9 +132,11 @@ pub trait GraphStore {
     /// rows.
     fn record_names(&self, hashes: &[KeyHash]) -> Result<Vec<Option<KeyAndName>>, Self::Error>;
 
-    /// The one_ids of the newest mapping: a new person never takes one, as
-    /// in a run over every row with the mapping as `previous`.
-    fn taken_one_ids(&self) -> Result<Vec<i64>, Self::Error>;
+    /// Whether a person of the newest mapping holds `one_id`: a new person
+    /// never takes one, as in a run over every row with the mapping as
+    /// `previous`. Asked only of the ids new persons would take, so a
+    /// store searches for it rather than reading every id.
+    fn one_id_taken(&self, one_id: i64) -> bool;
 }
 
 /// The rows of a batch of links: its `record_id`, `id_type` and `id_value`

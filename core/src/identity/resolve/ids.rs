@@ -13,19 +13,18 @@ const NO_ID: i64 = i64::MIN;
 
 /// Each root's `one_id`. `previous` gives one_ids of an earlier run as
 /// `(id_type, id_value, one_id)`; see [`assign_one_ids`] for how they carry
-/// over. `retired_elsewhere` are previous ids of persons not in the rows.
+/// over. `taken` holds previous ids of persons not in the rows.
 pub(super) fn one_ids<'a>(
     persons: &Persons,
     previous: impl IntoIterator<Item = (&'a str, &'a str, i64)>,
-    retired_elsewhere: Vec<i64>,
+    taken: impl Fn(i64) -> bool,
     interner: &IdentifierInterner,
     ranking: &Ranking,
 ) -> Result<Vec<i64>, ResolveError> {
     // The previous run's ids, for the identifiers seen now.
     let mut previous_of_rank: Vec<i64> = vec![NO_ID; ranking.by_rank.len()];
     // Every id handed out, previous or new: about one per person.
-    let mut retired = HashSet::with_capacity(persons.anchors.len() + retired_elsewhere.len());
-    retired.extend(retired_elsewhere);
+    let mut retired = HashSet::with_capacity(persons.anchors.len());
     for (id_type, id_value, one_id) in previous {
         retired.insert(one_id);
         let Some(ident) = interner.find_named(id_type, id_value) else {
@@ -52,6 +51,7 @@ pub(super) fn one_ids<'a>(
         &persons.anchor_of_root,
         &previous_of_rank,
         retired,
+        taken,
         anchor_name,
     ))
 }
@@ -73,6 +73,7 @@ fn assign_one_ids<'a>(
     anchor_of_root: &[u32],
     previous_of_rank: &[i64],
     mut used: HashSet<i64>,
+    taken: impl Fn(i64) -> bool,
     anchor_name: impl Fn(u32) -> (&'a str, &'a [u8]),
 ) -> Vec<i64> {
     let n = root_of.len();
@@ -133,7 +134,7 @@ fn assign_one_ids<'a>(
         let mut seed = 0u64;
         let id = loop {
             let id = hash_one_id(seed, &anchor_bytes);
-            if used.insert(id) {
+            if !taken(id) && used.insert(id) {
                 break id;
             }
             seed += 1;

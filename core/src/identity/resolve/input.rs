@@ -34,7 +34,6 @@ pub struct IdentityGraphBuilder {
     /// Evidence given rather than gathered ([`Self::pin`]).
     pub(super) pinned: Vec<(u32, Reason, Reason)>,
     /// One_ids of persons outside the rows ([`Self::retire`]).
-    pub(super) retired: Vec<i64>,
     /// Whether the resolution tells its judged evidence
     /// ([`Self::with_judged_evidence`]).
     pub(super) judged_evidence: bool,
@@ -71,7 +70,6 @@ impl IdentityGraphBuilder {
             block: rules.compile_block_list().map_err(ResolveError::Rules)?,
             blocked: Vec::new(),
             pinned: Vec::new(),
-            retired: Vec::new(),
             judged_evidence: false,
             rows: 0,
             skipped_rows: 0,
@@ -113,14 +111,6 @@ impl IdentityGraphBuilder {
         if let Some(ident) = self.interner.find_named(id_type, id_value) {
             self.pinned.push((ident, before_links, reason));
         }
-    }
-
-    /// One_ids of an earlier run's persons whose identifiers are not among
-    /// the rows: a new person never takes one, as in a run over every row
-    /// with the whole previous mapping. `previous` retires the ids it gives
-    /// already.
-    pub fn retire(&mut self, one_ids: impl IntoIterator<Item = i64>) {
-        self.retired.extend(one_ids);
     }
 
     /// Adds one batch. `record_ids` may be a string or integer array;

@@ -41,6 +41,20 @@ impl IdentityGraphBuilder {
         rules: &Rules,
         previous: impl IntoIterator<Item = (&'a str, &'a str, i64)>,
     ) -> Result<Resolution, ResolveError> {
+        self.resolve_retiring(rules, previous, |_| false)
+    }
+
+    /// [`Self::resolve`], and a new person never takes a one_id that
+    /// `taken` holds: an incremental run resolves the persons it touches,
+    /// and the earlier run's other persons keep their ids, as in a run over
+    /// every row with the whole previous mapping (whose ids `previous`
+    /// retires). Asked only of the ids new persons would take.
+    pub fn resolve_retiring<'a>(
+        self,
+        rules: &Rules,
+        previous: impl IntoIterator<Item = (&'a str, &'a str, i64)>,
+        taken: impl Fn(i64) -> bool,
+    ) -> Result<Resolution, ResolveError> {
         let IdentityGraphBuilder {
             interner,
             records,
@@ -51,7 +65,6 @@ impl IdentityGraphBuilder {
             names,
             blocked,
             pinned,
-            retired,
             judged_evidence,
             rows,
             skipped_rows,
@@ -136,7 +149,7 @@ impl IdentityGraphBuilder {
             &ranking,
         );
 
-        let one_id_of_root = ids::one_ids(&persons, previous, retired, &interner, &ranking)?;
+        let one_id_of_root = ids::one_ids(&persons, previous, taken, &interner, &ranking)?;
         let one_id = (0..n)
             .map(|r| one_id_of_root[persons.root_of[r] as usize])
             .collect();
