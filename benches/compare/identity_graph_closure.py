@@ -19,6 +19,11 @@ are measured, each as identifiers and as link rows to read:
              records read, to judge it again
   pinned     as links, but shared identifiers are pinned: kept as they
              are, their records not read
+  merging    as pinned, but only the persons (components over the base's
+             records) that a day's record joins to another person: a
+             record whose identifiers are new or of one person only
+             attaches to it, and could join it from stored counts without
+             its records being read
 
 and the shared identifiers on the day's records, by reason, with how many
 records judging them again would read.
@@ -104,6 +109,24 @@ def main(argv=None):
     judged[touched] = True
     report("links", judged, records[judged[identifiers]])
     report("pinned", closure, records[closure[identifiers]])
+
+    # Persons before the day: components over the other records.
+    base_rows = ~in_day[records]
+    kept_base = kept & base_rows
+    before = components(records[kept_base], identifiers[kept_base], record_count, identifier_count)
+    in_base = np.zeros(identifier_count, bool)
+    in_base[identifiers[base_rows]] = True
+    joins = in_day[records] & kept & in_base[identifiers]
+    record_person = np.unique(np.stack([records[joins], before[identifiers[joins]]]), axis=1)
+    persons_of = np.bincount(record_person[0], minlength=record_count)
+    merging = np.flatnonzero(persons_of >= 2)
+    merged = np.unique(record_person[1][np.isin(record_person[0], merging)])
+    closure = np.isin(before, merged) & in_base & ~excluded
+    report("merging", closure, records[closure[identifiers]])
+    print(
+        f"day records {len(day)}: attaching to one person {int((persons_of == 1).sum())}, "
+        f"joining two or more {len(merging)}"
+    )
 
     shared_touched = touched[excluded[touched]]
     held = np.zeros(identifier_count, bool)
