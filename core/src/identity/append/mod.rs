@@ -195,14 +195,14 @@ pub fn append<S: GraphStore>(
             let position: HashMap<KeyHash, usize> =
                 resolved.iter().enumerate().map(|(i, &h)| (h, i)).collect();
             for hash in &closure.judged_here {
-                let (stored, i) = (&closure.pinned_state(&reads, hash).1, position[hash]);
+                let (stored, i) = (&closure.stored_identifier(&reads, hash).1, position[hash]);
                 if judged.reasons_before_links[i] != stored.reason_before_links
                     || judged.majority_names[i] != stored.majority_name
                 {
                     opened_by_names.insert(*hash);
                 }
             }
-            for (record, stored) in closure.stored_whole(&reads) {
+            for (record, stored) in closure.records_read_whole(&reads) {
                 let changed = stored
                     .identifiers
                     .iter()
@@ -377,7 +377,11 @@ impl Closure {
             .filter(|hash| {
                 with_names
                     && (day_sources.contains_key(*hash)
-                        || !closure.pinned_state(reads, hash).1.reason_before_links.excludes())
+                        || !closure
+                            .stored_identifier(reads, hash)
+                            .1
+                            .reason_before_links
+                            .excludes())
             })
             .copied()
             .collect();
@@ -388,7 +392,7 @@ impl Closure {
                 .iter()
                 .flat_map(|hash| {
                     closure
-                        .pinned_state(reads, hash)
+                        .stored_identifier(reads, hash)
                         .1
                         .records
                         .iter()
@@ -406,15 +410,20 @@ impl Closure {
         Ok(closure)
     }
 
-    /// A pinned (or any stored) identifier's key and state.
-    fn pinned_state<'r>(&self, reads: &'r Reads, hash: &KeyHash) -> &'r (IdentifierKey, StoredIdentifier) {
+    /// A stored identifier of the closure (pinned or opened): its key and
+    /// state, read while finding it.
+    fn stored_identifier<'r>(
+        &self,
+        reads: &'r Reads,
+        hash: &KeyHash,
+    ) -> &'r (IdentifierKey, StoredIdentifier) {
         reads
             .identifier(hash)
             .expect("a closure's stored identifier was read")
     }
 
     /// The stored records read whole, with their hashes.
-    fn stored_whole<'r>(
+    fn records_read_whole<'r>(
         &'r self,
         reads: &'r Reads,
     ) -> impl Iterator<Item = (KeyHash, &'r StoredRecord)> + 'r {
@@ -426,7 +435,10 @@ impl Closure {
     /// The rows resolved: the stored records' read whole, the pinned
     /// identifiers' names, the day's.
     fn rows(&self, reads: &Reads, day: &[AppendRow]) -> usize {
-        let stored: usize = self.stored_whole(reads).map(|(_, r)| r.identifiers.len()).sum();
+        let stored: usize = self
+            .records_read_whole(reads)
+            .map(|(_, r)| r.identifiers.len())
+            .sum();
         stored + self.name_rows.len() + day.len()
     }
 
@@ -452,7 +464,7 @@ impl Closure {
                 };
                 columns.push(record, identifier, name);
             };
-        for (hash, stored) in self.stored_whole(reads) {
+        for (hash, stored) in self.records_read_whole(reads) {
             for m in &stored.identifiers {
                 push(Some((&stored.key, hash)), &m.identifier, stored.name.as_deref());
             }
@@ -461,7 +473,7 @@ impl Closure {
             if let Some((key, name)) = reads.name(record) {
                 push(
                     Some((key, *record)),
-                    &self.pinned_state(reads, identifier).0,
+                    &self.stored_identifier(reads, identifier).0,
                     name,
                 );
             }
@@ -507,7 +519,7 @@ impl Closure {
         taken: impl Fn(i64) -> bool,
     ) -> Result<Resolution, ResolveError> {
         for hash in &self.pinned {
-            let ((id_type, id_value), stored) = self.pinned_state(reads, hash);
+            let ((id_type, id_value), stored) = self.stored_identifier(reads, hash);
             let before_links = if self.judged_here.contains(hash) {
                 Reason::None
             } else {
@@ -516,7 +528,7 @@ impl Closure {
             builder.pin(id_type, id_value, before_links, stored.reason);
         }
         let previous = self.stored.iter().map(|hash| {
-            let ((id_type, id_value), stored) = self.pinned_state(reads, hash);
+            let ((id_type, id_value), stored) = self.stored_identifier(reads, hash);
             (id_type.as_str(), id_value.as_str(), stored.one_id)
         });
         builder.resolve_retiring(rules, previous, taken)
@@ -526,8 +538,7 @@ impl Closure {
 /// The columns of the rows of one kind of record id, built without a
 /// string per row.
 struct RowColumns {
-    text_ids: Option<StringBuilder>,
-    integer_ids: Option<Int64Builder>,
+    record_ids: RecordIdColumn,
     id_types: StringBuilder,
     id_values: StringBuilder,
     sources: StringBuilder,
@@ -535,11 +546,21 @@ struct RowColumns {
     record_hashes: Vec<Option<KeyHash>>,
 }
 
+/// Record ids of one kind: the resolver tells `7` from `'7'` by the
+/// column's type.
+enum RecordIdColumn {
+    Text(StringBuilder),
+    Integer(Int64Builder),
+}
+
 impl RowColumns {
     fn new(integer_ids: bool) -> RowColumns {
         RowColumns {
-            text_ids: (!integer_ids).then(StringBuilder::new),
-            integer_ids: integer_ids.then(Int64Builder::new),
+            record_ids: if integer_ids {
+                RecordIdColumn::Integer(Int64Builder::new())
+            } else {
+                RecordIdColumn::Text(StringBuilder::new())
+            },
             id_types: StringBuilder::new(),
             id_values: StringBuilder::new(),
             sources: StringBuilder::new(),
@@ -555,16 +576,15 @@ impl RowColumns {
         name: Option<&str>,
     ) {
         let key = record.map(|(key, _)| key);
-        match (&mut self.text_ids, &mut self.integer_ids) {
-            (Some(ids), _) => ids.append_option(key.and_then(|k| match &k.record_id {
+        match &mut self.record_ids {
+            RecordIdColumn::Text(ids) => ids.append_option(key.and_then(|k| match &k.record_id {
                 RecordId::Text(id) => Some(id.as_str()),
                 RecordId::Integer(_) => None,
             })),
-            (_, Some(ids)) => ids.append_option(key.and_then(|k| match k.record_id {
+            RecordIdColumn::Integer(ids) => ids.append_option(key.and_then(|k| match k.record_id {
                 RecordId::Integer(id) => Some(id),
                 RecordId::Text(_) => None,
             })),
-            (None, None) => unreachable!("a kind of record id"),
         }
         self.id_types.append_value(&identifier.0);
         self.id_values.append_value(&identifier.1);
@@ -574,10 +594,9 @@ impl RowColumns {
     }
 
     fn record_ids(&mut self) -> ArrayRef {
-        match (&mut self.text_ids, &mut self.integer_ids) {
-            (Some(ids), _) => Arc::new(ids.finish()),
-            (_, Some(ids)) => Arc::new(ids.finish()),
-            (None, None) => unreachable!("a kind of record id"),
+        match &mut self.record_ids {
+            RecordIdColumn::Text(ids) => Arc::new(ids.finish()),
+            RecordIdColumn::Integer(ids) => Arc::new(ids.finish()),
         }
     }
 }

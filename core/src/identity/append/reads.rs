@@ -16,12 +16,18 @@ pub struct Reads {
     names: HashMap<KeyHash, Option<KeyAndName>>,
 }
 
-/// The keys of `hashes` not in `read`, each once.
-fn missing<V>(read: &HashMap<KeyHash, V>, hashes: impl IntoIterator<Item = KeyHash>) -> Vec<KeyHash> {
+/// Reads into `read` the keys of `hashes` it lacks, each once, by `fetch`.
+fn read_missing<V, E>(
+    read: &mut HashMap<KeyHash, Option<V>>,
+    hashes: impl IntoIterator<Item = KeyHash>,
+    fetch: impl FnOnce(&[KeyHash]) -> Result<Vec<Option<V>>, E>,
+) -> Result<(), E> {
     let mut missing: Vec<KeyHash> = hashes.into_iter().filter(|h| !read.contains_key(h)).collect();
     missing.sort_unstable();
     missing.dedup();
-    missing
+    let found = fetch(&missing)?;
+    read.extend(missing.into_iter().zip(found));
+    Ok(())
 }
 
 impl Reads {
@@ -31,10 +37,9 @@ impl Reads {
         store: &S,
         hashes: impl IntoIterator<Item = KeyHash>,
     ) -> Result<(), S::Error> {
-        let missing = missing(&self.identifiers, hashes);
-        let found = store.identifiers(&missing)?;
-        self.identifiers.extend(missing.into_iter().zip(found));
-        Ok(())
+        read_missing(&mut self.identifiers, hashes, |missing| {
+            store.identifiers(missing)
+        })
     }
 
     /// Reads the records not read yet, whole.
@@ -43,10 +48,7 @@ impl Reads {
         store: &S,
         hashes: impl IntoIterator<Item = KeyHash>,
     ) -> Result<(), S::Error> {
-        let missing = missing(&self.records, hashes);
-        let found = store.records(&missing)?;
-        self.records.extend(missing.into_iter().zip(found));
-        Ok(())
+        read_missing(&mut self.records, hashes, |missing| store.records(missing))
     }
 
     /// Reads the keys and names of the records not read yet (whole or so).
@@ -56,13 +58,8 @@ impl Reads {
         hashes: impl IntoIterator<Item = KeyHash>,
     ) -> Result<(), S::Error> {
         let records = &self.records;
-        let missing = missing(
-            &self.names,
-            hashes.into_iter().filter(|h| !records.contains_key(h)),
-        );
-        let found = store.record_names(&missing)?;
-        self.names.extend(missing.into_iter().zip(found));
-        Ok(())
+        let hashes = hashes.into_iter().filter(|h| !records.contains_key(h));
+        read_missing(&mut self.names, hashes, |missing| store.record_names(missing))
     }
 
     /// Whether the identifier was read before (held by the store or not).
