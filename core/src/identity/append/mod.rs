@@ -180,16 +180,8 @@ pub fn append<S: GraphStore>(
         let resolution = closure
             .resolve(&reads, builder, rules, |one_id| store.one_id_taken(one_id))
             .map_err(AppendError::Resolve)?;
-        let mut buffer = Vec::new();
-        let resolved: Vec<KeyHash> = (0..resolution.len())
-            .map(|i| identifier_hash(resolution.id_type(i), resolution.id_value(i), &mut buffer))
-            .collect();
+        let (resolved, dropped) = dropped_memberships(&resolution, &record_order);
         let judged = resolution.judged();
-        let dropped: HashSet<(KeyHash, KeyHash)> = judged
-            .dropped
-            .iter()
-            .map(|&m| (record_order[(m >> 32) as usize], resolved[m as u32 as usize]))
-            .collect();
         let before = opened_by_names.len();
         if with_names {
             let position: HashMap<KeyHash, usize> =
@@ -241,6 +233,52 @@ pub fn append<S: GraphStore>(
             });
         }
     }
+}
+
+/// A graph's first version: every row resolved at once, as [`append`]
+/// resolves them to an empty store, without searching one.
+pub fn resolve_whole(rows: &[AppendRow], rules: &Rules, with_names: bool) -> Result<Appended, ResolveError> {
+    let with_names = with_names && rules.shared_on_name_disagreement;
+    let hashes = DayHashes::of(rows);
+    let reads = Reads::default();
+    let (builder, record_order) = Closure::default().builder(&reads, rows, &hashes, rules, with_names)?;
+    let resolution = builder.resolve(rules, std::iter::empty())?;
+    let (_, dropped) = dropped_memberships(&resolution, &record_order);
+    let mut whole_records: Vec<KeyHash> = hashes.records.iter().flatten().copied().collect();
+    whole_records.sort_unstable();
+    whole_records.dedup();
+    Ok(Appended {
+        resolution,
+        stats: AppendStats {
+            rows: rows.len(),
+            rounds: 1,
+            ..AppendStats::default()
+        },
+        pinned: HashSet::new(),
+        whole_records,
+        dropped,
+        reads,
+    })
+}
+
+/// Each identifier's hash, in the resolution's order, and the memberships
+/// name dissent dropped, as (record, identifier) hashes; `record_order`
+/// holds the records as the resolver numbered them.
+fn dropped_memberships(
+    resolution: &Resolution,
+    record_order: &[KeyHash],
+) -> (Vec<KeyHash>, HashSet<(KeyHash, KeyHash)>) {
+    let mut buffer = Vec::new();
+    let resolved: Vec<KeyHash> = (0..resolution.len())
+        .map(|i| identifier_hash(resolution.id_type(i), resolution.id_value(i), &mut buffer))
+        .collect();
+    let dropped = resolution
+        .judged()
+        .dropped
+        .iter()
+        .map(|&m| (record_order[(m >> 32) as usize], resolved[m as u32 as usize]))
+        .collect();
+    (resolved, dropped)
 }
 
 /// What an append resolves besides the day's rows, the pins, and the

@@ -423,3 +423,37 @@ fn links_of_the_wrong_shape_are_told_and_nulls_are_not_lost() {
     let appended = append(&MemoryGraph::default(), &[], &Rules::default(), true).unwrap();
     assert!(appended.resolution.is_empty() && appended.whole_records.is_empty());
 }
+
+#[test]
+fn resolving_a_first_version_whole_is_appending_it_to_an_empty_graph() {
+    for seed in 0..6 {
+        let with_names = seed % 2 == 0;
+        let rows: Vec<AppendRow> = random_days(seed, with_names).concat();
+        let rules = Rules::from_json(STRICT).unwrap();
+        let mut appended = MemoryGraph::default();
+        appended.apply(&rows, &append(&appended, &rows, &rules, with_names).unwrap());
+        let mut whole = MemoryGraph::default();
+        whole.apply(&rows, &resolve_whole(&rows, &rules, with_names).unwrap());
+        assert_eq!(whole.len(), appended.len(), "seed {seed}");
+        let mut buffer = Vec::new();
+        let mut records: Vec<KeyHash> = rows
+            .iter()
+            .filter_map(|r| r.record.as_ref().map(|k| record_hash(k, &mut buffer)))
+            .collect();
+        records.sort_unstable();
+        records.dedup();
+        assert_eq!(
+            whole.records(&records).unwrap(),
+            appended.records(&records).unwrap(),
+            "seed {seed}"
+        );
+        for row in &rows {
+            assert_eq!(
+                whole.get(&row.identifier),
+                appended.get(&row.identifier),
+                "seed {seed}: {:?}",
+                row.identifier
+            );
+        }
+    }
+}
