@@ -1,12 +1,12 @@
 //! What an append writes: the new state of every identifier and record it
 //! changed, for a store to keep beside (or over) the old.
 
-use hashbrown::{HashMap, HashSet};
+use hashbrown::HashSet;
 
 use super::Appended;
 use super::reads::Reads;
 use super::store::{
-    AppendRow, GraphStore, IdentifierKey, KeyHash, Membership, RecordKey, StoredIdentifier, StoredRecord,
+    AppendRow, GraphStore, IdentifierKey, KeyHash, Membership, StoredIdentifier, StoredRecord,
     identifier_hash, record_hash,
 };
 use crate::identity::evidence::Reason;
@@ -59,20 +59,21 @@ pub fn changes<S: GraphStore>(
         .iter()
         .map(|r| identifier_hash(r.id_type, r.id_value, &mut buffer))
         .collect();
-    // The day's rows by identifier and by record, each looked up once.
-    let mut day_records_of: HashMap<KeyHash, Vec<KeyHash>> = HashMap::new();
-    let mut day_rows_of: HashMap<KeyHash, Vec<(&AppendRow, &RecordKey, KeyHash)>> = HashMap::new();
-    for row in day {
+    // The day's rows by identifier and by record, sorted (each keeping the
+    // day's order of rows: a record's name is its first row's), so that a
+    // first version's millions of keys need no map of lists.
+    let mut by_identifier: Vec<(KeyHash, usize, KeyHash)> = Vec::with_capacity(day.len());
+    let mut by_record: Vec<(KeyHash, usize, KeyHash)> = Vec::with_capacity(day.len());
+    for (i, row) in day.iter().enumerate() {
         if let Some(key) = &row.record {
             let record = record_hash(key, &mut buffer);
             let identifier = identifier_hash(&row.identifier.0, &row.identifier.1, &mut buffer);
-            day_records_of.entry(identifier).or_default().push(record);
-            day_rows_of
-                .entry(record)
-                .or_default()
-                .push((row, key, identifier));
+            by_identifier.push((identifier, i, record));
+            by_record.push((record, i, identifier));
         }
     }
+    by_identifier.sort_unstable();
+    by_record.sort_unstable();
     // The append read all of them: the store is asked only for what it
     // did not.
     let reads = &appended.reads;
@@ -122,12 +123,12 @@ pub fn changes<S: GraphStore>(
         }
         // A blocked value joins no record: its records (a placeholder's
         // may be many) are never read.
-        if let Some(new) = day_records_of
-            .get(&hash)
-            .filter(|_| state.reason != Reason::Block)
-        {
+        let new = rows_of(&by_identifier, hash);
+        if state.reason != Reason::Block && !new.is_empty() {
             let mut held: HashSet<KeyHash> = state.records.iter().copied().collect();
-            state.records.extend(new.iter().filter(|&&r| held.insert(r)));
+            state
+                .records
+                .extend(new.iter().map(|&(_, _, r)| r).filter(|&r| held.insert(r)));
         }
         let key = (resolved.id_type.to_string(), resolved.id_value.to_string());
         identifiers.push((hash, key, state));
@@ -135,19 +136,21 @@ pub fn changes<S: GraphStore>(
     let mut records = Vec::with_capacity(appended.whole_records.len());
     for hash in &appended.whole_records {
         let hash = *hash;
-        let day_rows = day_rows_of.get(&hash).map_or(&[][..], Vec::as_slice);
+        let day_rows = rows_of(&by_record, hash);
         let stored = reads.record(&hash).or_else(|| more.record(&hash));
-        let mut state = match (stored, day_rows.first()) {
+        let first = day_rows.first().and_then(|&(_, row, _)| day[row].record.as_ref());
+        let mut state = match (stored, first) {
             (Some(stored), _) => stored.clone(),
-            (None, Some((_, key, _))) => StoredRecord {
-                key: (*key).clone(),
+            (None, Some(key)) => StoredRecord {
+                key: key.clone(),
                 name: None,
-                identifiers: Vec::new(),
+                identifiers: Vec::with_capacity(day_rows.len()),
             },
             // Neither stored nor the day's: nothing to keep.
             (None, None) => continue,
         };
-        for &(row, _, identifier) in day_rows {
+        for &(_, row, identifier) in day_rows {
+            let row = &day[row];
             // A record's name is the first its rows give.
             if state.name.is_none() {
                 state.name = row.name.clone();
@@ -171,4 +174,11 @@ pub fn changes<S: GraphStore>(
         records,
         previous_one_ids,
     })
+}
+
+/// The entries of `sorted` (by their first field) under `key`.
+fn rows_of(sorted: &[(KeyHash, usize, KeyHash)], key: KeyHash) -> &[(KeyHash, usize, KeyHash)] {
+    let start = sorted.partition_point(|&(k, ..)| k < key);
+    let end = start + sorted[start..].partition_point(|&(k, ..)| k == key);
+    &sorted[start..end]
 }
