@@ -92,7 +92,13 @@ pub fn changes<S: GraphStore>(
     )?;
     let mut identifiers = Vec::with_capacity(hashes.len());
     let mut previous_one_ids = Vec::new();
-    for (i, &hash) in hashes.iter().enumerate() {
+    // In the order of their hashes, so that their rows are found by
+    // walking the sorted rows, not by searching them from afar each time.
+    let mut in_hash_order: Vec<usize> = (0..hashes.len()).collect();
+    in_hash_order.sort_unstable_by_key(|&i| hashes[i]);
+    let mut walked = 0;
+    for i in in_hash_order {
+        let hash = hashes[i];
         let resolved = resolution.get(i);
         let judged_whole = !judged.majority_names.is_empty() || !appended.pinned.contains(&hash);
         let stored = reads.identifier(&hash).or_else(|| more.identifier(&hash));
@@ -123,7 +129,7 @@ pub fn changes<S: GraphStore>(
         }
         // A blocked value joins no record: its records (a placeholder's
         // may be many) are never read.
-        let new = rows_of(&by_identifier, hash);
+        let new = rows_of(&by_identifier, hash, &mut walked);
         if state.reason != Reason::Block && !new.is_empty() {
             let mut held: HashSet<KeyHash> = state.records.iter().copied().collect();
             state
@@ -134,9 +140,9 @@ pub fn changes<S: GraphStore>(
         identifiers.push((hash, key, state));
     }
     let mut records = Vec::with_capacity(appended.whole_records.len());
-    for hash in &appended.whole_records {
-        let hash = *hash;
-        let day_rows = rows_of(&by_record, hash);
+    let mut walked = 0;
+    for &hash in &appended.whole_records {
+        let day_rows = rows_of(&by_record, hash, &mut walked);
         let stored = reads.record(&hash).or_else(|| more.record(&hash));
         let first = day_rows.first().and_then(|&(_, row, _)| day[row].record.as_ref());
         let mut state = match (stored, first) {
@@ -176,9 +182,63 @@ pub fn changes<S: GraphStore>(
     })
 }
 
-/// The entries of `sorted` (by their first field) under `key`.
-fn rows_of(sorted: &[(KeyHash, usize, KeyHash)], key: KeyHash) -> &[(KeyHash, usize, KeyHash)] {
-    let start = sorted.partition_point(|&(k, ..)| k < key);
-    let end = start + sorted[start..].partition_point(|&(k, ..)| k == key);
+/// The entries of `sorted` (by their first field) under `key`, searched
+/// forward from `*walked` (where the previous key's ended), galloping: keys
+/// asked in order touch the rows in order. A key before `*walked` is
+/// searched from the start.
+fn rows_of<'a>(
+    sorted: &'a [(KeyHash, usize, KeyHash)],
+    key: KeyHash,
+    walked: &mut usize,
+) -> &'a [(KeyHash, usize, KeyHash)] {
+    let mut from = (*walked).min(sorted.len());
+    if from > 0 && sorted[from - 1].0 >= key {
+        from = 0;
+    }
+    let mut step = 1;
+    while from + step < sorted.len() && sorted[from + step].0 < key {
+        from += step;
+        step *= 2;
+    }
+    let window = &sorted[from..(from + step + 1).min(sorted.len())];
+    let start = from + window.partition_point(|&(k, ..)| k < key);
+    let end = start + sorted[start..].iter().take_while(|&&(k, ..)| k == key).count();
+    *walked = end;
     &sorted[start..end]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rows_of;
+
+    #[test]
+    fn rows_are_found_whatever_order_the_keys_come_in() {
+        let sorted: Vec<(u128, usize, u128)> = [1u128, 1, 3, 4, 4, 4, 9]
+            .iter()
+            .enumerate()
+            .map(|(i, &k)| (k, i, 0))
+            .collect();
+        let rows = |keys: &[u128]| {
+            let mut walked = 0;
+            keys.iter()
+                .map(|&k| {
+                    rows_of(&sorted, k, &mut walked)
+                        .iter()
+                        .map(|r| r.1)
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        };
+        let expected = |k: u128| {
+            sorted
+                .iter()
+                .filter(|r| r.0 == k)
+                .map(|r| r.1)
+                .collect::<Vec<_>>()
+        };
+        for keys in [vec![0u128, 1, 2, 3, 4, 5, 9, 10], vec![9, 4, 1, 4, 0, 3, 10, 1]] {
+            let want: Vec<Vec<usize>> = keys.iter().map(|&k| expected(k)).collect();
+            assert_eq!(rows(&keys), want, "{keys:?}");
+        }
+    }
 }
