@@ -7,7 +7,6 @@ use super::Appended;
 use super::reads::Reads;
 use super::store::{
     AppendRow, GraphStore, IdentifierKey, KeyHash, Membership, StoredIdentifier, StoredRecord,
-    identifier_hash, record_hash,
 };
 use crate::identity::evidence::Reason;
 use crate::identity::resolve::Status;
@@ -46,7 +45,8 @@ impl Changes {
     }
 }
 
-/// The changes `appended` (an append of `day` to `store`) makes.
+/// The changes `appended` (an append of `day` to `store`: the same rows, as
+/// it hashed them) makes.
 pub fn changes<S: GraphStore>(
     store: &S,
     day: &[AppendRow],
@@ -54,20 +54,15 @@ pub fn changes<S: GraphStore>(
 ) -> Result<Changes, S::Error> {
     let resolution = &appended.resolution;
     let judged = resolution.judged();
-    let mut buffer = Vec::new();
-    let hashes: Vec<KeyHash> = resolution
-        .iter()
-        .map(|r| identifier_hash(r.id_type, r.id_value, &mut buffer))
-        .collect();
+    let hashes = &appended.resolved;
+    let day_hashes = &appended.day_hashes;
     // The day's rows by identifier and by record, sorted (each keeping the
     // day's order of rows: a record's name is its first row's), so that a
     // first version's millions of keys need no map of lists.
     let mut by_identifier: Vec<(KeyHash, usize, KeyHash)> = Vec::with_capacity(day.len());
     let mut by_record: Vec<(KeyHash, usize, KeyHash)> = Vec::with_capacity(day.len());
-    for (i, row) in day.iter().enumerate() {
-        if let Some(key) = &row.record {
-            let record = record_hash(key, &mut buffer);
-            let identifier = identifier_hash(&row.identifier.0, &row.identifier.1, &mut buffer);
+    for (i, (&identifier, &record)) in day_hashes.identifiers.iter().zip(&day_hashes.records).enumerate() {
+        if let Some(record) = record {
             by_identifier.push((identifier, i, record));
             by_record.push((record, i, identifier));
         }

@@ -106,6 +106,10 @@ pub struct Appended {
     pub dropped: HashSet<(KeyHash, KeyHash)>,
     /// What the append read of the store: the changes start from it.
     pub(crate) reads: Reads,
+    /// The hashes of the resolution's identifiers, in its order, and of
+    /// the day's rows: the changes key by them too.
+    pub(crate) resolved: Vec<KeyHash>,
+    pub(crate) day_hashes: DayHashes,
 }
 
 /// Why an append failed: the store could not be read, or the resolver
@@ -127,8 +131,8 @@ impl<E: std::fmt::Display> std::fmt::Display for AppendError<E> {
 
 /// The hashes of a day's rows: each row's identifier, and its record's.
 pub(crate) struct DayHashes {
-    identifiers: Vec<KeyHash>,
-    records: Vec<Option<KeyHash>>,
+    pub(crate) identifiers: Vec<KeyHash>,
+    pub(crate) records: Vec<Option<KeyHash>>,
 }
 
 impl DayHashes {
@@ -230,6 +234,8 @@ pub fn append<S: GraphStore>(
                 whole_records,
                 dropped,
                 reads,
+                resolved,
+                day_hashes: hashes,
             });
         }
     }
@@ -243,7 +249,7 @@ pub fn resolve_whole(rows: &[AppendRow], rules: &Rules, with_names: bool) -> Res
     let reads = Reads::default();
     let (builder, record_order) = Closure::default().builder(&reads, rows, &hashes, rules, with_names)?;
     let resolution = builder.resolve(rules, std::iter::empty())?;
-    let (_, dropped) = dropped_memberships(&resolution, &record_order);
+    let (resolved, dropped) = dropped_memberships(&resolution, &record_order);
     let mut whole_records: Vec<KeyHash> = hashes.records.iter().flatten().copied().collect();
     whole_records.sort_unstable();
     whole_records.dedup();
@@ -258,6 +264,8 @@ pub fn resolve_whole(rows: &[AppendRow], rules: &Rules, with_names: bool) -> Res
         whole_records,
         dropped,
         reads,
+        resolved,
+        day_hashes: hashes,
     })
 }
 
