@@ -223,10 +223,7 @@ pub fn append<S: GraphStore>(
                 rows: closure.rows(&reads, day),
                 rounds,
             };
-            let mut whole_records = closure.stored_whole;
-            whole_records.extend(hashes.records.iter().flatten());
-            whole_records.sort_unstable();
-            whole_records.dedup();
+            let whole_records = whole_records(closure.stored_whole, &hashes);
             return Ok(Appended {
                 resolution,
                 stats,
@@ -250,9 +247,7 @@ pub fn resolve_whole(rows: &[AppendRow], rules: &Rules, with_names: bool) -> Res
     let (builder, record_order) = Closure::default().builder(&reads, rows, &hashes, rules, with_names)?;
     let resolution = builder.resolve(rules, std::iter::empty())?;
     let (resolved, dropped) = dropped_memberships(&resolution, &record_order);
-    let mut whole_records: Vec<KeyHash> = hashes.records.iter().flatten().copied().collect();
-    whole_records.sort_unstable();
-    whole_records.dedup();
+    let whole_records = whole_records(Vec::new(), &hashes);
     Ok(Appended {
         resolution,
         stats: AppendStats {
@@ -267,6 +262,15 @@ pub fn resolve_whole(rows: &[AppendRow], rules: &Rules, with_names: bool) -> Res
         resolved,
         day_hashes: hashes,
     })
+}
+
+/// The records resolved with all of their rows, sorted (the changes walk
+/// them in order): those read whole and the day's.
+fn whole_records(mut read_whole: Vec<KeyHash>, day: &DayHashes) -> Vec<KeyHash> {
+    read_whole.extend(day.records.iter().flatten());
+    read_whole.sort_unstable();
+    read_whole.dedup();
+    read_whole
 }
 
 /// Each identifier's hash, in the resolution's order, and the memberships
